@@ -1,0 +1,2 @@
+export { verifyArtifact } from './verifyArtifact';
+export { installTarget, rollbackTarget, sampleTargets, verifyTargetHealth } from './targetActions';

@@ -1,0 +1,58 @@
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Target } from '../domain/fleet';
+import type { TargetSample } from '../domain/metrics';
+import { adapterFor } from './adapters';
+import type { ChangeResult, HealthProbe, TargetChange } from './adapters/types';
+
+/** Errors that no retry can fix: they end the attempt at once instead of looping. */
+const FINAL_ERRORS = new Set(['ArtifactDigestMismatch', 'ArtifactMissing', 'WebhookRejected', 'ReleaseMissing', 'ConfigurationError']);
+
+async function withFinalErrors<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof Error && FINAL_ERRORS.has(err.name)) {
+      throw ApplicationFailure.nonRetryable(err.message, err.name);
+    }
+    throw err;
+  }
+}
+
+/** Keeps the activity alive for Temporal while a slow install runs, and lets cancellation reach it. */
+async function heartbeating<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const ctx = Context.current();
+  const timer = setInterval(() => ctx.heartbeat(), 1000);
+  try {
+    return await run(ctx.cancellationSignal);
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+export async function installTarget(change: TargetChange): Promise<ChangeResult> {
+  return withFinalErrors(() => heartbeating((signal) => adapterFor(change.target).install(change, signal)));
+}
+
+export async function rollbackTarget(change: TargetChange): Promise<ChangeResult> {
+  return withFinalErrors(() => heartbeating((signal) => adapterFor(change.target).rollback(change, signal)));
+}
+
+export async function sampleTargets(targets: Target[]): Promise<TargetSample[]> {
+  return Promise.all(targets.map((t) => adapterFor(t).sample(t)));
+}
+
+/**
+ * Confirms a target serves the expected version. Throws while it does not, so Temporal's retry
+ * policy does the waiting and a worker crash loses nothing.
+ */
+export async function verifyTargetHealth(args: { target: Target; version: string }): Promise<HealthProbe> {
+  const probe = await adapterFor(args.target).probe(args.target);
+  if (!probe.up || probe.version !== args.version) {
+    throw ApplicationFailure.retryable(
+      `${args.target.id} is ${probe.up ? `up on ${probe.version}` : 'not serving'}, expected ${args.version}`,
+      'TargetUnhealthy',
+    );
+  }
+  return probe;
+}

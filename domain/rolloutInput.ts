@@ -1,0 +1,22 @@
+import { z } from 'zod';
+import { releaseSchema } from './release';
+
+/**
+ * What starting a rollout hands the workflow. Playbook and fleet travel as written so the
+ * history shows exactly what was asked for; the workflow parses them again as its planning check.
+ */
+export const rolloutInputSchema = z.strictObject({
+  rolloutId: z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, 'expected letters, digits, ".", "_" or "-"'),
+  playbook: z.unknown(),
+  fleet: z.unknown(),
+  release: releaseSchema,
+  startedBy: z.string().min(1),
+  reason: z.string().optional(),
+});
+
+export type RolloutInput = z.infer<typeof rolloutInputSchema>;
+
+/** The idempotency key of one side effect: (rollout, target, version, step). */
+export function changeKey(rolloutId: string, targetId: string, version: string, step: string): string {
+  return `${rolloutId}/${targetId}/${version}/${step}`;
+}

@@ -1,0 +1,79 @@
+import type { GateResult } from './evaluateGate';
+import type { StepKind } from './planSteps';
+
+export type RolloutState =
+  | 'running'
+  | 'awaiting_approval'
+  | 'paused'
+  | 'stopping'
+  | 'held'
+  | 'rolling_back'
+  | 'completed'
+  | 'rolled_back'
+  | 'failed';
+
+export const FINAL_STATES: readonly RolloutState[] = ['completed', 'rolled_back', 'failed'];
+
+export type RolloutPhase = 'planning' | 'verification' | StepKind | 'rollback' | 'done';
+
+export type TargetState = 'pending' | 'installing' | 'installed' | 'failed' | 'rolled_back' | 'rollback_unverified';
+
+export interface TargetStatus {
+  id: string;
+  step: string | null;
+  version: string;
+  previousVersion: string | null;
+  state: TargetState;
+  health: { up: boolean; version: string | null; checkedAt: string } | null;
+}
+
+export type StepState = 'pending' | 'awaiting_approval' | 'installing' | 'baking' | 'passed' | 'breached' | 'halted';
+
+export interface StepStatus {
+  name: string;
+  kind: StepKind;
+  targets: string[];
+  bakeMs: number;
+  state: StepState;
+  startedAt: string | null;
+  endedAt: string | null;
+  lastGate: GateResult | null;
+}
+
+export interface TimelineEntry {
+  at: string;
+  event: string;
+  by?: string;
+  reason?: string;
+  detail?: string;
+}
+
+export interface Approval {
+  step: string;
+  by: string;
+  at: string;
+  reason?: string;
+}
+
+export interface RolloutStatus {
+  rolloutId: string;
+  playbook: string;
+  method: string;
+  version: string;
+  fromVersion: string;
+  state: RolloutState;
+  phase: RolloutPhase;
+  step: string | null;
+  wave: { index: number; of: number } | null;
+  startedBy: string;
+  startedAt: string;
+  endedAt: string | null;
+  pausedBy: string | null;
+  awaitingApproval: { step: string; needed: number; approvers: string[] | null; excludeStarter: boolean } | null;
+  approvals: Approval[];
+  steps: StepStatus[];
+  targets: TargetStatus[];
+  breaker: { step: string; reasons: string[]; gate: GateResult | null } | null;
+  outcome: { result: 'completed' | 'rolled_back' | 'held' | 'failed'; reason: string } | null;
+  timeline: TimelineEntry[];
+}

@@ -1,0 +1,3 @@
+export { rolloutWorkflow } from './rollout';
+export { stepWorkflow } from './step';
+export { rollbackWorkflow } from './rollback';

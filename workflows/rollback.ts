@@ -1,0 +1,49 @@
+import type { Target } from '../domain/fleet';
+import { changeKey } from '../domain/rolloutInput';
+import { healthChecks, targetActions } from './activityProxies';
+import { isoNow } from './time';
+
+export interface RollbackInput {
+  rolloutId: string;
+  /** Targets to return to their last known good version, newest change first. */
+  targets: { target: Target; toVersion: string }[];
+  maxParallel: number;
+}
+
+export interface RollbackOutcome {
+  targetId: string;
+  version: string;
+  verified: boolean;
+  detail: string;
+  at: string;
+}
+
+/**
+ * Returns every changed target to its previous version, newest change first, and checks each
+ * with a health probe: a rollback nobody verified is not a rollback.
+ */
+export async function rollbackWorkflow(input: RollbackInput): Promise<RollbackOutcome[]> {
+  const queue = [...input.targets];
+  const outcomes: RollbackOutcome[] = [];
+  const lane = async () => {
+    for (let next = queue.shift(); next; next = queue.shift()) {
+      const { target, toVersion } = next;
+      try {
+        await targetActions.rollbackTarget({
+          key: changeKey(input.rolloutId, target.id, toVersion, 'rollback'),
+          rolloutId: input.rolloutId,
+          step: 'rollback',
+          target,
+          version: toVersion,
+        });
+        await healthChecks.verifyTargetHealth({ target, version: toVersion });
+        outcomes.push({ targetId: target.id, version: toVersion, verified: true, detail: 'serving again', at: isoNow() });
+      } catch (err) {
+        const detail = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
+        outcomes.push({ targetId: target.id, version: toVersion, verified: false, detail, at: isoNow() });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(input.maxParallel, queue.length)) }, lane));
+  return outcomes;
+}

@@ -1,0 +1,173 @@
+import { ActivityFailure, ApplicationFailure, condition, executeChild, startChild } from '@temporalio/workflow';
+import { fleetSchema, type Fleet, type Target } from '../domain/fleet';
+import { parseInput, type InputError } from '../domain/issues';
+import { playbookSchema, type Playbook } from '../domain/playbook';
+import { planSteps, type PlannedStep } from '../domain/planSteps';
+import type { RolloutInput } from '../domain/rolloutInput';
+import type { RolloutStatus } from '../domain/rolloutStatus';
+import { reads } from './activityProxies';
+import { ApprovalGate } from './approvals';
+import { rollbackWorkflow } from './rollback';
+import { RolloutControls, registerRolloutCommands } from './rolloutCommands';
+import { RolloutTracker } from './rolloutTracker';
+import { stepWorkflow } from './step';
+import type { TargetChangeRecord } from './stepTypes';
+
+const listErrors = (where: string, errors: InputError[]) => errors.map((e) => `${where}.${e.path}: ${e.message}`);
+
+/**
+ * A release rolled out the safe way: planning checks, artifact verification, then dogfood,
+ * canary and waves, each baked and gated on health; a breach, a stop or a rollback command
+ * returns every changed target to its last known good version, newest first.
+ */
+export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatus> {
+  const fleetParse = parseInput(fleetSchema, input.fleet);
+  const tracker = new RolloutTracker(input, fleetParse.ok ? fleetParse.value.version : 'unknown');
+  const controls = new RolloutControls();
+  const playbookParse = parseInput(playbookSchema, input.playbook);
+  const approvals = new ApprovalGate(tracker, playbookParse.ok ? playbookParse.value.approvals : []);
+  registerRolloutCommands(tracker, controls, approvals);
+
+  const fail = (reason: string, type: string): never => {
+    tracker.finish('failed', reason);
+    throw ApplicationFailure.nonRetryable(reason, type);
+  };
+
+  // Planning: nothing ships without a valid, complete plan.
+  const planningErrors = [
+    ...(playbookParse.ok ? [] : listErrors('playbook', playbookParse.errors)),
+    ...(fleetParse.ok ? [] : listErrors('fleet', fleetParse.errors)),
+  ];
+  if (!playbookParse.ok || !fleetParse.ok) return fail(`planning check failed: ${planningErrors.join('; ')}`, 'PlanningFailed');
+  const playbook: Playbook = playbookParse.value;
+  const fleet: Fleet = fleetParse.value;
+  const plan = planSteps(playbook, fleet.targets);
+  if (!plan.ok) return fail(`planning check failed: ${plan.errors.join('; ')}`, 'PlanningFailed');
+  if (input.release.version === fleet.version) {
+    return fail(`the fleet already runs ${fleet.version}; nothing to roll out`, 'PlanningFailed');
+  }
+  tracker.plan(playbook.name, playbook.method, fleet, plan.steps);
+  tracker.note('planning checks passed', {
+    detail: `${playbook.method} rollout in ${plan.steps.length} step(s); risk ${playbook.planning.riskAssessment.level}`,
+  });
+
+  // Build verification: the digest must match before any target sees the artifact.
+  tracker.setPhase('verification');
+  try {
+    const verified = await reads.verifyArtifact(input.release);
+    tracker.note('artifact verified', { detail: `sha256 ${verified.sha256} (${verified.bytes} bytes)` });
+  } catch (err) {
+    const cause = err instanceof ActivityFailure && err.cause ? err.cause.message : String(err);
+    return fail(`artifact verification failed: ${cause}; no target was touched`, 'VerificationFailed');
+  }
+
+  const targetsById = new Map(fleet.targets.map((t) => [t.id, t]));
+  const changed: TargetChangeRecord[] = [];
+  const waveCount = plan.steps.filter((s) => s.kind === 'wave').length;
+
+  const rollBack = async (reason: string, by?: string): Promise<RolloutStatus> => {
+    tracker.setState('rolling_back');
+    tracker.setPhase('rollback');
+    tracker.note('rolling back', { by, detail: reason });
+    const newestFirst = [...changed].reverse();
+    const outcomes = await executeChild(rollbackWorkflow, {
+      workflowId: `${input.rolloutId}/rollback`,
+      args: [{
+        rolloutId: input.rolloutId,
+        maxParallel: playbook.maxParallel,
+        targets: newestFirst.map((c) => ({ target: targetsById.get(c.targetId) as Target, toVersion: c.previousVersion ?? fleet.version })),
+      }],
+    });
+    tracker.recordRollback(outcomes);
+    tracker.finish('rolled_back', reason);
+    return tracker.status;
+  };
+
+  /** After a stop with hold, or a breach that pauses: wait for a human to resume or roll back. */
+  const holdUntilDecided = async (reason: string): Promise<'resume' | 'rollback'> => {
+    controls.resumeRequested = false;
+    tracker.finish('held', reason);
+    await condition(() => controls.resumeRequested || controls.rollback !== null);
+    if (controls.rollback) return 'rollback';
+    controls.stop = null;
+    tracker.status.outcome = null;
+    tracker.setState(controls.paused ? 'paused' : 'running');
+    return 'resume';
+  };
+
+  const waitForApproval = async (step: PlannedStep | null, firstWave: boolean): Promise<void> => {
+    const rule = approvals.ruleFor(step ? (step.kind as 'dogfood' | 'canary' | 'wave') : 'start', firstWave);
+    if (!rule) return;
+    approvals.open(step ? step.name : 'start', rule);
+    await condition(() => approvals.satisfied() || controls.halted);
+    approvals.close();
+    if (tracker.status.state === 'awaiting_approval') tracker.setState(controls.paused ? 'paused' : 'running');
+  };
+
+  await waitForApproval(null, false);
+  let waveIndex = 0;
+  for (let i = 0; i < plan.steps.length; i++) {
+    const step = plan.steps[i] as PlannedStep;
+    if (step.kind === 'wave') waveIndex++;
+    if (!controls.halted) await waitForApproval(step, step.kind === 'wave' && waveIndex === 1);
+    // A paused rollout starts no new step; the breaker and commands still work meanwhile.
+    await condition(() => !controls.paused || controls.halted);
+    if (controls.rollback) return rollBack('rollback requested', controls.rollbackBy());
+    if (controls.stop) {
+      if (controls.stop.then === 'rollback') return rollBack('emergency stop', controls.stopBy());
+      if ((await holdUntilDecided('stopped by emergency stop; targets held as they are')) === 'rollback') {
+        return rollBack('rollback requested', controls.rollbackBy());
+      }
+    }
+
+    const changedIds = new Set(changed.map((c) => c.targetId));
+    const later = new Set(plan.steps.slice(i).flatMap((s) => s.targets));
+    controls.promoted = false;
+    tracker.enterStep(step, waveIndex, waveCount);
+    controls.activeStep = await startChild(stepWorkflow, {
+      workflowId: `${input.rolloutId}/${step.name}`,
+      args: [{
+        rolloutId: input.rolloutId,
+        step,
+        targets: step.targets.map((id) => targetsById.get(id) as Target),
+        earlierCandidates: fleet.targets.filter((t) => changedIds.has(t.id)),
+        baseline: fleet.targets.filter((t) => later.has(t.id) && !step.targets.includes(t.id)),
+        release: input.release,
+        health: playbook.health,
+        control: controls.forChild(),
+      }],
+    });
+    const stepStatus = tracker.stepStatus(step.name);
+    if (stepStatus) stepStatus.state = 'installing';
+    const result = await controls.activeStep.result();
+    controls.activeStep = null;
+    // A target whose install failed part-way may have changed: roll it back too. A step re-run
+    // after a hold replays its installs, so each target is remembered once, with its first change.
+    const failedChanges = result.failures.map((f) => ({ targetId: f.targetId, step: step.name, version: input.release.version, previousVersion: null, at: '' }));
+    for (const change of [...result.changes, ...failedChanges]) {
+      if (!changed.some((c) => c.targetId === change.targetId)) changed.push(change);
+    }
+    tracker.finishStep(step.name, result);
+
+    if (result.outcome === 'breached') {
+      tracker.status.breaker = { step: step.name, reasons: result.reasons, gate: result.gate };
+      tracker.note('breaker tripped', { detail: `${step.name}: ${result.reasons.join('; ')}` });
+      if (playbook.onBreach === 'rollback') return rollBack(`health gate breached in ${step.name}: ${result.reasons.join('; ')}`);
+      if ((await holdUntilDecided(`health gate breached in ${step.name}; paused by playbook`)) === 'rollback') {
+        return rollBack('rollback requested after breach', controls.rollbackBy());
+      }
+      continue;
+    }
+    if (result.outcome === 'halted') {
+      if (controls.rollback) return rollBack('rollback requested', controls.rollbackBy());
+      if (controls.stop?.then === 'rollback') return rollBack('emergency stop', controls.stopBy());
+      if ((await holdUntilDecided('stopped by emergency stop; targets held as they are')) === 'rollback') {
+        return rollBack('rollback requested', controls.rollbackBy());
+      }
+      i--; // resume re-runs the halted step; installs already done are replayed, not repeated
+      if (step.kind === 'wave') waveIndex--;
+    }
+  }
+  tracker.finish('completed', `version ${input.release.version} on all ${fleet.targets.length} target(s)`);
+  return tracker.status;
+}

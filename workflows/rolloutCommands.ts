@@ -1,0 +1,162 @@
+import { ApplicationFailure, setHandler, type ChildWorkflowHandle } from '@temporalio/workflow';
+import { commandArgsSchema, stopArgsSchema, type CommandArgs, type StopArgs } from '../domain/commands';
+import { describeErrors, parseInput } from '../domain/issues';
+import { FINAL_STATES, type RolloutState } from '../domain/rolloutStatus';
+import {
+  approveUpdate,
+  pauseUpdate,
+  promoteUpdate,
+  resumeUpdate,
+  rollbackUpdate,
+  statusQuery,
+  stepControlSignal,
+  stopUpdate,
+  type StepControl,
+} from './definitions';
+import type { RolloutTracker } from './rolloutTracker';
+import type { stepWorkflow } from './step';
+
+/** What the commands have asked for; the rollout's main loop acts on it. */
+export class RolloutControls {
+  paused = false;
+  promoted = false;
+  resumeRequested = false;
+  stop: { then: 'rollback' | 'hold'; by: string } | null = null;
+  rollback: { by: string } | null = null;
+  activeStep: ChildWorkflowHandle<typeof stepWorkflow> | null = null;
+
+  get halted(): boolean {
+    return this.stop !== null || this.rollback !== null;
+  }
+
+  rollbackBy(): string | undefined {
+    return this.rollback?.by;
+  }
+
+  stopBy(): string | undefined {
+    return this.stop?.by;
+  }
+
+  forChild(): StepControl {
+    return { paused: this.paused, halted: this.halted, promoted: this.promoted };
+  }
+
+  /** Tells the running step what changed; a step that has just finished no longer listens. */
+  async forward(): Promise<void> {
+    await this.activeStep?.signal(stepControlSignal, this.forChild()).catch(() => undefined);
+  }
+}
+
+/** A command that makes no sense now: rejected by the validator, so it never enters history. */
+function reject(message: string): never {
+  throw new Error(message);
+}
+
+function parsed<T>(result: ReturnType<typeof parseInput<any>>): T {
+  if (!result.ok) reject(`invalid command: ${describeErrors(result.errors)}`);
+  return result.value as T;
+}
+
+function requireLive(tracker: RolloutTracker): RolloutState {
+  const { state, rolloutId, outcome } = tracker.status;
+  if (FINAL_STATES.includes(state)) reject(`rollout ${rolloutId} is ${state} (${outcome?.reason ?? 'finished'}); it takes no more commands`);
+  return state;
+}
+
+/**
+ * Registers pause, resume, approve, promote, stop and rollback as Updates whose synchronous
+ * validators reject what makes no sense in the rollout's current state, with the reason.
+ */
+export function registerRolloutCommands(
+  tracker: RolloutTracker,
+  controls: RolloutControls,
+  approvals: { canApprove: (by: string) => string | null; approve: (args: CommandArgs) => string },
+): void {
+  const status = tracker.status;
+  setHandler(statusQuery, () => status);
+
+  setHandler(pauseUpdate, async (args) => {
+    controls.paused = true;
+    status.pausedBy = args.by;
+    if (status.state === 'running') tracker.setState('paused');
+    tracker.note('paused', { by: args.by, reason: args.reason });
+    await controls.forward();
+    return 'paused: no new target will start until resume';
+  }, {
+    validator: (args) => {
+      parsed(parseInput(commandArgsSchema, args));
+      const state = requireLive(tracker);
+      if (controls.paused) reject(`rollout is already paused by ${status.pausedBy}`);
+      if (state !== 'running' && state !== 'awaiting_approval') reject(`cannot pause a rollout that is ${state}`);
+    },
+  });
+
+  setHandler(resumeUpdate, async (args) => {
+    controls.paused = false;
+    controls.resumeRequested = true;
+    status.pausedBy = null;
+    if (status.state === 'paused' || status.state === 'held') tracker.setState('running');
+    tracker.note('resumed', { by: args.by, reason: args.reason });
+    await controls.forward();
+    return 'resumed';
+  }, {
+    validator: (args) => {
+      parsed(parseInput(commandArgsSchema, args));
+      const state = requireLive(tracker);
+      if (state !== 'paused' && state !== 'held' && !controls.paused) reject(`cannot resume: the rollout is ${state}, not paused`);
+    },
+  });
+
+  setHandler(approveUpdate, (args) => approvals.approve(args), {
+    validator: (args) => {
+      const { by } = parsed<CommandArgs>(parseInput(commandArgsSchema, args));
+      requireLive(tracker);
+      if (!status.awaitingApproval) reject('nothing is awaiting approval');
+      const problem = approvals.canApprove(by);
+      if (problem) reject(problem);
+    },
+  });
+
+  setHandler(promoteUpdate, async (args) => {
+    controls.promoted = true;
+    tracker.note('promoted', { by: args.by, reason: args.reason, detail: `${status.step}: bake time cut short` });
+    await controls.forward();
+    return `promoted ${status.step}: the bake ends after the next passing health check`;
+  }, {
+    validator: (args) => {
+      parsed(parseInput(commandArgsSchema, args));
+      const state = requireLive(tracker);
+      if (state !== 'running' || !controls.activeStep) reject(`cannot promote: no step is running (rollout is ${state})`);
+      if (controls.promoted) reject(`${status.step} is already promoted`);
+    },
+  });
+
+  setHandler(stopUpdate, async (args) => {
+    const { then, by, reason } = stopArgsSchema.parse(args);
+    controls.stop = { then, by };
+    tracker.setState('stopping');
+    tracker.note('emergency stop', { by, reason, detail: `then ${then}` });
+    await controls.forward();
+    return `stopping: no new target will start, then ${then}`;
+  }, {
+    validator: (args) => {
+      parsed(parseInput(stopArgsSchema, args));
+      const state = requireLive(tracker);
+      if (controls.halted || state === 'stopping' || state === 'rolling_back') reject(`the rollout is already ${state}`);
+      if (state === 'held') reject('the rollout is already stopped and held; use rollback or resume');
+    },
+  });
+
+  setHandler(rollbackUpdate, async (args) => {
+    controls.rollback = { by: args.by };
+    tracker.note('rollback requested', { by: args.by, reason: args.reason });
+    await controls.forward();
+    return 'rolling back every target this rollout changed, newest first';
+  }, {
+    validator: (args) => {
+      parsed(parseInput(commandArgsSchema, args));
+      const state = requireLive(tracker);
+      if (controls.rollback || state === 'rolling_back') reject('the rollout is already rolling back');
+    },
+  });
+}

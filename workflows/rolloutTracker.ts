@@ -1,0 +1,143 @@
+import type { Fleet } from '../domain/fleet';
+import type { PlannedStep } from '../domain/planSteps';
+import type {
+  RolloutPhase,
+  RolloutState,
+  RolloutStatus,
+  StepStatus,
+  TargetStatus,
+  TimelineEntry,
+} from '../domain/rolloutStatus';
+import type { RolloutInput } from '../domain/rolloutInput';
+import type { RollbackOutcome } from './rollback';
+import type { StepResult } from './stepTypes';
+import { isoNow } from './time';
+
+/** The rollout's state as the on-call engineer sees it; every change lands on the timeline. */
+export class RolloutTracker {
+  readonly status: RolloutStatus;
+
+  constructor(input: RolloutInput, fromVersion: string) {
+    this.status = {
+      rolloutId: input.rolloutId,
+      playbook: '',
+      method: '',
+      version: input.release.version,
+      fromVersion,
+      state: 'running',
+      phase: 'planning',
+      step: null,
+      wave: null,
+      startedBy: input.startedBy,
+      startedAt: isoNow(),
+      endedAt: null,
+      pausedBy: null,
+      awaitingApproval: null,
+      approvals: [],
+      steps: [],
+      targets: [],
+      breaker: null,
+      outcome: null,
+      timeline: [],
+    };
+    this.note('started', { by: input.startedBy, reason: input.reason, detail: `version ${input.release.version}` });
+  }
+
+  note(event: string, extra: Omit<TimelineEntry, 'at' | 'event'> = {}): void {
+    const entry: TimelineEntry = { at: isoNow(), event };
+    for (const [key, value] of Object.entries(extra)) {
+      if (value !== undefined) (entry as unknown as Record<string, unknown>)[key] = value;
+    }
+    this.status.timeline.push(entry);
+  }
+
+  setState(state: RolloutState): void {
+    this.status.state = state;
+  }
+
+  setPhase(phase: RolloutPhase): void {
+    this.status.phase = phase;
+  }
+
+  plan(playbookName: string, method: string, fleet: Fleet, steps: PlannedStep[]): void {
+    this.status.playbook = playbookName;
+    this.status.method = method;
+    this.status.steps = steps.map<StepStatus>((s) => ({
+      name: s.name, kind: s.kind, targets: s.targets, bakeMs: s.bakeMs,
+      state: 'pending', startedAt: null, endedAt: null, lastGate: null,
+    }));
+    const stepOf = new Map(steps.flatMap((s) => s.targets.map((t) => [t, s.name] as const)));
+    this.status.targets = fleet.targets.map<TargetStatus>((t) => ({
+      id: t.id, step: stepOf.get(t.id) ?? null, version: fleet.version, previousVersion: null, state: 'pending', health: null,
+    }));
+  }
+
+  stepStatus(name: string): StepStatus | undefined {
+    return this.status.steps.find((s) => s.name === name);
+  }
+
+  enterStep(step: PlannedStep, waveIndex: number, waveCount: number): void {
+    this.status.phase = step.kind;
+    this.status.step = step.name;
+    this.status.wave = step.kind === 'wave' ? { index: waveIndex, of: waveCount } : null;
+    const s = this.stepStatus(step.name);
+    if (s) {
+      s.state = 'installing';
+      s.startedAt = isoNow();
+    }
+    this.note('step started', { detail: `${step.name}: ${step.targets.length} target(s)` });
+  }
+
+  finishStep(name: string, result: StepResult): void {
+    const s = this.stepStatus(name);
+    if (s) {
+      s.state = result.outcome === 'passed' ? 'passed' : result.outcome === 'breached' ? 'breached' : 'halted';
+      s.endedAt = isoNow();
+      s.lastGate = result.gate;
+    }
+    for (const change of result.changes) {
+      const t = this.target(change.targetId);
+      if (t) Object.assign(t, { version: change.version, previousVersion: change.previousVersion, state: 'installed' });
+    }
+    for (const failure of result.failures) {
+      const t = this.target(failure.targetId);
+      if (t) t.state = 'failed';
+    }
+    const detail = result.reasons.length > 0 ? result.reasons.join('; ') : `${result.changes.length} target(s) updated`;
+    this.note(`step ${result.outcome}`, { detail: `${name}: ${detail}` });
+    if (result.nearMiss && result.outcome === 'passed') {
+      this.note('near miss', { detail: `${name}: health gate passed within 20% of a threshold` });
+    }
+  }
+
+  recordRollback(outcomes: RollbackOutcome[]): void {
+    for (const o of outcomes) {
+      const t = this.target(o.targetId);
+      if (!t) continue;
+      t.version = o.version;
+      t.state = o.verified ? 'rolled_back' : 'rollback_unverified';
+      t.health = { up: o.verified, version: o.verified ? o.version : null, checkedAt: o.at };
+    }
+    const unverified = outcomes.filter((o) => !o.verified);
+    this.note('rollback finished', {
+      detail: unverified.length === 0
+        ? `${outcomes.length} target(s) back on their previous version, each verified healthy`
+        : `${unverified.length} target(s) not verified: ${unverified.map((o) => `${o.targetId} (${o.detail})`).join(', ')}`,
+    });
+  }
+
+  finish(result: NonNullable<RolloutStatus['outcome']>['result'], reason: string): void {
+    const state: RolloutState = result === 'held' ? 'held' : result;
+    this.status.state = state;
+    this.status.outcome = { result, reason };
+    if (result !== 'held') {
+      this.status.phase = 'done';
+      this.status.endedAt = isoNow();
+    }
+    this.note(result === 'held' ? 'held' : `rollout ${result}`, { detail: reason });
+  }
+
+  private target(id: string): TargetStatus | undefined {
+    return this.status.targets.find((t) => t.id === id);
+  }
+}

@@ -1,0 +1,49 @@
+import type { Target } from '../domain/fleet';
+import type { GateResult } from '../domain/evaluateGate';
+import type { Playbook } from '../domain/playbook';
+import type { PlannedStep } from '../domain/planSteps';
+import type { Release } from '../domain/release';
+import type { StepState } from '../domain/rolloutStatus';
+import type { StepControl } from './definitions';
+
+export interface StepInput {
+  rolloutId: string;
+  step: PlannedStep;
+  /** The step's own targets, in install order. */
+  targets: Target[];
+  /** Targets already on the new version from earlier steps: part of the candidate group. */
+  earlierCandidates: Target[];
+  /** Targets still on the old version: the baseline the candidates are compared with. */
+  baseline: Target[];
+  release: Release;
+  health: Playbook['health'];
+  control: StepControl;
+}
+
+export interface TargetChangeRecord {
+  targetId: string;
+  step: string;
+  version: string;
+  previousVersion: string | null;
+  at: string;
+}
+
+export interface StepResult {
+  outcome: 'passed' | 'breached' | 'halted';
+  /** Every target this step changed, in the order the changes completed. */
+  changes: TargetChangeRecord[];
+  failures: { targetId: string; error: string }[];
+  reasons: string[];
+  gate: GateResult | null;
+  nearMiss: boolean;
+}
+
+export interface StepProgress {
+  step: string;
+  state: StepState;
+  installing: string[];
+  changes: TargetChangeRecord[];
+  failures: { targetId: string; error: string }[];
+  lastGate: GateResult | null;
+  bakeEndsAt: string | null;
+}
