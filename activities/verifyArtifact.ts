@@ -2,33 +2,13 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { ApplicationFailure } from '@temporalio/common';
-import * as tar from 'tar';
-import { manifestSchema, type Release } from '../domain/release';
-import { describeErrors, parseInput } from '../domain/issues';
+import { readArtifactManifest } from './artifactManifest';
+import type { Release } from '../domain/release';
 
 async function sha256Of(path: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   return hash.digest('hex');
-}
-
-async function readManifest(path: string): Promise<unknown> {
-  let text: string | undefined;
-  await tar.t({
-    file: path,
-    filter: (entry) => entry.replace(/^\.\//, '') === 'release.json',
-    onReadEntry: (entry) => {
-      const chunks: Buffer[] = [];
-      entry.on('data', (c: Buffer) => chunks.push(c));
-      entry.on('end', () => (text = Buffer.concat(chunks).toString('utf8')));
-    },
-  });
-  if (text === undefined) throw ApplicationFailure.nonRetryable('the artifact has no release.json manifest', 'ArtifactInvalid');
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw ApplicationFailure.nonRetryable('the artifact\'s release.json is not valid JSON', 'ArtifactInvalid');
-  }
 }
 
 export interface VerifiedArtifact {
@@ -53,10 +33,8 @@ export async function verifyArtifact(release: Release): Promise<VerifiedArtifact
       'ArtifactDigestMismatch',
     );
   }
-  const manifest = parseInput(manifestSchema, await readManifest(release.artifactPath));
-  if (!manifest.ok) {
-    throw ApplicationFailure.nonRetryable(`release.json is invalid: ${describeErrors(manifest.errors)}`, 'ArtifactInvalid');
-  }
+  const manifest = await readArtifactManifest(release.artifactPath);
+  if (!manifest.ok) throw ApplicationFailure.nonRetryable(manifest.error, 'ArtifactInvalid');
   if (manifest.value.version !== release.version) {
     throw ApplicationFailure.nonRetryable(
       `the artifact is version ${manifest.value.version}, not ${release.version}`,

@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { DocumentError } from './loadDocument';
+import { EXIT, UserError } from './exitCodes';
+import { registerPlaybookCommands } from './commands/playbook';
+import { registerRolloutCommands } from './commands/rollout';
+
+function buildProgram(): Command {
+  const program = new Command('rampart')
+    .description('Safe software rollouts as durable Temporal workflows')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerPlaybookCommands(program);
+  registerRolloutCommands(program);
+  for (const cmd of program.commands) {
+    cmd.exitOverride();
+    for (const sub of cmd.commands) sub.exitOverride();
+  }
+  return program;
+}
+
+async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version are not errors; everything else commander rejects is a bad flag.
+      return err.exitCode === 0 ? EXIT.ok : EXIT.badInput;
+    }
+    if (err instanceof DocumentError || err instanceof UserError) {
+      console.error(`rampart: ${err.message}`);
+      return err.exitCode;
+    }
+    console.error(`rampart: unexpected failure: ${(err as Error).stack ?? String(err)}`);
+    return EXIT.failure;
+  }
+}
+
+void main(process.argv).then((code) => {
+  process.exitCode = code;
+});

@@ -1,0 +1,215 @@
+import { resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { userInfo } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { commandArgsSchema, stopArgsSchema, type RolloutCommand } from '../../domain/commands';
+import { fleetSchema } from '../../domain/fleet';
+import { describeErrors, parseInput } from '../../domain/issues';
+import { playbookSchema } from '../../domain/playbook';
+import { planSteps } from '../../domain/planSteps';
+import { releaseSchema, type Release } from '../../domain/release';
+import { FINAL_STATES, type RolloutStatus } from '../../domain/rolloutStatus';
+import type { RolloutInput } from '../../domain/rolloutInput';
+import { readArtifactManifest } from '../../activities/artifactManifest';
+import { EXIT, UserError } from '../exitCodes';
+import { loadDocument } from '../loadDocument';
+import { readRolloutStatus, renderStatus, renderTimelineEntry } from '../rolloutStatusView';
+import { rolloutHandle, withTemporal } from '../temporalSession';
+
+const DEFAULT_FLEET = '.rampart/fleet/fleet.json';
+
+function defaultUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? 'unknown';
+  }
+}
+
+/** Parses flags with zod; a bad flag is exit 2 with the flag's name and rule. */
+function parseFlags<S extends z.ZodType>(schema: S, flags: unknown): z.output<S> {
+  const parsed = parseInput(schema, flags);
+  if (!parsed.ok) throw new UserError(parsed.errors.map((e) => `--${e.path}: ${e.message}`).join('\n'));
+  return parsed.value;
+}
+
+async function readDigest(artifact: string, explicit?: string): Promise<string> {
+  if (explicit) return explicit;
+  const text = await readFile(`${artifact}.sha256`, 'utf8').catch(() => undefined);
+  const digest = text?.trim().split(/\s+/)[0];
+  if (!digest) throw new UserError(`--sha256: no digest given and ${artifact}.sha256 not found beside the artifact`);
+  return digest;
+}
+
+async function buildRelease(flags: { artifact: string; sha256?: string; notes?: string }): Promise<Release> {
+  const artifactPath = resolve(flags.artifact);
+  const manifest = await readArtifactManifest(artifactPath);
+  if (!manifest.ok) throw new UserError(`--artifact: ${manifest.error}`);
+  const release = parseInput(releaseSchema, {
+    version: manifest.value.version,
+    artifactPath,
+    sha256: await readDigest(artifactPath, flags.sha256),
+    notes: flags.notes ?? manifest.value.notes,
+  });
+  if (!release.ok) throw new UserError(`release metadata: ${describeErrors(release.errors)}`);
+  return release.value;
+}
+
+const startFlags = z.strictObject({
+  playbook: z.string().min(1),
+  fleet: z.string().min(1),
+  artifact: z.string().min(1),
+  sha256: z.string().optional(),
+  notes: z.string().optional(),
+  id: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'expected letters, digits, ".", "_" or "-"').optional(),
+  by: commandArgsSchema.shape.by,
+  reason: z.string().optional(),
+  json: z.boolean().optional(),
+  wait: z.boolean().optional(),
+});
+
+async function startRollout(raw: unknown): Promise<void> {
+  const flags = parseFlags(startFlags, raw);
+  const playbook = await loadDocument(flags.playbook, playbookSchema);
+  const fleet = await loadDocument(flags.fleet, fleetSchema);
+  const release = await buildRelease(flags);
+  const plan = planSteps(playbook.value, fleet.value.targets);
+  if (!plan.ok) throw new UserError(plan.errors.map((e) => `${flags.playbook}: ${e}`).join('\n'));
+  if (release.version === fleet.value.version) {
+    throw new UserError(`--artifact: the fleet already runs ${release.version}; nothing to roll out`);
+  }
+  const rolloutId = flags.id ?? `${playbook.value.name}-${release.version}-${randomBytes(3).toString('hex')}`;
+  const input: RolloutInput = {
+    rolloutId,
+    playbook: playbook.raw,
+    fleet: fleet.raw,
+    release,
+    startedBy: flags.by,
+    ...(flags.reason ? { reason: flags.reason } : {}),
+  };
+  await withTemporal(async (client, config) => {
+    try {
+      await client.workflow.start('rolloutWorkflow', {
+        taskQueue: config.taskQueue,
+        workflowId: rolloutId,
+        args: [input],
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      });
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) throw new UserError(`--id: a rollout with id "${rolloutId}" already exists`);
+      throw err;
+    }
+    if (flags.json) console.log(JSON.stringify({ rolloutId, version: release.version, steps: plan.steps.map((s) => s.name) }));
+    else {
+      console.log(`started rollout ${rolloutId}: ${fleet.value.version} -> ${release.version} in ${plan.steps.length} step(s) (${plan.steps.map((s) => `${s.name}:${s.targets.length}`).join(', ')})`);
+      console.log(`follow it with: rampart rollout watch ${rolloutId}`);
+    }
+    if (flags.wait) process.exitCode = await watchRollout(client, rolloutId, Boolean(flags.json));
+  });
+}
+
+/** Prints the timeline as it grows until the rollout ends; the exit code says how it ended. */
+export async function watchRollout(client: Client, rolloutId: string, json: boolean, pollMs = 1000): Promise<number> {
+  let printed = 0;
+  let lastLine = '';
+  for (;;) {
+    const status = await readRolloutStatus(client, rolloutId);
+    for (const entry of status.timeline.slice(printed)) {
+      if (json) console.log(JSON.stringify({ type: 'event', ...entry }));
+      else console.log(renderTimelineEntry(entry));
+    }
+    printed = status.timeline.length;
+    const installed = status.targets.filter((t) => t.version === status.version && t.state === 'installed').length;
+    const line = `  ${status.state} ${status.step ?? status.phase}: ${installed}/${status.targets.length} on ${status.version}`;
+    if (!json && line !== lastLine) console.log(line);
+    lastLine = line;
+    if (FINAL_STATES.includes(status.state) || status.state === 'held') {
+      if (json) console.log(JSON.stringify({ type: 'end', state: status.state, outcome: status.outcome }));
+      return status.state === 'completed' ? EXIT.ok : EXIT.notCompleted;
+    }
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}
+
+const idFlag = z.string().min(1, 'give a rollout id');
+
+async function showStatus(id: string, raw: { json?: boolean }): Promise<void> {
+  const rolloutId = parseFlags(z.object({ id: idFlag }), { id }).id;
+  await withTemporal(async (client) => {
+    await rolloutHandle(client, rolloutId);
+    const status = await readRolloutStatus(client, rolloutId);
+    console.log(raw.json ? JSON.stringify(status, null, 2) : renderStatus(status));
+  });
+}
+
+async function watch(id: string, raw: { json?: boolean; interval?: string }): Promise<void> {
+  await withTemporal(async (client) => {
+    await rolloutHandle(client, id);
+    process.exitCode = await watchRollout(client, id, Boolean(raw.json));
+  });
+}
+
+/** Sends one command as a Temporal Update; a rejection (exit 3) names its reason. */
+async function sendCommand(command: RolloutCommand, id: string, raw: Record<string, unknown>): Promise<void> {
+  const schema = command === 'stop' ? stopArgsSchema : commandArgsSchema;
+  const args = parseFlags(schema, { by: raw.by, reason: raw.reason, ...(command === 'stop' ? { then: raw.then } : {}) });
+  await withTemporal(async (client) => {
+    const { handle, running } = await rolloutHandle(client, id);
+    if (!running) {
+      const status = await handle.query<RolloutStatus>('status').catch(() => null);
+      const state = status ? `${status.state}${status.outcome ? ` (${status.outcome.reason})` : ''}` : 'finished';
+      throw new UserError(`${command} rejected: rollout ${id} is ${state}; it takes no more commands`, EXIT.rejected);
+    }
+    try {
+      const answer = await handle.executeUpdate<string, [typeof args]>(command, { args: [args] });
+      console.log(raw.json ? JSON.stringify({ rolloutId: id, command, accepted: true, message: answer }) : answer);
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) {
+        const reason = err.cause?.message ?? err.message;
+        throw new UserError(`${command} rejected: ${reason}`, EXIT.rejected);
+      }
+      throw err;
+    }
+  });
+}
+
+export function registerRolloutCommands(program: Command): void {
+  const rollout = program.command('rollout').description('start and steer rollouts');
+  rollout
+    .command('start')
+    .description('start a rollout of an artifact to a fleet under a playbook')
+    .requiredOption('--playbook <file>', 'playbook YAML')
+    .option('--fleet <file>', 'fleet file (from "rampart fleet up" by default)', DEFAULT_FLEET)
+    .requiredOption('--artifact <file>', 'artifact .tar.gz; its digest is read from <file>.sha256 unless --sha256 is given')
+    .option('--sha256 <hex>', 'expected sha256 of the artifact')
+    .option('--notes <text>', 'release notes (default: from the artifact manifest)')
+    .option('--id <id>', 'rollout id (default: <playbook>-<version>-<random>)')
+    .option('--by <user>', 'who starts it', defaultUser())
+    .option('--reason <text>', 'why')
+    .option('--wait', 'watch until the rollout ends; exit 0 only if it completed')
+    .option('--json', 'print JSON')
+    .action((opts) => startRollout(opts));
+  rollout.command('status <id>').description('state, phase, wave, targets, approvals and timeline').option('--json', 'print JSON').action(showStatus);
+  rollout.command('watch <id>').description('follow a rollout live until it ends').option('--json', 'print one JSON object per line').action(watch);
+  const commands: [RolloutCommand, string][] = [
+    ['pause', 'start no new target until resumed (the health breaker stays armed)'],
+    ['resume', 'continue a paused or held rollout'],
+    ['approve', 'approve the step the rollout is waiting at'],
+    ['promote', 'end the current bake early once the health gate passes'],
+    ['stop', 'emergency stop: start nothing new, then roll back (default) or hold'],
+    ['rollback', 'roll back every target this rollout changed, newest first'],
+  ];
+  for (const [name, description] of commands) {
+    const cmd = rollout
+      .command(`${name} <id>`)
+      .description(description)
+      .option('--by <user>', 'who gives the command', defaultUser())
+      .option('--reason <text>', 'why')
+      .option('--json', 'print JSON');
+    if (name === 'stop') cmd.option('--then <action>', 'rollback or hold', 'rollback');
+    cmd.action((id: string, opts: Record<string, unknown>) => sendCommand(name, id, opts));
+  }
+}

@@ -1,0 +1,67 @@
+import type { Client } from '@temporalio/client';
+import { FINAL_STATES, type RolloutStatus } from '../domain/rolloutStatus';
+import type { StepProgress } from '../workflows/stepTypes';
+
+/**
+ * The rollout's status with the running step's live progress folded in: the parent workflow
+ * learns a step's per-target results when it ends, the step's own workflow knows them now.
+ */
+export async function readRolloutStatus(client: Client, rolloutId: string): Promise<RolloutStatus> {
+  const status = await client.workflow.getHandle(rolloutId).query<RolloutStatus>('status');
+  if (FINAL_STATES.includes(status.state) || !status.step) return status;
+  const progress = await client.workflow
+    .getHandle(`${rolloutId}/${status.step}`)
+    .query<StepProgress>('stepProgress')
+    .catch(() => null);
+  if (!progress) return status;
+  const step = status.steps.find((s) => s.name === progress.step);
+  if (step && (step.state === 'installing' || step.state === 'baking')) {
+    step.state = progress.state;
+    step.lastGate = progress.lastGate;
+  }
+  for (const target of status.targets) {
+    if (progress.installing.includes(target.id)) target.state = 'installing';
+    const change = progress.changes.find((c) => c.targetId === target.id);
+    if (change && target.state === 'pending') {
+      Object.assign(target, { state: 'installed', version: change.version, previousVersion: change.previousVersion });
+    }
+    if (progress.failures.some((f) => f.targetId === target.id)) target.state = 'failed';
+  }
+  return status;
+}
+
+const pad = (text: string, width: number) => text.padEnd(width);
+
+/** A terminal rendering an on-call engineer can read at a glance. */
+export function renderStatus(s: RolloutStatus): string {
+  const lines = [
+    `rollout ${s.rolloutId}  ${s.playbook} (${s.method})  ${s.fromVersion} -> ${s.version}`,
+    `state ${s.state}  phase ${s.phase}${s.step ? `  step ${s.step}` : ''}${s.wave ? `  wave ${s.wave.index}/${s.wave.of}` : ''}`,
+    `started by ${s.startedBy} at ${s.startedAt}${s.endedAt ? `, ended ${s.endedAt}` : ''}`,
+  ];
+  if (s.pausedBy) lines.push(`paused by ${s.pausedBy}`);
+  if (s.awaitingApproval) {
+    const a = s.awaitingApproval;
+    lines.push(`awaiting approval for ${a.step}: ${a.needed} needed${a.approvers ? ` from ${a.approvers.join(', ')}` : ''}${a.excludeStarter ? ' (not the starter)' : ''}`);
+  }
+  if (s.breaker) lines.push(`BREAKER TRIPPED in ${s.breaker.step}: ${s.breaker.reasons.join('; ')}`);
+  if (s.outcome) lines.push(`outcome ${s.outcome.result}: ${s.outcome.reason}`);
+  lines.push('', 'steps:');
+  for (const step of s.steps) {
+    const gate = step.lastGate
+      ? `  gate ${step.lastGate.verdict}: errors ${step.lastGate.candidate.errorRate === null ? 'n/a' : `${(step.lastGate.candidate.errorRate * 100).toFixed(1)}%`}, p99 ${step.lastGate.candidate.p99LatencyMs ?? 'n/a'}ms`
+      : '';
+    lines.push(`  ${pad(step.name, 10)} ${pad(step.state, 18)} ${step.targets.length} target(s)${gate}`);
+  }
+  lines.push('', 'targets:');
+  for (const t of s.targets) {
+    lines.push(`  ${pad(t.id, 12)} ${pad(t.version, 12)} ${pad(t.state, 20)} ${t.step ?? ''}`);
+  }
+  return lines.join('\n');
+}
+
+export function renderTimelineEntry(e: RolloutStatus['timeline'][number]): string {
+  const who = e.by ? ` by ${e.by}` : '';
+  const why = e.reason ? ` (${e.reason})` : '';
+  return `${e.at}  ${e.event}${who}${why}${e.detail ? `: ${e.detail}` : ''}`;
+}

@@ -1,0 +1,133 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import type { RolloutInput } from '../../domain/rolloutInput';
+import type { RolloutStatus } from '../../domain/rolloutStatus';
+import { buildArtifact, type Fault } from '../../client/artifactBuild';
+import { fleetDown, fleetUp, readInstallJournals, type FleetUpResult } from '../../client/localFleet';
+import { createRampartWorker } from '../../worker/createWorker';
+import { bundleWorkflows, devServerAddress, uniqueTaskQueue } from './temporal';
+
+export const FROM_VERSION = '1.0.0';
+
+/** A playbook fast enough for real-time tests: 1 s analysis windows on a fleet serving ~20 req/s per target. */
+export function fastPlaybook(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    name: 'test-release',
+    method: 'phased',
+    cadence: 'ad-hoc',
+    planning: {
+      riskAssessment: { level: 'low', summary: 'test release' },
+      preMortem: ['the new version fails its health gate'],
+      successCriteria: ['all targets healthy'],
+    },
+    phases: {
+      canary: { size: 1, bakeTime: '2s' },
+      waves: [{ size: '50%', bakeTime: '2s', maxParallel: 2 }, { size: '100%', bakeTime: '2s', maxParallel: 3 }],
+    },
+    health: { errorRate: { max: 0.1, maxIncrease: 0.05 }, minSamples: 10, analysisInterval: '1s', consecutiveBreaches: 2 },
+    onBreach: 'rollback',
+    ...overrides,
+  };
+}
+
+/** A real local fleet, a Rampart worker on the shared dev server and a client: one per test file. */
+export class RolloutHarness {
+  readonly dir = mkdtempSync(path.join(os.tmpdir(), 'rampart-rollout-'));
+  readonly taskQueue = uniqueTaskQueue('rollout');
+  fleet!: FleetUpResult;
+  client!: Client;
+  private worker: Worker | undefined;
+  private workerRun: Promise<void> | undefined;
+  private nativeConnection: NativeConnection | undefined;
+
+  async start(options: { size: number; internal?: number; inProcessWorker?: boolean }): Promise<void> {
+    this.fleet = await fleetUp({ stateDir: path.join(this.dir, 'fleet'), size: options.size, version: FROM_VERSION, internal: options.internal ?? 0 });
+    const connection = await Connection.connect({ address: devServerAddress() });
+    this.client = new Client({ connection });
+    if (options.inProcessWorker !== false) await this.startWorker();
+  }
+
+  async startWorker(): Promise<void> {
+    this.nativeConnection = await NativeConnection.connect({ address: devServerAddress() });
+    this.worker = await createRampartWorker({
+      connection: this.nativeConnection,
+      namespace: 'default',
+      taskQueue: this.taskQueue,
+      workflowBundle: await bundleWorkflows(require.resolve('../../workflows')),
+    });
+    this.workerRun = this.worker.run();
+  }
+
+  async artifact(version: string, fault?: Fault) {
+    return buildArtifact({ version, outDir: path.join(this.dir, 'artifacts'), ...(fault ? { fault } : {}) });
+  }
+
+  input(rolloutId: string, playbook: Record<string, unknown>, artifact: { path: string; sha256: string }, version: string): RolloutInput {
+    return {
+      rolloutId,
+      playbook,
+      fleet: this.fleet.fleet,
+      release: { version, artifactPath: artifact.path, sha256: artifact.sha256, notes: `release ${version}` },
+      startedBy: 'alice',
+    };
+  }
+
+  async startRollout(input: RolloutInput) {
+    return this.client.workflow.start('rolloutWorkflow', { taskQueue: this.taskQueue, workflowId: input.rolloutId, args: [input] });
+  }
+
+  async status(rolloutId: string): Promise<RolloutStatus> {
+    return this.client.workflow.getHandle(rolloutId).query<RolloutStatus>('status');
+  }
+
+  /** Polls (bounded) until the rollout's state satisfies `done`. */
+  async waitFor(rolloutId: string, done: (s: RolloutStatus) => boolean, timeoutMs = 60_000): Promise<RolloutStatus> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const status = await this.status(rolloutId);
+      if (done(status)) return status;
+      if (Date.now() > deadline) throw new Error(`timed out; last state ${status.state} ${status.step}: ${JSON.stringify(status.timeline.slice(-3))}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  /** What each target's own /health says now. */
+  async versions(): Promise<Record<string, string | null>> {
+    const entries = await Promise.all(this.fleet.fleet.targets.map(async (t) => {
+      const url = t.adapter === 'local' ? t.url : '';
+      const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) }).catch(() => null);
+      const body = res?.ok ? ((await res.json()) as { version: string }) : null;
+      return [t.id, body?.version ?? null] as const;
+    }));
+    return Object.fromEntries(entries);
+  }
+
+  /** Completed installs and rollbacks per target, from the fleet's own journals. */
+  async journal() {
+    const journals = await readInstallJournals({ stateDir: this.fleet.stateDir });
+    return Object.fromEntries(journals.map((j) => [j.targetId, j.records.filter((r) => r.phase === 'done')]));
+  }
+
+  writeFile(name: string, content: string): string {
+    const file = path.join(this.dir, name);
+    writeFileSync(file, content);
+    return file;
+  }
+
+  async stopWorker(): Promise<void> {
+    if (this.worker && this.worker.getState() === 'RUNNING') this.worker.shutdown();
+    await this.workerRun?.catch(() => undefined);
+    await this.nativeConnection?.close();
+    this.worker = undefined;
+  }
+
+  async stop(): Promise<void> {
+    await this.stopWorker();
+    await this.client?.connection.close();
+    if (this.fleet) await fleetDown({ stateDir: this.fleet.stateDir });
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { RolloutHarness, fastPlaybook } from './helpers/rolloutHarness';
+
+describe('rollout on a real local fleet (dev server)', () => {
+  const h = new RolloutHarness();
+  before(async () => h.start({ size: 5 }));
+  after(async () => h.stop());
+
+  test('a good release goes canary -> waves and completes; every target installed exactly once', async () => {
+    const artifact = await h.artifact('1.1.0');
+    await h.startRollout(h.input('good-1', fastPlaybook(), artifact, '1.1.0'));
+    const status = await h.waitFor('good-1', (s) => ['completed', 'rolled_back', 'failed'].includes(s.state));
+    assert.equal(status.state, 'completed', status.outcome?.reason);
+    assert.deepEqual(status.steps.map((s) => [s.name, s.state]), [['canary', 'passed'], ['wave-1', 'passed'], ['wave-2', 'passed']]);
+    assert.deepEqual(Object.values(await h.versions()), Array(5).fill('1.1.0'));
+    const journal = await h.journal();
+    for (const [target, records] of Object.entries(journal)) {
+      assert.deepEqual(records.map((r) => `${r.action} ${r.to}`), ['install 1.1.0'], target);
+    }
+    assert.ok(status.steps.every((s) => s.lastGate?.verdict === 'pass'), 'every step passed its health gate');
+  });
+
+  test('a faulty canary trips the breaker: only the canary changed, and it is rolled back and verified', async () => {
+    const before = await h.versions();
+    const beforeJournal = await h.journal();
+    const artifact = await h.artifact('1.2.0-bad', { errorRate: 0.5 });
+    await h.startRollout(h.input('bad-1', fastPlaybook(), artifact, '1.2.0-bad'));
+    const status = await h.waitFor('bad-1', (s) => ['completed', 'rolled_back', 'failed'].includes(s.state));
+    assert.equal(status.state, 'rolled_back');
+    assert.equal(status.breaker?.step, 'canary');
+    assert.match(status.breaker?.reasons.join(' ') ?? '', /error rate \d+\.\d% above limit 10\.0%/);
+    assert.ok((status.breaker?.gate?.candidate.errorRate ?? 0) > 0.1, 'the measurements that tripped it are reported');
+    assert.deepEqual(await h.versions(), before, 'every target runs what it ran before');
+    const canary = status.steps[0]?.targets[0] as string;
+    const journal = await h.journal();
+    assert.deepEqual(journal[canary]?.slice(beforeJournal[canary]?.length).map((r) => `${r.action} ${r.to}`), ['install 1.2.0-bad', 'rollback 1.1.0']);
+    for (const [id, records] of Object.entries(journal)) {
+      if (id !== canary) assert.equal(records.length, beforeJournal[id]?.length, `${id} was never touched`);
+    }
+    assert.equal(status.targets.find((t) => t.id === canary)?.state, 'rolled_back');
+  });
+
+  test('a digest mismatch is refused before any target is touched', async () => {
+    const beforeJournal = await h.journal();
+    const artifact = await h.artifact('1.3.0');
+    const input = h.input('digest-1', fastPlaybook(), { path: artifact.path, sha256: 'f'.repeat(64) }, '1.3.0');
+    const handle = await h.startRollout(input);
+    await assert.rejects(handle.result(), (err: Error) => /sha256 mismatch/.test(String(err.cause?.message)));
+    const status = await h.status('digest-1');
+    assert.equal(status.state, 'failed');
+    assert.match(status.outcome?.reason ?? '', /no target was touched/);
+    assert.deepEqual(await h.journal(), beforeJournal);
+  });
+});
