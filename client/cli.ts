@@ -4,15 +4,21 @@ import { DocumentError } from './loadDocument';
 import { EXIT, UserError } from './exitCodes';
 import { registerPlaybookCommands } from './commands/playbook';
 import { registerRolloutCommands } from './commands/rollout';
+import { registerFleetCommands } from './commands/fleet';
+import { registerArtifactCommands } from './commands/artifact';
+import { registerServerCommands } from './commands/server';
 
 function buildProgram(): Command {
   const program = new Command('rampart')
     .description('Safe software rollouts as durable Temporal workflows')
-    .version('0.1.0')
+    .version('0.1.0', '-V, --cli-version', 'print the rampart version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerPlaybookCommands(program);
   registerRolloutCommands(program);
+  registerFleetCommands(program);
+  registerArtifactCommands(program);
+  registerServerCommands(program);
   for (const cmd of program.commands) {
     cmd.exitOverride();
     for (const sub of cmd.commands) sub.exitOverride();

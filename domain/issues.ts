@@ -29,7 +29,8 @@ export function toInputErrors(error: z.ZodError): InputError[] {
       return [{ path: formatPath(segments), message: 'does not match any accepted form', pathSegments: segments }];
     }
     const segments = issue.path as (string | number)[];
-    const message = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
+    const missing = issue.code === 'invalid_type' && /received undefined$/.test(issue.message);
+    const message = missing ? 'is required' : issue.message;
     return [{ path: formatPath(segments), message, pathSegments: segments }];
   });
 }

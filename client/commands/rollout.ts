@@ -16,6 +16,7 @@ import type { RolloutInput } from '../../domain/rolloutInput';
 import { readArtifactManifest } from '../../activities/artifactManifest';
 import { EXIT, UserError } from '../exitCodes';
 import { loadDocument } from '../loadDocument';
+import { parseFlags } from '../parseFlags';
 import { readRolloutStatus, renderStatus, renderTimelineEntry } from '../rolloutStatusView';
 import { rolloutHandle, withTemporal } from '../temporalSession';
 
@@ -27,13 +28,6 @@ function defaultUser(): string {
   } catch {
     return process.env.USER ?? 'unknown';
   }
-}
-
-/** Parses flags with zod; a bad flag is exit 2 with the flag's name and rule. */
-function parseFlags<S extends z.ZodType>(schema: S, flags: unknown): z.output<S> {
-  const parsed = parseInput(schema, flags);
-  if (!parsed.ok) throw new UserError(parsed.errors.map((e) => `--${e.path}: ${e.message}`).join('\n'));
-  return parsed.value;
 }
 
 async function readDigest(artifact: string, explicit?: string): Promise<string> {

@@ -1,0 +1,67 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { versionSchema } from '../../domain/release';
+import { fleetDown, fleetStatus, fleetUp } from '../localFleet';
+import { parseFlags } from '../parseFlags';
+
+export const DEFAULT_FLEET_DIR = '.rampart/fleet';
+
+const upFlags = z.strictObject({
+  size: z.coerce.number({ error: 'expected a whole number' }).int('expected a whole number').min(1).max(99),
+  version: versionSchema,
+  internal: z.coerce.number({ error: 'expected a whole number' }).int('expected a whole number').min(0).optional(),
+  dir: z.string().min(1),
+  json: z.boolean().optional(),
+});
+
+async function up(raw: unknown): Promise<void> {
+  const flags = parseFlags(upFlags, raw);
+  if (flags.internal !== undefined && flags.internal > flags.size) {
+    parseFlags(z.object({ internal: z.number().max(flags.size, `at most the fleet size (${flags.size})`) }), { internal: flags.internal });
+  }
+  const result = await fleetUp({ stateDir: flags.dir, size: flags.size, version: flags.version, ...(flags.internal !== undefined ? { internal: flags.internal } : {}) });
+  if (flags.json) {
+    console.log(JSON.stringify({ fleetFile: result.fleetFile, supervisorPid: result.supervisorPid, targets: result.fleet.targets }));
+    return;
+  }
+  console.log(`fleet up: ${result.fleet.targets.length} target(s) on ${flags.version}, fleet file ${result.fleetFile}`);
+  for (const t of result.fleet.targets) {
+    console.log(`  ${t.id}  ${t.adapter === 'local' ? t.url : ''}  ring=${t.labels.ring ?? ''}`);
+  }
+}
+
+async function down(raw: { dir: string }): Promise<void> {
+  const result = await fleetDown({ stateDir: raw.dir });
+  console.log(`fleet down: ${result.message}`);
+}
+
+async function status(raw: { dir: string; json?: boolean }): Promise<void> {
+  const s = await fleetStatus({ stateDir: raw.dir });
+  if (raw.json) {
+    console.log(JSON.stringify(s, null, 2));
+    return;
+  }
+  if (!s.fleet) {
+    console.log(`no fleet in ${s.stateDir}; start one with "rampart fleet up --size 10 --version 1.0.0"`);
+    return;
+  }
+  console.log(`fleet ${s.running ? `running (supervisor pid ${s.supervisorPid})` : 'stopped'}`);
+  for (const t of s.targets) {
+    console.log(`  ${t.id.padEnd(6)} ${(t.version ?? '-').padEnd(12)} ${t.up ? 'up  ' : 'DOWN'} ${t.state.padEnd(10)} restarts ${t.restarts}  ${t.url}`);
+  }
+}
+
+export function registerFleetCommands(program: Command): void {
+  const fleet = program.command('fleet').description('a real local fleet of target processes on loopback');
+  fleet
+    .command('up')
+    .description('start N targets serving /health and /metrics with a version installed')
+    .requiredOption('--size <n>', 'number of targets (1-99)')
+    .requiredOption('--version <version>', 'version every target starts on')
+    .option('--internal <n>', 'how many targets form the internal dogfood ring (default 2)')
+    .option('--dir <dir>', 'state folder', DEFAULT_FLEET_DIR)
+    .option('--json', 'print JSON')
+    .action(up);
+  fleet.command('down').description('stop every target of the fleet').option('--dir <dir>', 'state folder', DEFAULT_FLEET_DIR).action(down);
+  fleet.command('status').description('each target\'s version and health').option('--dir <dir>', 'state folder', DEFAULT_FLEET_DIR).option('--json', 'print JSON').action(status);
+}

@@ -1,0 +1,49 @@
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { startDevServer, stopDevServer } from '../devServer';
+import { parseFlags } from '../parseFlags';
+import { nodeArgsForTs } from '../../activities/localFleet/tsxCommand';
+
+const port = z.coerce.number({ error: 'expected a port number' }).int().min(1).max(65535);
+const startFlags = z.strictObject({ dir: z.string().min(1), port, uiPort: port, json: z.boolean().optional() });
+
+async function start(raw: unknown): Promise<void> {
+  const flags = parseFlags(startFlags, raw);
+  const server = await startDevServer({ dataDir: flags.dir, port: flags.port, uiPort: flags.uiPort, detached: true });
+  if (flags.json) {
+    console.log(JSON.stringify(server));
+    return;
+  }
+  console.log(`${server.alreadyRunning ? 'already running' : 'started'}: Temporal dev server at ${server.address} (pid ${server.pid})`);
+  if (server.uiUrl) console.log(`Web UI: ${server.uiUrl}`);
+  console.log(`state kept in ${server.dbFile}; stop with "rampart server stop"`);
+}
+
+async function stop(raw: { dir: string }): Promise<void> {
+  const stopped = await stopDevServer(raw.dir);
+  console.log(stopped ? 'Temporal dev server stopped' : 'no Temporal dev server was running');
+}
+
+/** Runs the worker in the foreground; Ctrl-C stops it gracefully. */
+async function runWorker(): Promise<void> {
+  const child = spawn(process.execPath, nodeArgsForTs(resolve(__dirname, '../../worker/main.ts')), { stdio: 'inherit' });
+  const forward = (signal: NodeJS.Signals) => child.kill(signal);
+  process.on('SIGINT', forward).on('SIGTERM', forward);
+  process.exitCode = await new Promise<number>((done) => child.on('exit', (code) => done(code ?? 1)));
+}
+
+export function registerServerCommands(program: Command): void {
+  const server = program.command('server').description('the embedded Temporal dev server (SQLite, Web UI on)');
+  server
+    .command('start')
+    .description('start it in the background; running rollouts survive restarts')
+    .option('--dir <dir>', 'data folder', '.rampart')
+    .option('--port <port>', 'gRPC port', '7233')
+    .option('--ui-port <port>', 'Web UI port', '8233')
+    .option('--json', 'print JSON')
+    .action(start);
+  server.command('stop').description('stop it').option('--dir <dir>', 'data folder', '.rampart').action(stop);
+  program.command('worker').description('run a Rampart worker in the foreground (TEMPORAL_* variables pick the cluster)').action(runWorker);
+}

@@ -1,0 +1,382 @@
+/**
+ * Brings a local fleet up and down: target directories with an installed release, fleet.json, and
+ * one supervisor process (activities/localFleet/supervisor.ts) that keeps the targets running after
+ * the CLI has exited.
+ *
+ * stateDir/
+ *   fleet.json               the fleet, per domain/fleet.ts
+ *   supervisor.pid           present while the supervisor runs
+ *   supervisor.log           supervisor and target output
+ *   artifacts/               the artifact the fleet started from
+ *   targets/t-01/            releases/<version>/, current -> releases/<version>, install-log.jsonl
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { mkdir, readFile, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import net from 'node:net';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import * as tar from 'tar';
+import { fleetSchema, type Fleet, type Target } from '../domain/fleet';
+import { describeErrors, parseInput } from '../domain/issues';
+import { versionSchema } from '../domain/release';
+import { buildArtifact } from './artifactBuild';
+
+const SUPERVISOR_SCRIPT = resolve(__dirname, '../activities/localFleet/supervisor.ts');
+const MAX_TARGETS = 99;
+
+export interface FleetUpOptions {
+  stateDir: string;
+  size: number;
+  version: string;
+  /** Supervisor on basePort, targets on basePort+1..; free ports are picked when absent. */
+  basePort?: number;
+  /** How many of the first targets form the internal (dogfood) ring; default 2, 0 allowed. */
+  internal?: number;
+  /** How long to wait for every target to report the version; default 20 s. */
+  readyTimeoutMs?: number;
+}
+
+export interface FleetUpResult {
+  stateDir: string;
+  fleetFile: string;
+  fleet: Fleet;
+  supervisorPid: number;
+  supervisorUrl: string;
+  artifact: { path: string; sha256: string };
+}
+
+type LocalTarget = Extract<Target, { adapter: 'local' }>;
+
+export async function fleetUp(options: FleetUpOptions): Promise<FleetUpResult> {
+  const stateDir = resolve(options.stateDir);
+  const { size, version } = options;
+  const internal = options.internal ?? Math.min(2, size);
+  if (!Number.isInteger(size) || size < 1 || size > MAX_TARGETS) throw new Error(`fleet size must be a whole number from 1 to ${MAX_TARGETS}, got ${size}`);
+  if (!Number.isInteger(internal) || internal < 0 || internal > size) throw new Error(`internal must be a whole number from 0 to the fleet size (${size}), got ${internal}`);
+  const versionCheck = parseInput(versionSchema, version);
+  if (!versionCheck.ok) throw new Error(`version "${version}": ${describeErrors(versionCheck.errors)}`);
+
+  const running = await runningSupervisorPid(stateDir);
+  if (running) throw new Error(`a fleet is already running in ${stateDir} (supervisor pid ${running}); run "fleet down" first`);
+
+  // A fresh fleet at `version`: whatever an earlier, stopped fleet left here is replaced.
+  await rm(join(stateDir, 'targets'), { recursive: true, force: true });
+  await rm(join(stateDir, 'fleet.json'), { force: true });
+  await mkdir(join(stateDir, 'targets'), { recursive: true });
+
+  const artifact = await buildArtifact({ version, outDir: join(stateDir, 'artifacts'), notes: `Initial release of the local fleet` });
+  const [supervisorPort, ...targetPorts] = await pickPorts(size + 1, options.basePort);
+  const supervisorUrl = `http://127.0.0.1:${supervisorPort}`;
+
+  const targets: LocalTarget[] = [];
+  for (let i = 0; i < size; i++) {
+    const id = `t-${String(i + 1).padStart(2, '0')}`;
+    const dir = join(stateDir, 'targets', id);
+    await installInitialRelease(dir, version, artifact.path);
+    targets.push({ id, adapter: 'local', dir, url: `http://127.0.0.1:${targetPorts[i]}`, supervisorUrl, labels: { ring: i < internal ? 'internal' : 'external' } });
+  }
+  const fleet = fleetSchema.parse({ name: 'local', version, targets });
+  const fleetFile = join(stateDir, 'fleet.json');
+  await writeFile(fleetFile, `${JSON.stringify(fleet, null, 2)}\n`);
+
+  const supervisorPid = startSupervisor(stateDir, supervisorPort!);
+  try {
+    await waitForFleet(fleet, version, supervisorPid, options.readyTimeoutMs ?? 20_000);
+  } catch (err) {
+    await stopSupervisor(supervisorPid, 5000);
+    const log = await tail(join(stateDir, 'supervisor.log'), 15);
+    throw new Error(`the local fleet did not come up: ${(err as Error).message}${log ? `\nlast lines of ${join(stateDir, 'supervisor.log')}:\n${log}` : ''}`);
+  }
+  return { stateDir, fleetFile, fleet, supervisorPid, supervisorUrl, artifact };
+}
+
+async function installInitialRelease(dir: string, version: string, artifactPath: string): Promise<void> {
+  const releaseDir = join(dir, 'releases', version);
+  await mkdir(releaseDir, { recursive: true });
+  await tar.x({ file: artifactPath, cwd: releaseDir });
+  await symlink(join('releases', version), join(dir, 'current'));
+}
+
+/**
+ * Ports for the supervisor and each target. Without a base port, the kernel picks free ones:
+ * every probe listener is held open until all are chosen, so no port is handed out twice.
+ */
+async function pickPorts(count: number, basePort?: number): Promise<number[]> {
+  const listeners: net.Server[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const wanted = basePort === undefined ? 0 : basePort + i;
+      const server = net.createServer();
+      await new Promise<void>((ok, fail) => {
+        server.once('error', (err) => fail(new Error(`port ${wanted} on 127.0.0.1 is not free (base port ${basePort}): ${err.message}`)));
+        server.listen(wanted, '127.0.0.1', () => ok());
+      });
+      listeners.push(server);
+    }
+    return listeners.map((s) => (s.address() as net.AddressInfo).port);
+  } finally {
+    await Promise.all(listeners.map((s) => new Promise((r) => s.close(r))));
+  }
+}
+
+/** Detached in its own process group, output to supervisor.log, so the CLI can exit and leave it running. */
+function startSupervisor(stateDir: string, port: number): number {
+  const logFd = openSync(join(stateDir, 'supervisor.log'), 'a');
+  try {
+    const tsx = pathToFileURL(require.resolve('tsx')).href;
+    const child = spawn(process.execPath, ['--import', tsx, SUPERVISOR_SCRIPT, '--state', stateDir, '--port', String(port)], {
+      detached: true,
+      stdio: ['ignore', logFd, logFd],
+      cwd: stateDir,
+    });
+    child.unref();
+    if (child.pid === undefined) throw new Error(`cannot start the supervisor (${process.execPath})`);
+    return child.pid;
+  } finally {
+    closeSync(logFd);
+  }
+}
+
+async function waitForFleet(fleet: Fleet, version: string, supervisorPid: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const pending = new Set(fleet.targets as LocalTarget[]);
+  while (pending.size > 0) {
+    if (!isAlive(supervisorPid)) throw new Error(`the supervisor (pid ${supervisorPid}) exited`);
+    for (const target of [...pending]) {
+      const health = await getJson(`${target.url}/health`, 1000).catch(() => undefined);
+      if ((health as { version?: string } | undefined)?.version === version) pending.delete(target);
+    }
+    if (pending.size === 0) return;
+    if (Date.now() > deadline) {
+      throw new Error(`after ${timeoutMs} ms, ${[...pending].map((t) => t.id).join(', ')} did not report version ${version} on /health`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+export interface FleetDownResult {
+  wasRunning: boolean;
+  /** The supervisor had to be killed after not stopping in time. */
+  forced: boolean;
+  message: string;
+}
+
+/** Stops the supervisor and, through it, every target. Not running is an answer, not an error. */
+export async function fleetDown(options: { stateDir: string; timeoutMs?: number }): Promise<FleetDownResult> {
+  const stateDir = resolve(options.stateDir);
+  const pidFile = join(stateDir, 'supervisor.pid');
+  const pid = await readPidFile(pidFile);
+  if (pid === undefined) return { wasRunning: false, forced: false, message: `no local fleet is running in ${stateDir}` };
+  if (!isOurSupervisor(pid)) {
+    await unlink(pidFile).catch(() => undefined);
+    return { wasRunning: false, forced: false, message: `no local fleet is running in ${stateDir} (removed a stale supervisor.pid naming pid ${pid})` };
+  }
+  const targetPids = await supervisorTargets(stateDir).then((ts) => ts.map((t) => t.pid).filter((p): p is number => typeof p === 'number'), () => []);
+  const forced = await stopSupervisor(pid, options.timeoutMs ?? 10_000);
+  // Targets exit with their supervisor; anything that somehow did not is killed, not left behind.
+  for (const child of targetPids) if (isAlive(child)) signal(child, 'SIGKILL');
+  await unlink(pidFile).catch(() => undefined);
+  return {
+    wasRunning: true,
+    forced,
+    message: forced ? `local fleet in ${stateDir} did not stop in time and was killed (supervisor pid ${pid})` : `local fleet in ${stateDir} stopped (supervisor pid ${pid})`,
+  };
+}
+
+/** SIGTERM, then SIGKILL to the whole process group after the timeout. Returns true when it had to kill. */
+async function stopSupervisor(pid: number, timeoutMs: number): Promise<boolean> {
+  signal(pid, 'SIGTERM');
+  if (await waitForExit(pid, timeoutMs)) return false;
+  signal(-pid, 'SIGKILL');
+  signal(pid, 'SIGKILL');
+  await waitForExit(pid, 2000);
+  return true;
+}
+
+export interface TargetStatus {
+  id: string;
+  ring: string | undefined;
+  url: string;
+  up: boolean;
+  version: string | null;
+  pid: number | null;
+  state: string;
+  restarts: number;
+  crashes: number;
+}
+
+export interface FleetStatus {
+  stateDir: string;
+  running: boolean;
+  supervisorPid: number | null;
+  fleet: Fleet | null;
+  targets: TargetStatus[];
+}
+
+/** What the fleet looks like now: the supervisor's view of each process plus each target's own /health. */
+export async function fleetStatus(options: { stateDir: string }): Promise<FleetStatus> {
+  const stateDir = resolve(options.stateDir);
+  const fleet = await readFleet(stateDir).catch(() => null);
+  const pid = await readPidFile(join(stateDir, 'supervisor.pid'));
+  const running = pid !== undefined && isOurSupervisor(pid);
+  if (!fleet) return { stateDir, running, supervisorPid: running ? pid! : null, fleet: null, targets: [] };
+  const processes = running ? await supervisorTargets(stateDir).catch(() => []) : [];
+  const targets = await Promise.all(
+    (fleet.targets as LocalTarget[]).map(async (target): Promise<TargetStatus> => {
+      const health = (await getJson(`${target.url}/health`, 1000).catch(() => undefined)) as { version?: string } | undefined;
+      const proc = processes.find((p) => p.id === target.id);
+      return {
+        id: target.id,
+        ring: target.labels.ring,
+        url: target.url,
+        up: health !== undefined,
+        version: health?.version ?? null,
+        pid: proc?.pid ?? null,
+        state: proc?.state ?? 'stopped',
+        restarts: proc?.restarts ?? 0,
+        crashes: proc?.crashes ?? 0,
+      };
+    }),
+  );
+  return { stateDir, running, supervisorPid: running ? pid! : null, fleet, targets };
+}
+
+/** One line of a target's install journal (written by activities/localFleet/installJournal.ts). */
+export interface InstallRecord {
+  key: string;
+  action: 'install' | 'rollback';
+  from: string | null;
+  to: string;
+  at: string;
+  phase: 'begin' | 'done';
+}
+
+/** Every install and rollback each target recorded, oldest first, for tests and `fleet status`. */
+export async function readInstallJournals(options: { stateDir: string }): Promise<{ targetId: string; records: InstallRecord[] }[]> {
+  const fleet = await readFleet(resolve(options.stateDir));
+  return Promise.all(
+    fleet.targets.map(async (target) => {
+      if (target.adapter !== 'local') return { targetId: target.id, records: [] };
+      const text = await readFile(join(target.dir, 'install-log.jsonl'), 'utf8').catch(() => '');
+      const records = text.split('\n').flatMap((line): InstallRecord[] => {
+        try {
+          return line.trim() ? [JSON.parse(line) as InstallRecord] : [];
+        } catch {
+          return []; // a line torn by a crash mid-write
+        }
+      });
+      return { targetId: target.id, records };
+    }),
+  );
+}
+
+export async function readFleet(stateDir: string): Promise<Fleet> {
+  const file = join(resolve(stateDir), 'fleet.json');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`cannot read ${file}: ${(err as Error).message}`);
+  }
+  const parsed = parseInput(fleetSchema, raw);
+  if (!parsed.ok) throw new Error(`${file} is invalid: ${describeErrors(parsed.errors)}`);
+  return parsed.value;
+}
+
+interface SupervisedProcess {
+  id: string;
+  pid: number | null;
+  state: string;
+  restarts: number;
+  crashes: number;
+}
+
+async function supervisorTargets(stateDir: string): Promise<SupervisedProcess[]> {
+  const fleet = await readFleet(stateDir);
+  const first = fleet.targets[0];
+  if (!first || first.adapter !== 'local') return [];
+  return (await getJson(`${first.supervisorUrl}/targets`, 2000)) as SupervisedProcess[];
+}
+
+async function runningSupervisorPid(stateDir: string): Promise<number | undefined> {
+  const pid = await readPidFile(join(stateDir, 'supervisor.pid'));
+  return pid !== undefined && isOurSupervisor(pid) ? pid : undefined;
+}
+
+async function readPidFile(file: string): Promise<number | undefined> {
+  const text = await readFile(file, 'utf8').catch(() => undefined);
+  const pid = Number(text?.trim());
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+/** Guards against a stale pid file whose pid now belongs to some unrelated process. */
+function isOurSupervisor(pid: number): boolean {
+  if (!isAlive(pid)) return false;
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('supervisor.ts');
+  } catch {
+    return true; // no /proc (not Linux): trust the pid file
+  }
+}
+
+/** Alive means running: a zombie (exited, not yet reaped) counts as gone. */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true;
+  }
+}
+
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch {
+    // already gone
+  }
+}
+
+async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (isAlive(pid)) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return true;
+}
+
+function getJson(url: string, timeoutMs: number): Promise<unknown> {
+  return new Promise((ok, fail) => {
+    const req = http.get(url, { agent: false, timeout: timeoutMs }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => {
+        if ((res.statusCode ?? 0) >= 300) return fail(new Error(`GET ${url}: HTTP ${res.statusCode}`));
+        try {
+          ok(JSON.parse(body));
+        } catch {
+          fail(new Error(`GET ${url}: not JSON`));
+        }
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${url} timed out after ${timeoutMs} ms`)));
+    req.on('error', fail);
+  });
+}
+
+async function tail(file: string, lines: number): Promise<string> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  return text.trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+/** Where a fleet's supervisor keeps its pid: for tests and the CLI. */
+export const supervisorPidFile = (stateDir: string) => join(resolve(stateDir), 'supervisor.pid');
