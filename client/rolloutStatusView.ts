@@ -26,6 +26,7 @@ export async function readRolloutStatus(client: Client, rolloutId: string): Prom
       Object.assign(target, { state: 'installed', version: change.version, previousVersion: change.previousVersion });
     }
     if (progress.failures.some((f) => f.targetId === target.id)) target.state = 'failed';
+    target.health = progress.health[target.id] ?? target.health;
   }
   return status;
 }
@@ -55,7 +56,8 @@ export function renderStatus(s: RolloutStatus): string {
   }
   lines.push('', 'targets:');
   for (const t of s.targets) {
-    lines.push(`  ${pad(t.id, 12)} ${pad(t.version, 12)} ${pad(t.state, 20)} ${t.step ?? ''}`);
+    const health = t.health ? (t.health.up ? 'healthy' : 'DOWN') : '-';
+    lines.push(`  ${pad(t.id, 12)} ${pad(t.version, 12)} ${pad(t.state, 20)} ${pad(health, 8)} ${t.step ?? ''}`);
   }
   return lines.join('\n');
 }

@@ -18,13 +18,19 @@ export type RolloutPhase = 'planning' | 'verification' | StepKind | 'rollback' |
 
 export type TargetState = 'pending' | 'installing' | 'installed' | 'failed' | 'rolled_back' | 'rollback_unverified';
 
+export interface TargetHealth {
+  up: boolean;
+  version: string | null;
+  checkedAt: string;
+}
+
 export interface TargetStatus {
   id: string;
   step: string | null;
   version: string;
   previousVersion: string | null;
   state: TargetState;
-  health: { up: boolean; version: string | null; checkedAt: string } | null;
+  health: TargetHealth | null;
 }
 
 export type StepState = 'pending' | 'awaiting_approval' | 'installing' | 'baking' | 'passed' | 'breached' | 'halted';

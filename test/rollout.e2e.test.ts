@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { rejectsWith } from './helpers/assertions';
 import { RolloutHarness, fastPlaybook } from './helpers/rolloutHarness';
 
 describe('rollout on a real local fleet (dev server)', () => {
@@ -46,7 +47,7 @@ describe('rollout on a real local fleet (dev server)', () => {
     const artifact = await h.artifact('1.3.0');
     const input = h.input('digest-1', fastPlaybook(), { path: artifact.path, sha256: 'f'.repeat(64) }, '1.3.0');
     const handle = await h.startRollout(input);
-    await assert.rejects(handle.result(), (err: Error) => /sha256 mismatch/.test(String(err.cause?.message)));
+    await rejectsWith(handle.result(), /sha256 mismatch/);
     const status = await h.status('digest-1');
     assert.equal(status.state, 'failed');
     assert.match(status.outcome?.reason ?? '', /no target was touched/);

@@ -2,6 +2,7 @@ import type { Target } from '../domain/fleet';
 import { evaluateGate, measureGroup, type GateResult } from '../domain/evaluateGate';
 import { sumWindows, windowBetween, type TargetSample } from '../domain/metrics';
 import type { Playbook } from '../domain/playbook';
+import type { TargetHealth } from '../domain/rolloutStatus';
 import { reads } from './activityProxies';
 
 /** Canary analysis samples at most this many targets per group, so history stays bounded. */
@@ -40,6 +41,11 @@ export class HealthAnalysis {
     };
     const baseline = this.baseline.length > 0 ? group(this.baseline) : null;
     return evaluateGate(this.health, group(this.candidates), baseline);
+  }
+
+  /** What each analysed target looked like at the last read. */
+  lastSeen(at: string): Record<string, TargetHealth> {
+    return Object.fromEntries([...this.previous.values()].map((s) => [s.id, { up: s.up, version: s.version ?? null, checkedAt: at }]));
   }
 
   private async read(): Promise<void> {

@@ -99,6 +99,10 @@ export class RolloutTracker {
       const t = this.target(change.targetId);
       if (t) Object.assign(t, { version: change.version, previousVersion: change.previousVersion, state: 'installed' });
     }
+    for (const [id, seen] of Object.entries(result.health)) {
+      const t = this.target(id);
+      if (t) t.health = seen;
+    }
     for (const failure of result.failures) {
       const t = this.target(failure.targetId);
       if (t) t.state = 'failed';

@@ -29,6 +29,7 @@ export async function stepWorkflow(input: StepInput): Promise<StepResult> {
   let state: StepState = 'installing';
   let lastGate: GateResult | null = null;
   let bakeEndsAt: string | null = null;
+  let health: StepResult['health'] = {};
   const installing = new Set<string>();
   const changes: TargetChangeRecord[] = [];
   const failures: { targetId: string; error: string }[] = [];
@@ -44,6 +45,7 @@ export async function stepWorkflow(input: StepInput): Promise<StepResult> {
     failures,
     lastGate,
     bakeEndsAt,
+    health,
   }));
 
   const queue = [...input.targets];
@@ -79,7 +81,7 @@ export async function stepWorkflow(input: StepInput): Promise<StepResult> {
 
   const result = (outcome: StepResult['outcome'], reasons: string[]): StepResult => {
     state = outcome === 'passed' ? 'passed' : outcome === 'breached' ? 'breached' : 'halted';
-    return { outcome, changes, failures, reasons, gate: lastGate, nearMiss: lastGate?.nearMiss ?? false };
+    return { outcome, changes, failures, reasons, gate: lastGate, nearMiss: lastGate?.nearMiss ?? false, health };
   };
   if (failures.length > 0) {
     return result('breached', failures.map((f) => `install failed on ${f.targetId}: ${f.error}`));
@@ -101,6 +103,7 @@ export async function stepWorkflow(input: StepInput): Promise<StepResult> {
     const halted = await condition(() => control.halted, interval);
     if (halted) return result('halted', ['stopped by command']);
     lastGate = await analysis.evaluate();
+    health = analysis.lastSeen(isoNow());
     breaches = lastGate.verdict === 'breach' ? breaches + 1 : lastGate.verdict === 'pass' ? 0 : breaches;
     if (breaches >= input.health.consecutiveBreaches) return result('breached', lastGate.reasons);
     const bakeDone = control.promoted || Date.now() >= bakeEnd;

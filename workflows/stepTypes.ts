@@ -3,7 +3,7 @@ import type { GateResult } from '../domain/evaluateGate';
 import type { Playbook } from '../domain/playbook';
 import type { PlannedStep } from '../domain/planSteps';
 import type { Release } from '../domain/release';
-import type { StepState } from '../domain/rolloutStatus';
+import type { StepState, TargetHealth } from '../domain/rolloutStatus';
 import type { StepControl } from './definitions';
 
 export interface StepInput {
@@ -36,6 +36,8 @@ export interface StepResult {
   reasons: string[];
   gate: GateResult | null;
   nearMiss: boolean;
+  /** Each analysed target as the last health read saw it. */
+  health: Record<string, TargetHealth>;
 }
 
 export interface StepProgress {
@@ -46,4 +48,5 @@ export interface StepProgress {
   failures: { targetId: string; error: string }[];
   lastGate: GateResult | null;
   bakeEndsAt: string | null;
+  health: Record<string, TargetHealth>;
 }

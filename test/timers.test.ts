@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { buildArtifact } from '../client/artifactBuild';
+import { after, before, describe, test } from 'node:test';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import type { Fleet } from '../domain/fleet';
+import type { RolloutInput } from '../domain/rolloutInput';
+import type { RolloutStatus } from '../domain/rolloutStatus';
+import { createRampartWorker } from '../worker/createWorker';
+import { rejectsWith } from './helpers/assertions';
+import { fastPlaybook } from './helpers/rolloutHarness';
+import { bundleWorkflows, createTimeSkippingEnv, uniqueTaskQueue } from './helpers/temporal';
+
+const HOUR = 3_600_000;
+
+/** Dry-run targets: the subject here is the workflow's durable timers, not the targets. */
+const noopFleet = (size: number): Fleet => ({
+  name: 'dry-run',
+  version: '1.0.0',
+  targets: Array.from({ length: size }, (_, i) => ({ id: `n-${i + 1}`, adapter: 'noop' as const, labels: {} })),
+});
+
+let artifact: { path: string; sha256: string };
+
+function input(rolloutId: string, playbook: Record<string, unknown>): RolloutInput {
+  return {
+    rolloutId,
+    playbook,
+    fleet: noopFleet(4),
+    release: { version: '2.0.0', artifactPath: artifact.path, sha256: artifact.sha256, notes: 'dry run' },
+    startedBy: 'alice',
+  };
+}
+
+const at = (s: RolloutStatus, event: string, detail: string) =>
+  Date.parse(s.timeline.find((e) => e.event === event && (e.detail ?? '').startsWith(detail))?.at ?? 'NaN');
+
+describe('durable timers on the time-skipping server', () => {
+  let env: TestWorkflowEnvironment;
+  let worker: Worker;
+  let run: Promise<void>;
+  const taskQueue = uniqueTaskQueue('timers');
+
+  before(async () => {
+    artifact = await buildArtifact({ version: '2.0.0', outDir: mkdtempSync(path.join(os.tmpdir(), 'rampart-timers-')) });
+    env = await createTimeSkippingEnv();
+    worker = await createRampartWorker({
+      connection: env.nativeConnection,
+      namespace: env.namespace ?? 'default',
+      taskQueue,
+      workflowBundle: await bundleWorkflows(require.resolve('../workflows')),
+    });
+    run = worker.run();
+  });
+  after(async () => {
+    worker.shutdown();
+    await run;
+    await env.teardown();
+  });
+
+  test('bake times of hours are honoured in workflow time and take seconds of real time', async () => {
+    const playbook = fastPlaybook({
+      phases: { canary: { size: 1, bakeTime: '1h' }, waves: [{ size: '100%', bakeTime: '2h' }] },
+      health: { errorRate: { max: 0.05 }, minSamples: 10, analysisInterval: '10m', consecutiveBreaches: 2 },
+    });
+    const realStart = Date.now();
+    const handle = await env.client.workflow.start('rolloutWorkflow', { taskQueue, workflowId: 'timers-bake', args: [input('timers-bake', playbook)] });
+    const status = (await handle.result()) as RolloutStatus;
+    assert.equal(status.state, 'completed', status.outcome?.reason);
+    const canaryBake = at(status, 'step passed', 'canary') - at(status, 'step started', 'canary');
+    const waveBake = at(status, 'step passed', 'wave-1') - at(status, 'step started', 'wave-1');
+    assert.ok(canaryBake >= HOUR && canaryBake < HOUR + 15 * 60_000, `canary baked ${canaryBake} ms`);
+    assert.ok(waveBake >= 2 * HOUR && waveBake < 2 * HOUR + 15 * 60_000, `wave baked ${waveBake} ms`);
+    assert.ok(Date.now() - realStart < 60_000, 'time was skipped');
+  });
+
+  test('an approval is waited for across days, and the starter cannot approve their own rollout', async () => {
+    const playbook = fastPlaybook({
+      phases: { canary: { size: 1, bakeTime: '30m' }, waves: [{ size: '100%', bakeTime: '30m' }] },
+      health: { errorRate: { max: 0.05 }, minSamples: 10, analysisInterval: '10m' },
+      approvals: [{ step: 'waves', count: 1, approvers: ['bob', 'carol'] }],
+    });
+    const handle = await env.client.workflow.start('rolloutWorkflow', { taskQueue, workflowId: 'timers-approval', args: [input('timers-approval', playbook)] });
+    await env.sleep('3 days');
+    const waiting = await handle.query<RolloutStatus>('status');
+    assert.equal(waiting.state, 'awaiting_approval');
+    assert.equal(waiting.awaitingApproval?.step, 'wave-1');
+    assert.equal(waiting.steps[1]?.state, 'pending');
+    await rejectsWith(handle.executeUpdate('approve', { args: [{ by: 'alice' }] }), /alice started this rollout and cannot also approve it/);
+    await rejectsWith(handle.executeUpdate('approve', { args: [{ by: 'mallory' }] }), /mallory is not an approver for wave-1/);
+    assert.equal(await handle.executeUpdate('approve', { args: [{ by: 'bob', reason: 'canary clean' }] }), 'approved wave-1');
+    const status = (await handle.result()) as RolloutStatus;
+    assert.equal(status.state, 'completed');
+    assert.deepEqual(status.approvals.map((a) => [a.step, a.by, a.reason]), [['wave-1', 'bob', 'canary clean']]);
+  });
+
+  test('a paused rollout starts no new step until resumed, however long it waits', async () => {
+    const playbook = fastPlaybook({
+      phases: { canary: { size: 1, bakeTime: '1h' }, waves: [{ size: '100%', bakeTime: '1h' }] },
+      health: { errorRate: { max: 0.05 }, minSamples: 10, analysisInterval: '10m' },
+    });
+    const handle = await env.client.workflow.start('rolloutWorkflow', { taskQueue, workflowId: 'timers-pause', args: [input('timers-pause', playbook)] });
+    await env.sleep('5m');
+    assert.match(await handle.executeUpdate<string, [unknown]>('pause', { args: [{ by: 'oncall', reason: 'investigating an alert' }] }), /^paused/);
+    await rejectsWith(handle.executeUpdate('pause', { args: [{ by: 'oncall' }] }), /already paused by oncall/);
+    await env.sleep('2 days');
+    const paused = await handle.query<RolloutStatus>('status');
+    assert.equal(paused.state, 'paused');
+    assert.equal(paused.steps[1]?.state, 'pending', 'the wave did not start while paused');
+    await handle.executeUpdate('resume', { args: [{ by: 'oncall' }] });
+    await rejectsWith(handle.executeUpdate('resume', { args: [{ by: 'oncall' }] }), /not paused/);
+    const status = (await handle.result()) as RolloutStatus;
+    assert.equal(status.state, 'completed');
+    assert.ok(status.timeline.some((e) => e.event === 'paused' && e.by === 'oncall' && e.reason === 'investigating an alert'));
+  });
+});
