@@ -1,2 +1,2 @@
 export { verifyArtifact } from './verifyArtifact';
-export { installTarget, rollbackTarget, sampleTargets, verifyTargetHealth } from './targetActions';
+export { installTarget, readVersions, rollbackTarget, sampleTargets, verifyTargetHealth } from './targetActions';

@@ -6,7 +6,7 @@ import { adapterFor } from './adapters';
 import type { ChangeResult, HealthProbe, TargetChange } from './adapters/types';
 
 /** Errors that no retry can fix: they end the attempt at once instead of looping. */
-const FINAL_ERRORS = new Set(['ArtifactDigestMismatch', 'ArtifactMissing', 'WebhookRejected', 'ReleaseMissing', 'ConfigurationError']);
+const FINAL_ERRORS = new Set(['ArtifactDigestMismatch', 'ArtifactMissing', 'ArtifactInvalid', 'WebhookRejected', 'ReleaseMissing', 'ConfigurationError']);
 
 async function withFinalErrors<T>(run: () => Promise<T>): Promise<T> {
   try {
@@ -36,6 +36,12 @@ export async function installTarget(change: TargetChange): Promise<ChangeResult>
 
 export async function rollbackTarget(change: TargetChange): Promise<ChangeResult> {
   return withFinalErrors(() => heartbeating((signal) => adapterFor(change.target).rollback(change, signal)));
+}
+
+/** What every target runs before anything changes: the last known good state, per target. */
+export async function readVersions(targets: Target[]): Promise<Record<string, string | null>> {
+  const probes = await Promise.all(targets.map((t) => adapterFor(t).probe(t)));
+  return Object.fromEntries(probes.map((p) => [p.targetId, p.version]));
 }
 
 export async function sampleTargets(targets: Target[]): Promise<TargetSample[]> {

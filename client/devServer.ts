@@ -83,6 +83,28 @@ function filesOf(dataDir: string) {
 /** Children this process started, so that stop can await their exit and exit can stop them. */
 const ownChildren = new Map<number, { child: ChildProcess; onExit?: () => void }>();
 
+let signalGuardInstalled = false;
+
+/**
+ * A process killed by SIGINT/SIGTERM emits no 'exit' event, so non-detached servers would be left
+ * behind: on those signals, stop them first, then let the signal take its usual course (unless
+ * the program has its own handler for it, which then decides).
+ */
+function installSignalGuard(): void {
+  if (signalGuardInstalled) return;
+  signalGuardInstalled = true;
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    const onSignal = () => {
+      for (const own of ownChildren.values()) own.onExit?.();
+      if (process.listenerCount(signal) === 1) {
+        process.removeListener(signal, onSignal);
+        process.kill(process.pid, signal);
+      }
+    };
+    process.on(signal, onSignal);
+  }
+}
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -303,6 +325,7 @@ export async function startDevServer(options: StartDevServerOptions = {}): Promi
       }
     };
     process.once('exit', own.onExit);
+    installSignalGuard();
   }
   ownChildren.set(pid, own);
   child.once('exit', () => {

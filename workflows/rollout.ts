@@ -51,6 +51,10 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatu
     detail: `${playbook.method} rollout in ${plan.steps.length} step(s); risk ${playbook.planning.riskAssessment.level}`,
   });
 
+  // The last known good state: what each target really runs now, whatever the fleet file says.
+  const runningVersions = await reads.readVersions(fleet.targets);
+  tracker.recordVersions(runningVersions);
+
   // Build verification: the digest must match before any target sees the artifact.
   tracker.setPhase('verification');
   try {
@@ -75,7 +79,7 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatu
       args: [{
         rolloutId: input.rolloutId,
         maxParallel: playbook.maxParallel,
-        targets: newestFirst.map((c) => ({ target: targetsById.get(c.targetId) as Target, toVersion: c.previousVersion ?? fleet.version })),
+        targets: newestFirst.map((c) => ({ target: targetsById.get(c.targetId) as Target, toVersion: c.previousVersion ?? runningVersions[c.targetId] ?? fleet.version })),
       }],
     });
     tracker.recordRollback(outcomes);

@@ -72,6 +72,10 @@ export class RolloutTracker {
     }));
   }
 
+  recordVersions(versions: Record<string, string | null>): void {
+    for (const t of this.status.targets) t.version = versions[t.id] ?? t.version;
+  }
+
   stepStatus(name: string): StepStatus | undefined {
     return this.status.steps.find((s) => s.name === name);
   }

@@ -1,0 +1,118 @@
+import { z } from 'zod';
+import type { Target } from '../../domain/fleet';
+import type { TargetSample } from '../../domain/metrics';
+import { adapterError } from './errors';
+import { probeHealth, sampleMetrics } from './healthEndpoints';
+import { httpRequest, joinUrl } from './http';
+import type { ChangeResult, DeployAdapter, HealthProbe, TargetChange } from './types';
+import { signWebhook } from './webhookSignature';
+
+type WebhookTarget = Extract<Target, { adapter: 'webhook' }>;
+
+/** What a receiver answers to an accepted command. */
+const replySchema = z.object({
+  version: z.string().min(1),
+  previousVersion: z.string().nullable().default(null),
+  replayed: z.boolean().default(false),
+});
+
+export interface WebhookAdapterOptions {
+  /** Deadline for one install or rollback request; default 30 s. */
+  requestTimeoutMs?: number;
+}
+
+/**
+ * Sends signed install/rollback commands to a target that deploys itself. Idempotency is the
+ * receiver's half of the contract: the same Idempotency-Key must return the first result, so a
+ * retried activity re-sends safely.
+ *
+ * 4xx answers are final (WebhookRejected): the receiver refused this command and will again.
+ * 5xx, 408, 429 and network errors are WebhookUnavailable, worth retrying with the same key.
+ */
+export class WebhookAdapter implements DeployAdapter {
+  private readonly requestTimeoutMs: number;
+
+  constructor(options: WebhookAdapterOptions = {}) {
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+  }
+
+  async install(change: TargetChange, signal?: AbortSignal): Promise<ChangeResult> {
+    return this.send('install', change, signal);
+  }
+
+  async rollback(change: TargetChange, signal?: AbortSignal): Promise<ChangeResult> {
+    return this.send('rollback', change, signal);
+  }
+
+  async probe(target: Target): Promise<HealthProbe> {
+    return probeHealth(target.id, joinUrl(asWebhook(target).healthUrl, '/health'));
+  }
+
+  async sample(target: Target): Promise<TargetSample> {
+    return sampleMetrics(target.id, joinUrl(asWebhook(target).healthUrl, '/metrics'));
+  }
+
+  private async send(action: 'install' | 'rollback', change: TargetChange, signal?: AbortSignal): Promise<ChangeResult> {
+    const target = asWebhook(change.target);
+    const secret = process.env[target.secretEnv];
+    if (!secret) {
+      throw adapterError('ConfigurationError', `webhook target ${target.id}: environment variable ${target.secretEnv} (its signing secret) is not set`);
+    }
+    const body = JSON.stringify({
+      action,
+      key: change.key,
+      rolloutId: change.rolloutId,
+      step: change.step,
+      targetId: target.id,
+      version: change.version,
+      artifact: change.artifact ? { path: change.artifact.path, sha256: change.artifact.sha256 } : null,
+    });
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    let res;
+    try {
+      res = await httpRequest({
+        url: target.url,
+        method: 'POST',
+        body,
+        timeoutMs: this.requestTimeoutMs,
+        signal,
+        headers: {
+          'content-type': 'application/json',
+          'idempotency-key': change.key,
+          'x-rampart-timestamp': timestamp,
+          'x-rampart-signature': signWebhook(secret, timestamp, body),
+        },
+      });
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      throw adapterError('WebhookUnavailable', `${action} of ${change.version} on ${target.id}: ${(err as Error).message}`, err);
+    }
+
+    const detail = `${action} of ${change.version} on ${target.id}: ${target.url} answered HTTP ${res.status}`;
+    const excerpt = res.text.slice(0, 300).trim();
+    if (res.status >= 200 && res.status < 300) {
+      const reply = safeJson(res.text, replySchema);
+      // The command may have been applied; re-sending with the same key is safe, so this can retry.
+      if (!reply) throw adapterError('WebhookUnavailable', `${detail} with a body that is not {version, previousVersion, replayed}: ${excerpt}`);
+      return { targetId: target.id, version: reply.version, previousVersion: reply.previousVersion, replayed: reply.replayed };
+    }
+    if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {
+      throw adapterError('WebhookRejected', `${detail}: ${excerpt}`);
+    }
+    throw adapterError('WebhookUnavailable', `${detail}: ${excerpt}`);
+  }
+}
+
+function safeJson<T>(text: string, schema: z.ZodType<T>): T | undefined {
+  try {
+    const parsed = schema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function asWebhook(target: Target): WebhookTarget {
+  if (target.adapter !== 'webhook') throw adapterError('ConfigurationError', `target ${target.id} is a ${target.adapter} target, not a webhook one`);
+  return target;
+}

@@ -1,0 +1,156 @@
+/**
+ * The test run: `npm test` or `npx tsx test/run.ts [node --test flags] [files...]`.
+ *
+ * Node 20's test runner has no global setup, so this does it: it starts ONE Temporal dev server
+ * for the whole run (free loopback port, fresh SQLite file in a temp folder), hands its address to
+ * the tests as RAMPART_TEST_TEMPORAL_ADDRESS (and the binaries as TEMPORAL_CLI /
+ * TEMPORAL_TEST_SERVER), runs `node --import tsx --test --test-concurrency=1` on the files
+ * (default: every test/**\/*.test.ts), and stops the server whatever happens.
+ *
+ * RAMPART_TEST_RUN_TIMEOUT_MS bounds the whole run (default 60 min); --test-timeout (default
+ * 5 min) bounds each test.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { findFreePort, startDevServer, stopDevServer, type DevServer } from '../client/devServer';
+import { REPO_ROOT, resolveTemporalCli, resolveTestServer } from '../client/temporalBinaries';
+import { DEV_SERVER_ADDRESS_ENV } from './helpers/temporal';
+
+const TEST_DIR = path.join(REPO_ROOT, 'test');
+
+function findTestFiles(dir: string): string[] {
+  const found: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === 'node_modules' || entry.name.startsWith('.')) continue;
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) found.push(...findTestFiles(full));
+    else if (entry.isFile() && entry.name.endsWith('.test.ts')) found.push(full);
+  }
+  return found.sort();
+}
+
+function log(message: string): void {
+  process.stderr.write(`test/run: ${message}\n`);
+}
+
+async function main(): Promise<number> {
+  const args = process.argv.slice(2);
+  const flags = args.filter((arg) => arg.startsWith('--'));
+  const named = args.filter((arg) => !arg.startsWith('--'));
+  const files = named.length > 0 ? named.map((file) => path.resolve(file)) : findTestFiles(TEST_DIR);
+  if (files.length === 0) {
+    log(`no *.test.ts files under ${path.relative(process.cwd(), TEST_DIR) || '.'}`);
+    return 1;
+  }
+  if (!flags.some((flag) => flag.startsWith('--test-timeout'))) flags.push('--test-timeout=300000');
+
+  let cli: string;
+  let testServer: string;
+  try {
+    cli = resolveTemporalCli();
+    testServer = resolveTestServer();
+  } catch (error) {
+    log((error as Error).message);
+    return 1;
+  }
+
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'rampart-test-temporal-'));
+  let server: DevServer | undefined;
+  let exitCode = 1;
+  let interrupted: NodeJS.Signals | undefined;
+  let child: ReturnType<typeof spawn> | undefined;
+
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted) return;
+    interrupted = signal;
+    log(`${signal}: stopping the tests and the Temporal dev server`);
+    if (child?.pid !== undefined) signalGroup(child.pid, signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  try {
+    const started = Date.now();
+    const port = await findFreePort();
+    server = await startDevServer({ dataDir, port, ui: false, cli, startTimeoutMs: 30_000 });
+    log(`Temporal dev server at ${server.address} (pid ${server.pid}) up in ${Date.now() - started} ms; data ${dataDir}`);
+    if (interrupted) throw new Error('interrupted before the tests started');
+
+    const runTimeoutMs = Number(process.env.RAMPART_TEST_RUN_TIMEOUT_MS ?? 60 * 60_000);
+    const nodeArgs = ['--import', 'tsx', '--test', '--test-concurrency=1', ...flags, ...files];
+    child = spawn(process.execPath, nodeArgs, {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'inherit', 'inherit'],
+      // Its own process group: a signal reaches every test process, and whatever a test leaves
+      // running in that group is swept up at the end.
+      detached: true,
+      env: {
+        ...process.env,
+        [DEV_SERVER_ADDRESS_ENV]: server.address,
+        TEMPORAL_CLI: cli,
+        TEMPORAL_TEST_SERVER: testServer,
+      },
+    });
+    const runner = child;
+    const watchdog = setTimeout(() => {
+      log(`the run took longer than ${runTimeoutMs} ms (RAMPART_TEST_RUN_TIMEOUT_MS); stopping it`);
+      if (runner.pid !== undefined) signalGroup(runner.pid, 'SIGTERM');
+      setTimeout(() => runner.pid !== undefined && signalGroup(runner.pid, 'SIGKILL'), 10_000).unref();
+    }, runTimeoutMs);
+    watchdog.unref();
+    exitCode = await new Promise<number>((resolve) => {
+      runner.once('error', (error) => {
+        log(`cannot run node --test: ${error.message}`);
+        resolve(1);
+      });
+      runner.once('exit', (code, signal) => resolve(code ?? (signal === 'SIGINT' ? 130 : 1)));
+    });
+    clearTimeout(watchdog);
+    if (runner.pid !== undefined && (await sweepGroup(runner.pid)) && !interrupted) {
+      log('tests left processes running; they were killed (stop them in an `after` hook)');
+    }
+  } catch (error) {
+    log((error as Error).message);
+    exitCode = 1;
+  } finally {
+    try {
+      if (await stopDevServer(dataDir, { timeoutMs: 10_000 })) log('Temporal dev server stopped');
+    } catch (error) {
+      log(`could not stop the Temporal dev server: ${(error as Error).message}`);
+      exitCode ||= 1;
+    }
+    if (exitCode === 0) rmSync(dataDir, { recursive: true, force: true });
+    else log(`kept the dev server's data and log for inspection: ${dataDir}`);
+  }
+  if (interrupted) exitCode = interrupted === 'SIGINT' ? 130 : 143;
+  return exitCode;
+}
+
+function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch {
+    return false; // the group is empty
+  }
+}
+
+/** Ends whatever is left in the runner's process group: SIGTERM, up to 5 s, SIGKILL. True if anything was left. */
+async function sweepGroup(pgid: number): Promise<boolean> {
+  if (!signalGroup(pgid, 'SIGTERM')) return false;
+  const deadline = Date.now() + 5_000;
+  while (Date.now() < deadline && signalGroup(pgid, 0)) await delay(100);
+  signalGroup(pgid, 'SIGKILL');
+  return true;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    log(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    process.exit(1);
+  },
+);
