@@ -1,4 +1,4 @@
-import type { Client } from '@temporalio/client';
+import { ServiceError, type Client } from '@temporalio/client';
 import { FINAL_STATES, type RolloutStatus } from '../domain/rolloutStatus';
 import type { StepProgress } from '../workflows/stepTypes';
 
@@ -7,7 +7,7 @@ import type { StepProgress } from '../workflows/stepTypes';
  * learns a step's per-target results when it ends, the step's own workflow knows them now.
  */
 export async function readRolloutStatus(client: Client, rolloutId: string): Promise<RolloutStatus> {
-  const status = await client.workflow.getHandle(rolloutId).query<RolloutStatus>('status');
+  const status = await queryStatus(client, rolloutId);
   if (FINAL_STATES.includes(status.state) || !status.step) return status;
   const progress = await client.workflow
     .getHandle(`${rolloutId}/${status.step}`)
@@ -29,6 +29,21 @@ export async function readRolloutStatus(client: Client, rolloutId: string): Prom
     target.health = progress.health[target.id] ?? target.health;
   }
   return status;
+}
+
+/**
+ * A query can fail for a moment while the workflow's first task is still being handed to a worker
+ * (or a worker restarts): retry briefly rather than failing the on-call engineer's command.
+ */
+async function queryStatus(client: Client, rolloutId: string, attempts = 20): Promise<RolloutStatus> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await client.workflow.getHandle(rolloutId).query<RolloutStatus>('status');
+    } catch (err) {
+      if (!(err instanceof ServiceError) || attempt >= attempts) throw err;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
 }
 
 const pad = (text: string, width: number) => text.padEnd(width);

@@ -32,7 +32,7 @@ function notFound(what: string, envVar: string, env: Env, extra: string): Error 
   const set = env[envVar];
   const ignored = set ? ` ${envVar}=${set} is not an executable file.` : '';
   return new Error(
-    `${what} not found.${ignored} Run \`npm run setup\` to install it into ${path.relative(process.cwd(), TOOLS_BIN_DIR) || '.'}, ` +
+    `${what} was not found.${ignored} Run \`npm run setup\` to install it into ${path.relative(process.cwd(), TOOLS_BIN_DIR) || '.'}, ` +
       `or set ${envVar} to an existing binary${extra}.`,
   );
 }

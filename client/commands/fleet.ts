@@ -7,7 +7,7 @@ import { parseFlags } from '../parseFlags';
 export const DEFAULT_FLEET_DIR = '.rampart/fleet';
 
 const upFlags = z.strictObject({
-  size: z.coerce.number({ error: 'expected a whole number' }).int('expected a whole number').min(1).max(99),
+  size: z.coerce.number({ error: 'expected a whole number' }).int('expected a whole number').min(1, 'expected at least 1 target').max(99, 'expected at most 99 targets'),
   version: versionSchema,
   internal: z.coerce.number({ error: 'expected a whole number' }).int('expected a whole number').min(0).optional(),
   dir: z.string().min(1),
