@@ -15,7 +15,7 @@ export async function readRolloutStatus(client: Client, rolloutId: string): Prom
     .catch(() => null);
   if (!progress) return status;
   const step = status.steps.find((s) => s.name === progress.step);
-  if (step && (step.state === 'installing' || step.state === 'baking')) {
+  if (step && ['installing', 'baking', 'awaiting_cutover'].includes(step.state)) {
     step.state = progress.state;
     step.lastGate = progress.lastGate;
   }

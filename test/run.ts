@@ -1,5 +1,6 @@
 /**
- * The test run: `npm test` or `npx tsx test/run.ts [node --test flags] [files...]`.
+ * The test run: `npm test` or `npx tsx test/run.ts [node --test flags] [files...]`; write flags
+ * with `=` (`--test-name-pattern=restart`), since other words are taken as files.
  *
  * Node 20's test runner has no global setup, so this does it: it starts ONE Temporal dev server
  * for the whole run (free loopback port, fresh SQLite file in a temp folder), hands its address to
@@ -10,16 +11,17 @@
  * RAMPART_TEST_RUN_TIMEOUT_MS bounds the whole run (default 60 min); --test-timeout (default
  * 5 min) bounds each test.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { findFreePort, startDevServer, stopDevServer, type DevServer } from '../client/devServer';
 import { REPO_ROOT, resolveTemporalCli, resolveTestServer } from '../client/temporalBinaries';
-import { DEV_SERVER_ADDRESS_ENV } from './helpers/temporal';
 
 const TEST_DIR = path.join(REPO_ROOT, 'test');
+/** Read by test/helpers/temporal.ts (not imported here: it loads the Temporal runtime). */
+const DEV_SERVER_ADDRESS_ENV = 'RAMPART_TEST_TEMPORAL_ADDRESS';
 
 function findTestFiles(dir: string): string[] {
   const found: string[] = [];
@@ -109,8 +111,9 @@ async function main(): Promise<number> {
       runner.once('exit', (code, signal) => resolve(code ?? (signal === 'SIGINT' ? 130 : 1)));
     });
     clearTimeout(watchdog);
-    if (runner.pid !== undefined && (await sweepGroup(runner.pid)) && !interrupted) {
-      log('tests left processes running; they were killed (stop them in an `after` hook)');
+    const left = runner.pid !== undefined ? await sweepGroup(runner.pid) : undefined;
+    if (left && !interrupted) {
+      log(`tests left processes running; they were killed (stop them in an \`after\` hook):\n${left}`);
     }
   } catch (error) {
     log((error as Error).message);
@@ -138,13 +141,22 @@ function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
   }
 }
 
-/** Ends whatever is left in the runner's process group: SIGTERM, up to 5 s, SIGKILL. True if anything was left. */
-async function sweepGroup(pgid: number): Promise<boolean> {
-  if (!signalGroup(pgid, 'SIGTERM')) return false;
+/**
+ * Ends whatever is left in the runner's process group once the runner has exited: SIGTERM, up to
+ * 5 s, SIGKILL. Resolves to a description of what was left (ps output), or undefined if nothing.
+ */
+async function sweepGroup(pgid: number): Promise<string | undefined> {
+  // Helpers such as esbuild's service exit a moment after their parent: give them 2 s.
+  const graceEnd = Date.now() + 2_000;
+  while (signalGroup(pgid, 0) && Date.now() < graceEnd) await delay(50);
+  if (!signalGroup(pgid, 0)) return undefined;
+  const ps = spawnSync('ps', ['-o', 'pid=,args=', '-g', String(pgid)], { encoding: 'utf8' });
+  const left = (ps.stdout ?? '').trim() || '(ps unavailable)';
+  signalGroup(pgid, 'SIGTERM');
   const deadline = Date.now() + 5_000;
   while (Date.now() < deadline && signalGroup(pgid, 0)) await delay(100);
   signalGroup(pgid, 'SIGKILL');
-  return true;
+  return left;
 }
 
 main().then(

@@ -116,4 +116,24 @@ describe('durable timers on the time-skipping server', () => {
     assert.equal(status.state, 'completed');
     assert.ok(status.timeline.some((e) => e.event === 'paused' && e.by === 'oncall' && e.reason === 'investigating an alert'));
   });
+
+  test('parallel: a step ends only on promote (the cut-over), not when its bake time runs out', async () => {
+    const playbook = fastPlaybook({
+      method: 'parallel',
+      phases: { canary: { size: 1, bakeTime: '1h' }, waves: [{ size: '100%', bakeTime: '1h' }] },
+      health: { errorRate: { max: 0.05 }, minSamples: 10, analysisInterval: '10m' },
+    });
+    const handle = await env.client.workflow.start('rolloutWorkflow', { taskQueue, workflowId: 'timers-parallel', args: [input('timers-parallel', playbook)] });
+    await env.sleep('1 day');
+    const canary = await env.client.workflow.getHandle('timers-parallel/canary').query<{ state: string }>('stepProgress');
+    assert.equal(canary.state, 'awaiting_cutover');
+    assert.equal((await handle.query<RolloutStatus>('status')).step, 'canary');
+    assert.match(await handle.executeUpdate<string, [unknown]>('promote', { args: [{ by: 'bob', reason: 'latency equal' }] }), /^promoted canary/);
+    await env.sleep('2 hours');
+    assert.equal((await handle.query<RolloutStatus>('status')).step, 'wave-1');
+    await handle.executeUpdate('promote', { args: [{ by: 'bob' }] });
+    const status = (await handle.result()) as RolloutStatus;
+    assert.equal(status.state, 'completed');
+    assert.equal(status.timeline.filter((e) => e.event === 'promoted').length, 2);
+  });
 });

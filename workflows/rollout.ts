@@ -139,6 +139,7 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatu
         release: input.release,
         health: playbook.health,
         control: controls.forChild(),
+        requirePromote: playbook.method === 'parallel',
       }],
     });
     const stepStatus = tracker.stepStatus(step.name);

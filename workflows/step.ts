@@ -106,7 +106,9 @@ export async function stepWorkflow(input: StepInput): Promise<StepResult> {
     health = analysis.lastSeen(isoNow());
     breaches = lastGate.verdict === 'breach' ? breaches + 1 : lastGate.verdict === 'pass' ? 0 : breaches;
     if (breaches >= input.health.consecutiveBreaches) return result('breached', lastGate.reasons);
-    const bakeDone = control.promoted || Date.now() >= bakeEnd;
+    const bakeElapsed = Date.now() >= bakeEnd;
+    if (bakeElapsed && input.requirePromote && !control.promoted) state = 'awaiting_cutover';
+    const bakeDone = control.promoted || (bakeElapsed && !input.requirePromote);
     if (!bakeDone) continue;
     if (lastGate.verdict === 'pass') break;
     if (lastGate.verdict === 'insufficient' && ++extraWindows > EXTRA_WINDOWS_FOR_SAMPLES) {

@@ -18,6 +18,8 @@ export interface StepInput {
   release: Release;
   health: Playbook['health'];
   control: StepControl;
+  /** Parallel installs: the step ends only on a human's promote (the cut-over), never by the clock alone. */
+  requirePromote: boolean;
 }
 
 export interface TargetChangeRecord {

@@ -7,8 +7,9 @@ import { resolveTestServer } from '../../client/temporalBinaries';
 // RAMPART_TEST_LOG_LEVEL says otherwise (TRACE, DEBUG, INFO, WARN, ERROR).
 const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'];
 const wantedLevel = (process.env.RAMPART_TEST_LOG_LEVEL ?? 'WARN').toUpperCase();
+const testLogLevel = (LOG_LEVELS.includes(wantedLevel) ? wantedLevel : 'WARN') as LogLevel;
 try {
-  Runtime.install({ logger: new DefaultLogger((LOG_LEVELS.includes(wantedLevel) ? wantedLevel : 'WARN') as LogLevel) });
+  Runtime.install({ logger: new DefaultLogger(testLogLevel) });
 } catch {
   // a Runtime already exists in this process (installed by the test itself): keep it
 }
@@ -61,7 +62,7 @@ const bundles = new Map<string, Promise<WorkflowBundleWithSourceMap>>();
 export function bundleWorkflows(workflowsPath: string): Promise<WorkflowBundleWithSourceMap> {
   let bundle = bundles.get(workflowsPath);
   if (!bundle) {
-    bundle = bundleWorkflowCode({ workflowsPath });
+    bundle = bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger(testLogLevel) });
     bundles.set(workflowsPath, bundle);
   }
   return bundle;
