@@ -44,7 +44,9 @@ export class RolloutHarness {
   private nativeConnection: NativeConnection | undefined;
 
   async start(options: { size: number; internal?: number; inProcessWorker?: boolean }): Promise<void> {
-    this.fleet = await fleetUp({ stateDir: path.join(this.dir, 'fleet'), size: options.size, version: FROM_VERSION, internal: options.internal ?? 0 });
+    if (options.size > 0) {
+      this.fleet = await fleetUp({ stateDir: path.join(this.dir, 'fleet'), size: options.size, version: FROM_VERSION, internal: options.internal ?? 0 });
+    }
     const connection = await Connection.connect({ address: devServerAddress() });
     this.client = new Client({ connection });
     if (options.inProcessWorker !== false) await this.startWorker();
@@ -65,11 +67,11 @@ export class RolloutHarness {
     return buildArtifact({ version, outDir: path.join(this.dir, 'artifacts'), ...(fault ? { fault } : {}) });
   }
 
-  input(rolloutId: string, playbook: Record<string, unknown>, artifact: { path: string; sha256: string }, version: string): RolloutInput {
+  input(rolloutId: string, playbook: Record<string, unknown>, artifact: { path: string; sha256: string }, version: string, fleet: unknown = this.fleet.fleet): RolloutInput {
     return {
       rolloutId,
       playbook,
-      fleet: this.fleet.fleet,
+      fleet,
       release: { version, artifactPath: artifact.path, sha256: artifact.sha256, notes: `release ${version}` },
       startedBy: 'alice',
     };
