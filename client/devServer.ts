@@ -5,6 +5,7 @@ import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
 import { resolveTemporalCli } from './temporalBinaries';
+import { isAlive } from './processAlive';
 
 /**
  * The embedded Temporal: the Temporal CLI's dev server (`temporal server start-dev`) with a SQLite
@@ -105,20 +106,6 @@ function installSignalGuard(): void {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  // A zombie (exited, not yet reaped by its parent) is not running.
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return true; // no /proc: trust kill(0)
-  }
-}
 
 /** Guards against a recycled pid: the process must be a dev server on this data folder's SQLite file. */
 function isDevServerProcess(pid: number, dbFile: string): boolean {

@@ -22,6 +22,9 @@ import { fleetSchema, type Fleet, type Target } from '../domain/fleet';
 import { describeErrors, parseInput } from '../domain/issues';
 import { versionSchema } from '../domain/release';
 import { buildArtifact } from './artifactBuild';
+import { isAlive } from './processAlive';
+import { readJournal, type JournalRecord } from '../activities/localFleet/installJournal';
+export { isAlive } from './processAlive';
 
 const SUPERVISOR_SCRIPT = resolve(__dirname, '../activities/localFleet/supervisor.ts');
 const MAX_TARGETS = 99;
@@ -243,15 +246,8 @@ export async function fleetStatus(options: { stateDir: string }): Promise<FleetS
   return { stateDir, running, supervisorPid: running ? pid! : null, fleet, targets };
 }
 
-/** One line of a target's install journal (written by activities/localFleet/installJournal.ts). */
-export interface InstallRecord {
-  key: string;
-  action: 'install' | 'rollback';
-  from: string | null;
-  to: string;
-  at: string;
-  phase: 'begin' | 'done';
-}
+/** One line of a target's install journal. */
+export type InstallRecord = JournalRecord;
 
 /** Every install and rollback each target recorded, oldest first, for tests and `fleet status`. */
 export async function readInstallJournals(options: { stateDir: string }): Promise<{ targetId: string; records: InstallRecord[] }[]> {
@@ -259,15 +255,7 @@ export async function readInstallJournals(options: { stateDir: string }): Promis
   return Promise.all(
     fleet.targets.map(async (target) => {
       if (target.adapter !== 'local') return { targetId: target.id, records: [] };
-      const text = await readFile(join(target.dir, 'install-log.jsonl'), 'utf8').catch(() => '');
-      const records = text.split('\n').flatMap((line): InstallRecord[] => {
-        try {
-          return line.trim() ? [JSON.parse(line) as InstallRecord] : [];
-        } catch {
-          return []; // a line torn by a crash mid-write
-        }
-      });
-      return { targetId: target.id, records };
+      return { targetId: target.id, records: await readJournal(target.dir) };
     }),
   );
 }
@@ -321,20 +309,6 @@ function isOurSupervisor(pid: number): boolean {
   }
 }
 
-/** Alive means running: a zombie (exited, not yet reaped) counts as gone. */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return true;
-  }
-}
 
 function signal(pid: number, name: NodeJS.Signals): void {
   try {
