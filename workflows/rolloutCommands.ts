@@ -1,5 +1,5 @@
-import { ApplicationFailure, setHandler, type ChildWorkflowHandle } from '@temporalio/workflow';
-import { commandArgsSchema, stopArgsSchema, type CommandArgs, type StopArgs } from '../domain/commands';
+import { setHandler, type ChildWorkflowHandle } from '@temporalio/workflow';
+import { commandArgsSchema, stopArgsSchema, type CommandArgs } from '../domain/commands';
 import { describeErrors, parseInput } from '../domain/issues';
 import { FINAL_STATES, type RolloutState } from '../domain/rolloutStatus';
 import {
