@@ -37,7 +37,10 @@ export const targetSchema = z.discriminatedUnion('adapter', [localTarget, webhoo
 export const fleetSchema = z
   .strictObject({
     name: z.string().min(1),
-    /** Version running on every target before the rollout: the last known good state. */
+    /**
+     * Version the fleet was set up with. A rollout reads what each target really runs when it
+     * starts (its last known good state); this is only the fallback for a target that cannot say.
+     */
     version: z.string().min(1),
     targets: z.array(targetSchema).min(1, 'a fleet needs at least one target'),
   })

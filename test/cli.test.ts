@@ -123,8 +123,12 @@ describe('rampart CLI: rollouts (dev server, real fleet)', () => {
     const stop = (await rampart(['rollout', 'stop', 'cli-1', '--by', 'bob'], env));
     assert.equal(stop.code, 3);
     assert.match(stop.stderr, /stop rejected: rollout cli-1 is completed/);
-    const again = (await rampart(['rollout', 'start', '--playbook', playbook, '--fleet', h.fleet.fleetFile, '--artifact', artifact.path, '--id', 'cli-1'], env));
-    assert.equal(again.code, 2);
-    assert.match(again.stderr, /the fleet already runs 5\.1\.0|already exists/);
+    const sameId = await rampart(['rollout', 'start', '--playbook', playbook, '--fleet', h.fleet.fleetFile, '--artifact', artifact.path, '--id', 'cli-1'], env);
+    assert.equal(sameId.code, 2);
+    assert.match(sameId.stderr, /--id: a rollout with id "cli-1" already exists/);
+    // The fleet file still says 1.0.0; the targets say 5.1.0, and they are what counts.
+    const again = await rampart(['rollout', 'start', '--playbook', playbook, '--fleet', h.fleet.fleetFile, '--artifact', artifact.path, '--id', 'cli-2', '--wait'], env);
+    assert.equal(again.code, 6);
+    assert.match(again.stdout, /every target already runs 5\.1\.0; nothing to roll out/);
   });
 });

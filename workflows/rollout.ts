@@ -43,9 +43,6 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatu
   const fleet: Fleet = fleetParse.value;
   const plan = planSteps(playbook, fleet.targets);
   if (!plan.ok) return fail(`planning check failed: ${plan.errors.join('; ')}`, 'PlanningFailed');
-  if (input.release.version === fleet.version) {
-    return fail(`the fleet already runs ${fleet.version}; nothing to roll out`, 'PlanningFailed');
-  }
   tracker.plan(playbook.name, playbook.method, fleet, plan.steps);
   tracker.note('planning checks passed', {
     detail: `${playbook.method} rollout in ${plan.steps.length} step(s); risk ${playbook.planning.riskAssessment.level}`,
@@ -54,6 +51,9 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatu
   // The last known good state: what each target really runs now, whatever the fleet file says.
   const runningVersions = await reads.readVersions(fleet.targets);
   tracker.recordVersions(runningVersions);
+  if (fleet.targets.every((t) => runningVersions[t.id] === input.release.version)) {
+    return fail(`every target already runs ${input.release.version}; nothing to roll out`, 'PlanningFailed');
+  }
 
   // Build verification: the digest must match before any target sees the artifact.
   tracker.setPhase('verification');

@@ -72,8 +72,15 @@ export class RolloutTracker {
     }));
   }
 
+  /** What the targets really run; the most common version is the one the rollout moves away from. */
   recordVersions(versions: Record<string, string | null>): void {
-    for (const t of this.status.targets) t.version = versions[t.id] ?? t.version;
+    const counts = new Map<string, number>();
+    for (const t of this.status.targets) {
+      t.version = versions[t.id] ?? t.version;
+      counts.set(t.version, (counts.get(t.version) ?? 0) + 1);
+    }
+    const [mostCommon] = [...counts.entries()].sort((a, b) => b[1] - a[1])[0] ?? [this.status.fromVersion];
+    this.status.fromVersion = mostCommon;
   }
 
   stepStatus(name: string): StepStatus | undefined {

@@ -72,9 +72,6 @@ async function startRollout(raw: unknown): Promise<void> {
   const release = await buildRelease(flags);
   const plan = planSteps(playbook.value, fleet.value.targets);
   if (!plan.ok) throw new UserError(plan.errors.map((e) => `${flags.playbook}: ${e}`).join('\n'));
-  if (release.version === fleet.value.version) {
-    throw new UserError(`--artifact: the fleet already runs ${release.version}; nothing to roll out`);
-  }
   const rolloutId = flags.id ?? `${playbook.value.name}-${release.version}-${randomBytes(3).toString('hex')}`;
   const input: RolloutInput = {
     rolloutId,
@@ -98,7 +95,7 @@ async function startRollout(raw: unknown): Promise<void> {
     }
     if (flags.json) console.log(JSON.stringify({ rolloutId, version: release.version, steps: plan.steps.map((s) => s.name) }));
     else {
-      console.log(`started rollout ${rolloutId}: ${fleet.value.version} -> ${release.version} in ${plan.steps.length} step(s) (${plan.steps.map((s) => `${s.name}:${s.targets.length}`).join(', ')})`);
+      console.log(`started rollout ${rolloutId}: ${release.version} to ${fleet.value.targets.length} target(s) in ${plan.steps.length} step(s) (${plan.steps.map((s) => `${s.name}:${s.targets.length}`).join(', ')})`);
       console.log(`follow it with: rampart rollout watch ${rolloutId}`);
     }
     if (flags.wait) process.exitCode = await watchRollout(client, rolloutId, Boolean(flags.json));

@@ -1,0 +1,128 @@
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { nodeArgsForTs } from '../../activities/localFleet/tsxCommand';
+import { isAlive } from '../localFleet';
+
+const WORKER_SCRIPT = resolve(__dirname, '../../worker/main.ts');
+
+export interface DemoWorker {
+  pid: number;
+  logFile: string;
+}
+
+function tail(file: string, from = 0, lines = 20): string {
+  try {
+    return readFileSync(file, 'utf8').slice(from).trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+/**
+ * Starts `node --import tsx worker/main.ts` in its own process group (so it can outlive the demo
+ * with --keep, and a terminal's Ctrl-C does not hit it before the demo decides), output appended
+ * to logFile, and waits (bounded) until it polls its task queue.
+ */
+export async function startDemoWorker(options: {
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  logFile: string;
+  readyTimeoutMs: number;
+  /** Told the pid as soon as the process exists, so a caller can stop it even mid-start. */
+  onSpawn?: (pid: number) => void;
+  /** Stops waiting (the process is left for the caller to stop). */
+  signal?: AbortSignal;
+}): Promise<DemoWorker> {
+  const { logFile } = options;
+  const fd = openSync(logFile, 'a');
+  let from: number;
+  let pid: number | undefined;
+  let exit: string | undefined;
+  try {
+    writeSync(fd, `\n--- ${new Date().toISOString()} demo: node ${nodeArgsForTs(WORKER_SCRIPT).join(' ')}\n`);
+    from = statSync(logFile).size;
+    const child = spawn(process.execPath, nodeArgsForTs(WORKER_SCRIPT), {
+      cwd: options.cwd,
+      env: options.env,
+      stdio: ['ignore', fd, fd],
+      detached: true,
+    });
+    child.once('exit', (code, signal) => (exit = signal ?? `code ${code}`));
+    child.once('error', (err) => (exit = err.message));
+    child.unref();
+    pid = child.pid;
+  } finally {
+    closeSync(fd);
+  }
+  if (pid === undefined) {
+    await delay(50);
+    throw new Error(`cannot start the worker (${process.execPath}): ${exit ?? 'no pid'}`);
+  }
+  options.onSpawn?.(pid);
+  const deadline = Date.now() + options.readyTimeoutMs;
+  for (;;) {
+    const output = (() => {
+      try {
+        return readFileSync(logFile, 'utf8').slice(from);
+      } catch {
+        return '';
+      }
+    })();
+    if (/polling task queue/.test(output)) return { pid, logFile };
+    if (options.signal?.aborted) throw new Error('the demo stopped waiting for the worker');
+    if (exit !== undefined) throw new Error(`the worker exited during start-up (${exit}); ${logFile} ends with:\n${tail(logFile, from)}`);
+    if (Date.now() > deadline) {
+      await stopDemoWorker(pid, 5_000);
+      throw new Error(`the worker did not start polling within ${options.readyTimeoutMs / 1000} s; ${logFile} ends with:\n${tail(logFile, from)}`);
+    }
+    await delay(200);
+  }
+}
+
+/** The worker leads its own process group (detached): signal the group, so nothing it started stays. */
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // no such group any more
+  }
+}
+
+async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (isAlive(pid)) {
+    if (Date.now() > deadline) return false;
+    await delay(100);
+  }
+  return true;
+}
+
+/** SIGTERM (the worker shuts down gracefully), then SIGKILL to its group after timeoutMs. */
+export async function stopDemoWorker(pid: number, timeoutMs = 15_000): Promise<'stopped' | 'killed' | 'not running'> {
+  if (!isAlive(pid)) return 'not running';
+  signalGroup(pid, 'SIGTERM');
+  if (await waitForExit(pid, timeoutMs)) {
+    signalGroup(pid, 'SIGKILL'); // anything the worker started in its group
+    return 'stopped';
+  }
+  signalGroup(pid, 'SIGKILL');
+  await waitForExit(pid, 5_000);
+  return 'killed';
+}
+
+/** Only a pid whose command line is a Rampart worker is ours to stop (a recorded pid may be reused). */
+export function isWorkerProcess(pid: number): boolean {
+  if (!isAlive(pid)) return false;
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('worker/main.ts');
+  } catch {
+    return true; // no /proc: trust the record
+  }
+}
+
+/** Immediate, synchronous kill for the process 'exit' hook. */
+export function killDemoWorkerNow(pid: number): void {
+  signalGroup(pid, 'SIGKILL');
+}

@@ -1,0 +1,182 @@
+/**
+ * The quick-start demo (`npm run demo`) as a user runs it: a child process with no stdin and
+ * CI=true, its own dev server, worker and 10-target fleet in a temp folder. It must end by itself,
+ * exit 0, tell the story (1.1.0 completed, 1.2.0 rolled back by the breaker with its reason), and
+ * leave no process behind; interrupted, it must stop everything too.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, test } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
+import { nodeArgsForTs } from '../activities/localFleet/tsxCommand';
+import { isAlive } from '../client/localFleet';
+import { readStackRecord, type DemoStackRecord } from '../client/demo/stackRecord';
+
+const REPO_ROOT = resolve(__dirname, '..');
+const DEMO = join(REPO_ROOT, 'client', 'demo.ts');
+const dirs: string[] = [];
+const children: ChildProcess[] = [];
+
+interface DemoRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  output: string;
+  dir: string;
+}
+
+function killGroup(pid: number | undefined, signal: NodeJS.Signals | 0): boolean {
+  if (pid === undefined) return false;
+  try {
+    process.kill(-pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Runs the demo in its own process group; `during` may act on it while it runs. Bounded by timeoutMs. */
+async function runDemo(args: string[], timeoutMs: number, during?: (child: ChildProcess, output: () => string) => Promise<void>): Promise<DemoRun> {
+  const dir = mkdtempSync(join(tmpdir(), 'rampart-demo-test-'));
+  dirs.push(dir);
+  const child = spawn(process.execPath, nodeArgsForTs(DEMO, ['--dir', dir, ...args]), {
+    cwd: REPO_ROOT,
+    env: { ...process.env, CI: 'true', RAMPART_DEMO_TIMEOUT_MS: String(timeoutMs - 30_000) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  children.push(child);
+  let output = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => child.once('exit', (code, signal) => done({ code, signal })));
+  const watchdog = setTimeout(() => {
+    output += `\n[test] the demo ran longer than ${timeoutMs} ms: killing it\n`;
+    killGroup(child.pid, 'SIGKILL');
+  }, timeoutMs);
+  try {
+    if (during) await during(child, () => output);
+    const { code, signal } = await exited;
+    return { code, signal, output, dir };
+  } finally {
+    clearTimeout(watchdog);
+  }
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const server = net.createServer();
+    server.once('error', () => done(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => done(true)));
+  });
+}
+
+/** Processes whose command line names the demo folder: the dev server, the supervisor, the targets. */
+function processesNaming(dir: string): string[] {
+  const found: string[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || !isAlive(Number(entry))) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').join(' ');
+      if (cmdline.includes(dir)) found.push(`${entry} ${cmdline}`);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
+/** Everything the demo recorded is gone: its pids, its ports, anything naming its folder, its process group. */
+async function assertNothingLeft(run: DemoRun, child: ChildProcess | undefined): Promise<DemoStackRecord> {
+  const record = readStackRecord(run.dir);
+  assert.ok(record, `the demo wrote no ${join(run.dir, 'stack.json')}`);
+  // Exiting processes take a moment to be reaped.
+  const deadline = Date.now() + 10_000;
+  const pids = () =>
+    [
+      ['demo', record.demoPid],
+      ['Temporal dev server', record.temporal?.pid],
+      ['worker', record.worker?.pid],
+      ['fleet supervisor', record.fleet?.supervisorPid],
+    ].filter((entry): entry is [string, number] => typeof entry[1] === 'number' && isAlive(entry[1]));
+  // A helper such as tsx's esbuild service exits a moment after its parent: the group gets a moment too.
+  const groupAlive = () => killGroup(child?.pid, 0);
+  while ((pids().length > 0 || groupAlive()) && Date.now() < deadline) await delay(100);
+  assert.deepEqual(pids(), [], 'processes the demo started are still alive');
+  assert.deepEqual(processesNaming(run.dir), [], 'processes naming the demo folder are still alive');
+  if (groupAlive()) {
+    const ps = spawnSync('ps', ['-o', 'pid=,args=', '-g', String(child!.pid)], { encoding: 'utf8' });
+    assert.fail(`the demo's process group still has processes:\n${ps.stdout}`);
+  }
+  const ports = [
+    ...(record.temporal ? [Number(record.temporal.address.split(':').pop())] : []),
+    ...(record.temporal?.uiUrl ? [Number(new URL(record.temporal.uiUrl).port)] : []),
+    ...(record.fleet?.ports ?? []),
+  ];
+  for (const port of ports) assert.ok(await portIsFree(port), `port ${port} is still in use`);
+  return record;
+}
+
+after(async () => {
+  for (const child of children) killGroup(child.pid, 'SIGKILL');
+  for (const dir of dirs) {
+    const record = readStackRecord(dir);
+    for (const pid of [record?.worker?.pid, record?.fleet?.supervisorPid, record?.temporal?.pid]) {
+      if (pid !== undefined && isAlive(pid)) killGroup(pid, 'SIGKILL');
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the demo rolls out a good release, catches a bad one, and leaves nothing running', { timeout: 420_000 }, async (t) => {
+  const started = Date.now();
+  const run = await runDemo([], 390_000);
+  const child = children.at(-1);
+  const took = Date.now() - started;
+  assert.equal(run.code, 0, `the demo exited with ${run.signal ?? run.code} after ${took} ms:\n${run.output.slice(-6000)}`);
+
+  // It used the real CLI: its streamed output is there.
+  assert.match(run.output, /rampart \| .*valid phased playbook "demo"/);
+  assert.match(run.output, /rampart \| .*rollout completed: version 1\.1\.0 on all 10 target\(s\)/);
+  assert.match(run.output, /\(rampart exited with code 6\)/);
+  // The closing summary names the completed release, and the rollback with its reason.
+  const summary = run.output.slice(run.output.lastIndexOf('Rampart demo finished'));
+  assert.match(summary, /1\.1\.0\s+rollout demo-1\.1\.0-[0-9a-f]+ COMPLETED in \d+s/);
+  assert.match(summary, /version 1\.1\.0 on all 10 target\(s\)/);
+  assert.match(summary, /1\.2\.0\s+rollout demo-1\.2\.0-[0-9a-f]+ ROLLED BACK after \d+s: the breaker tripped in (dogfood|canary)/);
+  assert.match(summary, /- error rate \d+\.\d% above limit 5\.0%/);
+  assert.match(summary, /went back to 1\.1\.0/);
+  assert.match(summary, /all 10 targets answer \/health with version 1\.1\.0/);
+  assert.match(summary, /Temporal Web UI: http:\/\/127\.0\.0\.1:\d+\/namespaces\/default\/workflows/);
+  assert.match(summary, /--keep/);
+
+  const record = await assertNothingLeft(run, child);
+  assert.ok(record.stoppedAt, 'the demo did not record a clean stop');
+  t.diagnostic(`the demo took ${Math.round(took / 1000)} s`);
+});
+
+test('an interrupted demo stops everything it started', { timeout: 240_000 }, async () => {
+  const run = await runDemo([], 210_000, async (child, output) => {
+    // Interrupt once the fleet is up and the worker is starting: the most to clean up.
+    const deadline = Date.now() + 150_000;
+    while (!/\[4\/7\]/.test(output()) && child.exitCode === null && Date.now() < deadline) await delay(100);
+    assert.match(output(), /\[4\/7\]/, `the demo never got to its fleet:\n${output().slice(-4000)}`);
+    process.kill(child.pid!, 'SIGINT');
+  });
+  assert.equal(run.code, 130, `expected exit 130 after SIGINT, got ${run.signal ?? run.code}:\n${run.output.slice(-4000)}`);
+  assert.match(run.output, /SIGINT: stopping everything the demo started/);
+  assert.match(run.output, /fleet: local fleet in .* stopped/);
+  await assertNothingLeft(run, children.at(-1));
+});
+
+test('bad flags are exit 2 with the usage; --help is exit 0', async () => {
+  const bad = await runDemo(['--frobnicate'], 60_000);
+  assert.equal(bad.code, 2, bad.output);
+  assert.match(bad.output, /usage: npm run demo/);
+  const help = await runDemo(['--help'], 60_000);
+  assert.equal(help.code, 0, help.output);
+  assert.match(help.output, /--keep/);
+});
