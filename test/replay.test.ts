@@ -44,7 +44,8 @@ describe('workflow histories replay on the current code', () => {
   const input = (rolloutId: string, playbook: Record<string, unknown>): RolloutInput => ({
     rolloutId,
     playbook,
-    fleet: { name: 'dry-run', version: '1.0.0', targets: ['a', 'b', 'c', 'd'].map((id) => ({ id, adapter: 'noop', labels: {} })) },
+    // Dry-run targets remember what they were given, so each scenario has its own.
+    fleet: { name: 'dry-run', version: '1.0.0', targets: ['a', 'b', 'c', 'd'].map((t) => ({ id: `${rolloutId}-${t}`, adapter: 'noop', labels: {} })) },
     release: { version: '9.0.0', artifactPath: artifact.path, sha256: artifact.sha256, notes: 'replay' },
     startedBy: 'alice',
   });
