@@ -53,4 +53,28 @@ describe('rollout on a real local fleet (dev server)', () => {
     assert.match(status.outcome?.reason ?? '', /no target was touched/);
     assert.deepEqual(await h.journal(), beforeJournal);
   });
+
+  test('a release that crashes on start is caught by the gate (target down) and rolled back', async () => {
+    const before = await h.versions();
+    const artifact = await h.artifact('1.4.0-crash', { crash: true });
+    await h.startRollout(h.input('crash-1', fastPlaybook(), artifact, '1.4.0-crash'));
+    const status = await h.waitFor('crash-1', (s) => ['completed', 'rolled_back', 'failed'].includes(s.state), 120_000);
+    assert.equal(status.state, 'rolled_back');
+    assert.match(status.breaker?.reasons.join(' ') ?? '', /targets not serving: t-\d+/);
+    assert.deepEqual(await h.versions(), before);
+  });
+
+  test('a release whose p99 latency breaks the limit is caught and rolled back', async () => {
+    const before = await h.versions();
+    const artifact = await h.artifact('1.5.0-slow', { latencyMs: 800 });
+    const playbook = fastPlaybook({
+      health: { errorRate: { max: 0.1 }, p99LatencyMs: { max: 300, maxRatio: 2 }, minSamples: 5, analysisInterval: '2s', consecutiveBreaches: 2 },
+    });
+    await h.startRollout(h.input('slow-1', playbook, artifact, '1.5.0-slow'));
+    const status = await h.waitFor('slow-1', (s) => ['completed', 'rolled_back', 'failed'].includes(s.state), 120_000);
+    assert.equal(status.state, 'rolled_back');
+    assert.match(status.breaker?.reasons.join(' ') ?? '', /p99 latency \d+ms above limit 300ms/);
+    assert.ok((status.breaker?.gate?.candidate.p99LatencyMs ?? 0) >= 800);
+    assert.deepEqual(await h.versions(), before);
+  });
 });
