@@ -63,4 +63,23 @@ describe('on-call commands on a running rollout (dev server, real fleet)', () =>
     assert.deepEqual(Object.values(await h.versions()), Array(4).fill('2.1.0'));
     assert.ok(status.targets.every((t) => t.version === '2.1.0'));
   });
+
+  test('an emergency stop sent the moment a wave starts is never lost', async () => {
+    const playbook = fastPlaybook({ method: 'direct', phases: { waves: [{ size: '100%', bakeTime: '0s', maxParallel: 1 }] } });
+    const artifact = await h.artifact('2.3.0');
+    for (let trial = 0; trial < 8; trial++) {
+      const id = `stop-race-${trial}`;
+      // Dry-run targets keep this about the workflow's timing, not about install speed.
+      const fleet = { name: 'dry-run', version: '1.0.0', targets: Array.from({ length: 150 }, (_, i) => ({ id: `${id}-${i}`, adapter: 'noop', labels: {} })) };
+      const handle = await h.startRollout(h.input(id, playbook, artifact, '2.3.0', fleet));
+      // Poll fast: the race is between the wave showing in the status and its child workflow starting.
+      for (let i = 0; i < 3000 && (await h.status(id).catch(() => null))?.step !== 'wave-1'; i++) await new Promise((r) => setTimeout(r, 2));
+      await handle.executeUpdate('stop', { args: [{ by: 'oncall', then: 'hold' }] });
+      const held = await h.waitFor(id, (s) => s.state === 'held' || s.state === 'completed', 30_000);
+      assert.equal(held.state, 'held', `trial ${trial}: the stop was lost`);
+      assert.ok(held.targets.filter((t) => t.state === 'installed').length < 150, `trial ${trial}: the wave stopped early`);
+      await handle.executeUpdate('rollback', { args: [{ by: 'oncall' }] });
+      assert.equal(((await handle.result()) as RolloutStatus).state, 'rolled_back');
+    }
+  });
 });

@@ -16,11 +16,14 @@ import { bundleWorkflows, createTimeSkippingEnv, uniqueTaskQueue } from './helpe
 
 const HOUR = 3_600_000;
 
-/** Dry-run targets: the subject here is the workflow's durable timers, not the targets. */
-const noopFleet = (size: number): Fleet => ({
+/**
+ * Dry-run targets: the subject here is the workflow's durable timers, not the targets. They
+ * remember what they were given, so each rollout gets its own.
+ */
+const noopFleet = (size: number, prefix: string): Fleet => ({
   name: 'dry-run',
   version: '1.0.0',
-  targets: Array.from({ length: size }, (_, i) => ({ id: `n-${i + 1}`, adapter: 'noop' as const, labels: {} })),
+  targets: Array.from({ length: size }, (_, i) => ({ id: `${prefix}-${i + 1}`, adapter: 'noop' as const, labels: {} })),
 });
 
 let artifact: { path: string; sha256: string };
@@ -29,7 +32,7 @@ function input(rolloutId: string, playbook: Record<string, unknown>): RolloutInp
   return {
     rolloutId,
     playbook,
-    fleet: noopFleet(4),
+    fleet: noopFleet(4, rolloutId),
     release: { version: '2.0.0', artifactPath: artifact.path, sha256: artifact.sha256, notes: 'dry run' },
     startedBy: 'alice',
   };
@@ -136,4 +139,5 @@ describe('durable timers on the time-skipping server', () => {
     assert.equal(status.state, 'completed');
     assert.equal(status.timeline.filter((e) => e.event === 'promoted').length, 2);
   });
+
 });

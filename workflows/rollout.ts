@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure, condition, executeChild, startChild } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, executeChild, patched, startChild } from '@temporalio/workflow';
 import { fleetSchema, type Fleet, type Target } from '../domain/fleet';
 import { parseInput, type InputError } from '../domain/issues';
 import { playbookSchema, type Playbook } from '../domain/playbook';
@@ -99,6 +99,17 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatu
     return 'resume';
   };
 
+  /** A stop or rollback was asked for: roll back, or hold until a human decides. Null: carry on. */
+  const honourStopOrRollback = async (): Promise<RolloutStatus | null> => {
+    if (controls.rollback) return rollBack('rollback requested', controls.rollbackBy());
+    if (!controls.stop) return null;
+    if (controls.stop.then === 'rollback') return rollBack('emergency stop', controls.stopBy());
+    if ((await holdUntilDecided('stopped by emergency stop; targets held as they are')) === 'rollback') {
+      return rollBack('rollback requested', controls.rollbackBy());
+    }
+    return null;
+  };
+
   const waitForApproval = async (step: PlannedStep | null, firstWave: boolean): Promise<void> => {
     const rule = approvals.ruleFor(step ? (step.kind as 'dogfood' | 'canary' | 'wave') : 'start', firstWave);
     if (!rule) return;
@@ -116,18 +127,14 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatu
     if (!controls.halted) await waitForApproval(step, step.kind === 'wave' && waveIndex === 1);
     // A paused rollout starts no new step; the breaker and commands still work meanwhile.
     await condition(() => !controls.paused || controls.halted);
-    if (controls.rollback) return rollBack('rollback requested', controls.rollbackBy());
-    if (controls.stop) {
-      if (controls.stop.then === 'rollback') return rollBack('emergency stop', controls.stopBy());
-      if ((await holdUntilDecided('stopped by emergency stop; targets held as they are')) === 'rollback') {
-        return rollBack('rollback requested', controls.rollbackBy());
-      }
-    }
+    const decidedBeforeStep = await honourStopOrRollback();
+    if (decidedBeforeStep) return decidedBeforeStep;
 
     const changedIds = new Set(changed.map((c) => c.targetId));
     const later = new Set(plan.steps.slice(i).flatMap((s) => s.targets));
     controls.promoted = false;
     tracker.enterStep(step, waveIndex, waveCount);
+    const sentControl = controls.forChild();
     controls.activeStep = await startChild(stepWorkflow, {
       workflowId: `${input.rolloutId}/${step.name}`,
       args: [{
@@ -138,12 +145,13 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatu
         baseline: fleet.targets.filter((t) => later.has(t.id) && !step.targets.includes(t.id)),
         release: input.release,
         health: playbook.health,
-        control: controls.forChild(),
+        control: sentControl,
         requirePromote: playbook.method === 'parallel',
       }],
     });
-    const stepStatus = tracker.stepStatus(step.name);
-    if (stepStatus) stepStatus.state = 'installing';
+    // A command accepted while the child was starting found no child to tell: tell it now.
+    const changedWhileStarting = JSON.stringify(controls.forChild()) !== JSON.stringify(sentControl);
+    if (changedWhileStarting && patched('forward-controls-after-step-start')) await controls.forward();
     const result = await controls.activeStep.result();
     controls.activeStep = null;
     // A target whose install failed part-way may have changed: roll it back too. A step re-run
@@ -164,14 +172,16 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatu
       continue;
     }
     if (result.outcome === 'halted') {
-      if (controls.rollback) return rollBack('rollback requested', controls.rollbackBy());
-      if (controls.stop?.then === 'rollback') return rollBack('emergency stop', controls.stopBy());
-      if ((await holdUntilDecided('stopped by emergency stop; targets held as they are')) === 'rollback') {
-        return rollBack('rollback requested', controls.rollbackBy());
-      }
+      const decided = await honourStopOrRollback();
+      if (decided) return decided;
       i--; // resume re-runs the halted step; installs already done are replayed, not repeated
       if (step.kind === 'wave') waveIndex--;
     }
+  }
+  // A stop or rollback that arrived as the last step passed is still honoured.
+  if (patched('honour-stop-after-last-step')) {
+    const decided = await honourStopOrRollback();
+    if (decided) return decided;
   }
   tracker.finish('completed', `version ${input.release.version} on all ${fleet.targets.length} target(s)`);
   return tracker.status;

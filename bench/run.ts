@@ -1,0 +1,113 @@
+/**
+ * `npm run bench`: Rampart's performance against its goals, as ONE JSON object on stdout
+ * (progress goes to stderr). It starts its own Temporal dev server (free loopback port, SQLite in
+ * a temp folder) and runs both workers in this process, then measures:
+ *
+ *   overheadRatio     a zero-bake 500-target rollout on noop targets vs. a bare workflow running
+ *                     500 no-op activities at the same parallelism (bench/overhead.ts)
+ *   stopLatencyMs     emergency stop accepted -> rollout held, over 20 trials, stop pressed once
+ *                     the rollout's status shows wave-1 installing (bench/stopLatency.ts)
+ *   stopLatencyOnceStepRunningMs
+ *                     the same, stop pressed once the wave's child workflow reports an install running
+ *   workerPeakRssMb   peak RSS of this process, which hosts the workers (bench/rssSampler.ts)
+ *
+ * Everything it starts is stopped in a finally block, also on Ctrl-C (exit code 130).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { buildArtifact } from '../client/artifactBuild';
+import { abortable } from './abortable';
+import type { BenchContext } from './benchContext';
+import { BenchStack } from './benchStack';
+import { describeEnvironment } from './environment';
+import { TO_VERSION } from './noopRollout';
+import { measureOverhead } from './overhead';
+import { RssSampler, vmHwmMb } from './rssSampler';
+import { measureStopLatency } from './stopLatency';
+
+const GOALS = { stopLatencyP99Ms: 1000, overheadRatio: 1.5 };
+const OVERHEAD = { targets: 500, maxParallel: 20, runs: 5 };
+const STOP = { trials: 20, targets: 200, maxParallel: 2, pollIntervalMs: 10 } as const;
+
+const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
+
+async function main(): Promise<number> {
+  const abort = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (abort.signal.aborted) {
+      log(`${signal} again: exiting now`);
+      process.exit(130); // the dev server module's exit hook still SIGTERMs the server
+    }
+    log(`${signal}: stopping the workers and the Temporal dev server`);
+    abort.abort(new Error(`interrupted by ${signal}`));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const started = Date.now();
+  const rss = new RssSampler(100);
+  rss.start();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'rampart-bench-'));
+  const stack = new BenchStack(log);
+  try {
+    await stack.start(path.join(dir, 'temporal'));
+    rss.mark('afterBundlingAndWorkerStart');
+    const artifact = await buildArtifact({ version: TO_VERSION, outDir: path.join(dir, 'artifacts') });
+    const ctx: BenchContext = {
+      client: stack.client,
+      artifact,
+      signal: abort.signal,
+      log,
+      until: (promise) => abortable(promise, abort.signal),
+      assertWorkersRunning: () => stack.assertWorkersRunning(),
+    };
+
+    const overhead = await measureOverhead(ctx, OVERHEAD);
+    rss.mark('afterOverhead');
+    const stopLatencyMs = await measureStopLatency(ctx, { ...STOP, trigger: 'status' });
+    const stopLatencyOnceStepRunningMs = await measureStopLatency(ctx, { ...STOP, trigger: 'step' });
+    rss.mark('afterStopTrials');
+    stack.assertWorkersRunning();
+
+    const { method: overheadMethod, ...overheadNumbers } = overhead;
+    const workerPeakRssMb = rss.peakMb();
+    const result = {
+      stopLatencyMs,
+      stopLatencyOnceStepRunningMs,
+      ...overheadNumbers,
+      overheadMethod,
+      workerPeakRssMb,
+      workerRss: {
+        source: 'process.memoryUsage().rss sampled every 100 ms in the bench process, which hosts both workers, the client and the workflow bundler',
+        marks: rss.marks,
+        vmHwmMb: vmHwmMb() ?? null,
+      },
+      bundleMs: stack.bundleMs,
+      environment: describeEnvironment(),
+      goals: {
+        stopLatencyP99Ms: {
+          goal: GOALS.stopLatencyP99Ms,
+          value: stopLatencyMs.p99,
+          met: stopLatencyMs.p99 !== null && stopLatencyMs.p99 <= GOALS.stopLatencyP99Ms,
+          ...(stopLatencyMs.lost > 0 ? { note: `${stopLatencyMs.lost} of ${stopLatencyMs.trials} accepted stops never held the rollout (stopLatencyMs.lostStops)` } : {}),
+        },
+        overheadRatio: { goal: GOALS.overheadRatio, value: overhead.overheadRatio, met: overhead.overheadRatio <= GOALS.overheadRatio },
+      },
+      totalMs: Date.now() - started,
+    };
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    return 0;
+  } catch (error) {
+    log(abort.signal.aborted ? `${(abort.signal.reason as Error).message}` : `failed: ${(error as Error).stack ?? String(error)}`);
+    return abort.signal.aborted ? 130 : 1;
+  } finally {
+    rss.stop();
+    await stack.close(abort.signal.aborted);
+    rmSync(dir, { recursive: true, force: true });
+    log(`done in ${Math.round((Date.now() - started) / 1000)} s`);
+  }
+}
+
+// Exit explicitly: a native worker handle must not keep the process alive once all is stopped.
+void main().then((code) => process.exit(code));
