@@ -1,17 +1,13 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { temporal } from '@temporalio/proto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { buildArtifact } from '../client/artifactBuild';
-import type { RolloutInput } from '../domain/rolloutInput';
 import type { RolloutStatus } from '../domain/rolloutStatus';
-import { createRampartWorker } from '../worker/createWorker';
+import { TimeSkippingRig } from './helpers/dryRun';
 import { fastPlaybook } from './helpers/rolloutHarness';
-import { bundleWorkflows, createTimeSkippingEnv, uniqueTaskQueue } from './helpers/temporal';
+import { bundleWorkflows } from './helpers/temporal';
 
 /**
  * Determinism guard: histories recorded from earlier versions of the workflows must replay on the
@@ -23,50 +19,27 @@ const FIXTURES = path.join(__dirname, 'fixtures', 'histories');
 const workflowsPath = require.resolve('../workflows');
 
 describe('workflow histories replay on the current code', () => {
-  let env: TestWorkflowEnvironment;
-  let worker: Worker;
-  let running: Promise<void>;
-  const taskQueue = uniqueTaskQueue('replay');
-  let artifact: { path: string; sha256: string };
-
-  before(async () => {
-    artifact = await buildArtifact({ version: '9.0.0', outDir: mkdtempSync(path.join(os.tmpdir(), 'rampart-replay-')) });
-    env = await createTimeSkippingEnv();
-    worker = await createRampartWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await bundleWorkflows(workflowsPath) });
-    running = worker.run();
-  });
-  after(async () => {
-    worker.shutdown();
-    await running;
-    await env.teardown();
-  });
-
-  const input = (rolloutId: string, playbook: Record<string, unknown>): RolloutInput => ({
-    rolloutId,
-    playbook,
-    // Dry-run targets remember what they were given, so each scenario has its own.
-    fleet: { name: 'dry-run', version: '1.0.0', targets: ['a', 'b', 'c', 'd'].map((t) => ({ id: `${rolloutId}-${t}`, adapter: 'noop', labels: {} })) },
-    release: { version: '9.0.0', artifactPath: artifact.path, sha256: artifact.sha256, notes: 'replay' },
-    startedBy: 'alice',
-  });
+  const rig = new TimeSkippingRig('9.0.0');
+  before(async () => rig.start());
+  after(async () => rig.stop());
 
   test('fresh histories (completed, approved, stopped and rolled back) replay without nondeterminism', async () => {
     const scenarios: [string, () => Promise<void>][] = [
       ['completed', async () => {
-        const h = await env.client.workflow.start('rolloutWorkflow', { taskQueue, workflowId: 'replay-completed', args: [input('replay-completed', fastPlaybook())] });
+        const h = await rig.startRollout(rig.input('replay-completed', fastPlaybook()));
         assert.equal(((await h.result()) as RolloutStatus).state, 'completed');
       }],
       ['approved', async () => {
         const playbook = fastPlaybook({ approvals: [{ step: 'canary', count: 1 }] });
-        const h = await env.client.workflow.start('rolloutWorkflow', { taskQueue, workflowId: 'replay-approved', args: [input('replay-approved', playbook)] });
-        for (let i = 0; i < 100 && (await h.query<RolloutStatus>('status')).state !== 'awaiting_approval'; i++) await env.sleep('1s');
+        const h = await rig.startRollout(rig.input('replay-approved', playbook));
+        for (let i = 0; i < 100 && (await h.query<RolloutStatus>('status')).state !== 'awaiting_approval'; i++) await rig.env.sleep('1s');
         await h.executeUpdate('approve', { args: [{ by: 'bob' }] });
         assert.equal(((await h.result()) as RolloutStatus).state, 'completed');
       }],
       ['stopped', async () => {
         const playbook = fastPlaybook({ phases: { canary: { size: 1, bakeTime: '1h' }, waves: [{ size: '100%', bakeTime: '1h' }] } });
-        const h = await env.client.workflow.start('rolloutWorkflow', { taskQueue, workflowId: 'replay-stopped', args: [input('replay-stopped', playbook)] });
-        for (let i = 0; i < 100 && (await h.query<RolloutStatus>('status')).step !== 'canary'; i++) await env.sleep('1s');
+        const h = await rig.startRollout(rig.input('replay-stopped', playbook));
+        for (let i = 0; i < 100 && (await h.query<RolloutStatus>('status')).step !== 'canary'; i++) await rig.env.sleep('1s');
         await h.executeUpdate('stop', { args: [{ by: 'oncall', then: 'rollback' }] });
         assert.equal(((await h.result()) as RolloutStatus).state, 'rolled_back');
       }],
@@ -74,7 +47,7 @@ describe('workflow histories replay on the current code', () => {
     const bundle = await bundleWorkflows(workflowsPath);
     for (const [name, run] of scenarios) {
       await run();
-      const history = await env.client.workflow.getHandle(`replay-${name}`).fetchHistory();
+      const history = await rig.env.client.workflow.getHandle(`replay-${name}`).fetchHistory();
       await Worker.runReplayHistory({ workflowBundle: bundle }, history);
       if (process.env.RAMPART_RECORD_HISTORIES === '1') {
         mkdirSync(FIXTURES, { recursive: true });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { RolloutStatus } from '../domain/rolloutStatus';
 import { rejectsWith } from './helpers/assertions';
+import { dryRunFleet } from './helpers/dryRun';
 import { FROM_VERSION, RolloutHarness, fastPlaybook } from './helpers/rolloutHarness';
 
 const ended = (s: RolloutStatus) => ['completed', 'rolled_back', 'failed', 'held'].includes(s.state);
@@ -70,7 +71,7 @@ describe('on-call commands on a running rollout (dev server, real fleet)', () =>
     for (let trial = 0; trial < 8; trial++) {
       const id = `stop-race-${trial}`;
       // Dry-run targets keep this about the workflow's timing, not about install speed.
-      const fleet = { name: 'dry-run', version: '1.0.0', targets: Array.from({ length: 150 }, (_, i) => ({ id: `${id}-${i}`, adapter: 'noop', labels: {} })) };
+      const fleet = dryRunFleet(id, 150);
       const handle = await h.startRollout(h.input(id, playbook, artifact, '2.3.0', fleet));
       // Poll fast: the race is between the wave showing in the status and its child workflow starting.
       for (let i = 0; i < 3000 && (await h.status(id).catch(() => null))?.step !== 'wave-1'; i++) await new Promise((r) => setTimeout(r, 2));

@@ -1,34 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import { buildArtifact } from '../client/artifactBuild';
 import type { RolloutStatus } from '../domain/rolloutStatus';
-import { createRampartWorker } from '../worker/createWorker';
+import { TimeSkippingRig } from './helpers/dryRun';
 import { fastPlaybook } from './helpers/rolloutHarness';
-import { bundleWorkflows, createTimeSkippingEnv, uniqueTaskQueue } from './helpers/temporal';
 
 describe('history stays bounded as the fleet grows', () => {
-  let env: TestWorkflowEnvironment;
-  let worker: Worker;
-  let running: Promise<void>;
-  const taskQueue = uniqueTaskQueue('scale');
-  let artifact: { path: string; sha256: string };
-
-  before(async () => {
-    artifact = await buildArtifact({ version: '7.0.0', outDir: mkdtempSync(path.join(os.tmpdir(), 'rampart-scale-')) });
-    env = await createTimeSkippingEnv();
-    worker = await createRampartWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await bundleWorkflows(require.resolve('../workflows')) });
-    running = worker.run();
-  });
-  after(async () => {
-    worker.shutdown();
-    await running;
-    await env.teardown();
-  });
+  const rig = new TimeSkippingRig('7.0.0');
+  before(async () => rig.start());
+  after(async () => rig.stop());
 
   async function rollout(size: number): Promise<{ parentEvents: number; waveEvents: number }> {
     const id = `scale-${size}`;
@@ -36,15 +15,11 @@ describe('history stays bounded as the fleet grows', () => {
       phases: { canary: { size: 1, bakeTime: '10m' }, waves: [{ size: '50%', bakeTime: '10m', maxParallel: 50 }, { size: '100%', bakeTime: '10m', maxParallel: 50 }] },
       health: { errorRate: { max: 0.05 }, minSamples: 10, analysisInterval: '5m' },
     });
-    const fleet = { name: 'dry-run', version: '1.0.0', targets: Array.from({ length: size }, (_, i) => ({ id: `n-${i}`, adapter: 'noop', labels: {} })) };
-    const handle = await env.client.workflow.start('rolloutWorkflow', {
-      taskQueue, workflowId: id,
-      args: [{ rolloutId: id, playbook, fleet, release: { version: '7.0.0', artifactPath: artifact.path, sha256: artifact.sha256, notes: 'n' }, startedBy: 'alice' }],
-    });
+    const handle = await rig.startRollout(rig.input(id, playbook, size));
     const status = (await handle.result()) as RolloutStatus;
     assert.equal(status.state, 'completed');
     assert.equal(status.targets.filter((t) => t.version === '7.0.0').length, size);
-    const events = async (workflowId: string) => (await env.client.workflow.getHandle(workflowId).fetchHistory()).events?.length ?? 0;
+    const events = async (workflowId: string) => (await rig.env.client.workflow.getHandle(workflowId).fetchHistory()).events?.length ?? 0;
     return { parentEvents: await events(id), waveEvents: await events(`${id}/wave-2`) };
   }
 

@@ -1,68 +1,20 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { buildArtifact } from '../client/artifactBuild';
 import { after, before, describe, test } from 'node:test';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import type { Fleet } from '../domain/fleet';
-import type { RolloutInput } from '../domain/rolloutInput';
 import type { RolloutStatus } from '../domain/rolloutStatus';
-import { createRampartWorker } from '../worker/createWorker';
 import { rejectsWith } from './helpers/assertions';
+import { TimeSkippingRig } from './helpers/dryRun';
 import { fastPlaybook } from './helpers/rolloutHarness';
-import { bundleWorkflows, createTimeSkippingEnv, uniqueTaskQueue } from './helpers/temporal';
 
 const HOUR = 3_600_000;
-
-/**
- * Dry-run targets: the subject here is the workflow's durable timers, not the targets. They
- * remember what they were given, so each rollout gets its own.
- */
-const noopFleet = (size: number, prefix: string): Fleet => ({
-  name: 'dry-run',
-  version: '1.0.0',
-  targets: Array.from({ length: size }, (_, i) => ({ id: `${prefix}-${i + 1}`, adapter: 'noop' as const, labels: {} })),
-});
-
-let artifact: { path: string; sha256: string };
-
-function input(rolloutId: string, playbook: Record<string, unknown>): RolloutInput {
-  return {
-    rolloutId,
-    playbook,
-    fleet: noopFleet(4, rolloutId),
-    release: { version: '2.0.0', artifactPath: artifact.path, sha256: artifact.sha256, notes: 'dry run' },
-    startedBy: 'alice',
-  };
-}
 
 const at = (s: RolloutStatus, event: string, detail: string) =>
   Date.parse(s.timeline.find((e) => e.event === event && (e.detail ?? '').startsWith(detail))?.at ?? 'NaN');
 
 describe('durable timers on the time-skipping server', () => {
-  let env: TestWorkflowEnvironment;
-  let worker: Worker;
-  let run: Promise<void>;
-  const taskQueue = uniqueTaskQueue('timers');
-
-  before(async () => {
-    artifact = await buildArtifact({ version: '2.0.0', outDir: mkdtempSync(path.join(os.tmpdir(), 'rampart-timers-')) });
-    env = await createTimeSkippingEnv();
-    worker = await createRampartWorker({
-      connection: env.nativeConnection,
-      namespace: env.namespace ?? 'default',
-      taskQueue,
-      workflowBundle: await bundleWorkflows(require.resolve('../workflows')),
-    });
-    run = worker.run();
-  });
-  after(async () => {
-    worker.shutdown();
-    await run;
-    await env.teardown();
-  });
+  // Dry-run targets: the subject here is the workflow's durable timers, not the targets.
+  const rig = new TimeSkippingRig('2.0.0');
+  before(async () => rig.start());
+  after(async () => rig.stop());
 
   test('bake times of hours are honoured in workflow time and take seconds of real time', async () => {
     const playbook = fastPlaybook({
@@ -70,7 +22,7 @@ describe('durable timers on the time-skipping server', () => {
       health: { errorRate: { max: 0.05 }, minSamples: 10, analysisInterval: '10m', consecutiveBreaches: 2 },
     });
     const realStart = Date.now();
-    const handle = await env.client.workflow.start('rolloutWorkflow', { taskQueue, workflowId: 'timers-bake', args: [input('timers-bake', playbook)] });
+    const handle = await rig.startRollout(rig.input('timers-bake', playbook));
     const status = (await handle.result()) as RolloutStatus;
     assert.equal(status.state, 'completed', status.outcome?.reason);
     const canaryBake = at(status, 'step passed', 'canary') - at(status, 'step started', 'canary');
@@ -86,8 +38,8 @@ describe('durable timers on the time-skipping server', () => {
       health: { errorRate: { max: 0.05 }, minSamples: 10, analysisInterval: '10m' },
       approvals: [{ step: 'waves', count: 1, approvers: ['bob', 'carol'] }],
     });
-    const handle = await env.client.workflow.start('rolloutWorkflow', { taskQueue, workflowId: 'timers-approval', args: [input('timers-approval', playbook)] });
-    await env.sleep('3 days');
+    const handle = await rig.startRollout(rig.input('timers-approval', playbook));
+    await rig.env.sleep('3 days');
     const waiting = await handle.query<RolloutStatus>('status');
     assert.equal(waiting.state, 'awaiting_approval');
     assert.equal(waiting.awaitingApproval?.step, 'wave-1');
@@ -105,11 +57,11 @@ describe('durable timers on the time-skipping server', () => {
       phases: { canary: { size: 1, bakeTime: '1h' }, waves: [{ size: '100%', bakeTime: '1h' }] },
       health: { errorRate: { max: 0.05 }, minSamples: 10, analysisInterval: '10m' },
     });
-    const handle = await env.client.workflow.start('rolloutWorkflow', { taskQueue, workflowId: 'timers-pause', args: [input('timers-pause', playbook)] });
-    await env.sleep('5m');
+    const handle = await rig.startRollout(rig.input('timers-pause', playbook));
+    await rig.env.sleep('5m');
     assert.match(await handle.executeUpdate<string, [unknown]>('pause', { args: [{ by: 'oncall', reason: 'investigating an alert' }] }), /^paused/);
     await rejectsWith(handle.executeUpdate('pause', { args: [{ by: 'oncall' }] }), /already paused by oncall/);
-    await env.sleep('2 days');
+    await rig.env.sleep('2 days');
     const paused = await handle.query<RolloutStatus>('status');
     assert.equal(paused.state, 'paused');
     assert.equal(paused.steps[1]?.state, 'pending', 'the wave did not start while paused');
@@ -126,13 +78,13 @@ describe('durable timers on the time-skipping server', () => {
       phases: { canary: { size: 1, bakeTime: '1h' }, waves: [{ size: '100%', bakeTime: '1h' }] },
       health: { errorRate: { max: 0.05 }, minSamples: 10, analysisInterval: '10m' },
     });
-    const handle = await env.client.workflow.start('rolloutWorkflow', { taskQueue, workflowId: 'timers-parallel', args: [input('timers-parallel', playbook)] });
-    await env.sleep('1 day');
-    const canary = await env.client.workflow.getHandle('timers-parallel/canary').query<{ state: string }>('stepProgress');
+    const handle = await rig.startRollout(rig.input('timers-parallel', playbook));
+    await rig.env.sleep('1 day');
+    const canary = await rig.env.client.workflow.getHandle('timers-parallel/canary').query<{ state: string }>('stepProgress');
     assert.equal(canary.state, 'awaiting_cutover');
     assert.equal((await handle.query<RolloutStatus>('status')).step, 'canary');
     assert.match(await handle.executeUpdate<string, [unknown]>('promote', { args: [{ by: 'bob', reason: 'latency equal' }] }), /^promoted canary/);
-    await env.sleep('2 hours');
+    await rig.env.sleep('2 hours');
     assert.equal((await handle.query<RolloutStatus>('status')).step, 'wave-1');
     await handle.executeUpdate('promote', { args: [{ by: 'bob' }] });
     const status = (await handle.result()) as RolloutStatus;
