@@ -1,0 +1,58 @@
+import type { IncidentStatus } from './incidentStatus';
+
+/** One message about an incident, rendered for each channel it goes out on. */
+export interface IncidentMessage {
+  /** One line for Slack's fallback text and the mail subject. */
+  headline: string;
+  /** Plain text body (mail text part, Slack thread reply). */
+  text: string;
+  /** HTML body for mail. */
+  html: string;
+}
+
+const escapeHtml = (text: string) =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+export function incidentFacts(s: IncidentStatus): [string, string][] {
+  return [
+    ['Severity', s.severity.toUpperCase()],
+    ['Status', s.state],
+    ['Source', s.source],
+    ['Rollout', s.rolloutId ?? '-'],
+    ['Tier', s.tier ? `${s.tier.name} (${s.tier.roster.join(', ')})` : '-'],
+    ['Opened', s.openedAt],
+  ];
+}
+
+export function renderIncidentMessage(s: IncidentStatus, event: string): IncidentMessage {
+  const headline = `[${s.severity.toUpperCase()}] ${s.incidentId}: ${s.summary}`;
+  const facts = incidentFacts(s);
+  const text = [event, '', ...facts.map(([k, v]) => `${k}: ${v}`), '', `rampart incident ack ${s.incidentId} --by <you>`].join('\n');
+  const html = [
+    `<p>${escapeHtml(event)}</p>`,
+    '<table>',
+    ...facts.map(([k, v]) => `<tr><th align="left">${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`),
+    '</table>',
+    `<p>Acknowledge: <code>rampart incident ack ${escapeHtml(s.incidentId)} --by &lt;you&gt;</code> or the button in Slack.</p>`,
+  ].join('\n');
+  return { headline, text, html };
+}
+
+/** Slack Block Kit for the incident's header message: key facts and, until acknowledged, an Acknowledge button. */
+export function incidentHeaderBlocks(s: IncidentStatus): unknown[] {
+  const blocks: unknown[] = [
+    { type: 'header', text: { type: 'plain_text', text: `${s.severity.toUpperCase()} ${s.summary}`.slice(0, 150) } },
+    {
+      type: 'section',
+      fields: incidentFacts(s).map(([k, v]) => ({ type: 'mrkdwn', text: `*${k}*\n${v}` })),
+    },
+    { type: 'context', elements: [{ type: 'mrkdwn', text: `Incident ${s.incidentId} · ${s.duplicateAlerts} duplicate alert(s) joined` }] },
+  ];
+  if (s.state === 'open') {
+    blocks.push({
+      type: 'actions',
+      elements: [{ type: 'button', style: 'danger', action_id: 'rampart_ack', value: s.incidentId, text: { type: 'plain_text', text: 'Acknowledge' } }],
+    });
+  }
+  return blocks;
+}

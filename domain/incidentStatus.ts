@@ -1,0 +1,34 @@
+import type { Severity, IncidentSource } from './incident';
+import type { TimelineEntry } from './rolloutStatus';
+
+export type IncidentState = 'open' | 'acknowledged' | 'resolved';
+
+export interface NearMiss {
+  at: string;
+  kind: 'gate-near-threshold' | 'stop-cancelled' | 'escalation-last-tier';
+  detail: string;
+}
+
+export interface IncidentStatus {
+  incidentId: string;
+  severity: Severity;
+  summary: string;
+  source: IncidentSource;
+  dedupKey: string;
+  rolloutId: string | null;
+  state: IncidentState;
+  policy: string;
+  /** The tier paged last, and how many times the chain has been walked. */
+  tier: { index: number; name: string; roster: string[]; ackDeadline: string | null } | null;
+  cycle: number;
+  openedAt: string;
+  openedBy: string;
+  acknowledged: { by: string; at: string } | null;
+  resolved: { by: string; at: string; reason: string | null } | null;
+  duplicateAlerts: number;
+  slackThread: { channel: string; ts: string } | null;
+  emailThreadId: string | null;
+  nearMisses: NearMiss[];
+  timeline: TimelineEntry[];
+  details: Record<string, string>;
+}

@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { IncidentInput } from '../domain/incident';
+import type { IncidentStatus } from '../domain/incidentStatus';
+import { rejectsWith } from './helpers/assertions';
+import { TimeSkippingRig } from './helpers/dryRun';
+
+const MINUTE = 60_000;
+
+/** Tiers without channels: this file is about the chain's durable timers, not delivery. */
+function incident(id: string, repeat = 1): IncidentInput {
+  return {
+    incidentId: id,
+    severity: 'sev2',
+    summary: 'error rate above 5% on checkout',
+    source: 'manual',
+    dedupKey: id,
+    openedBy: 'alice',
+    policy: {
+      name: 'default',
+      severities: ['sev1', 'sev2'],
+      repeat,
+      tiers: [
+        { name: 'on-call', ackDeadline: '5m', people: [{ name: 'olga' }] },
+        { name: 'senior', ackDeadline: '10m', people: [{ name: 'sam' }] },
+        { name: 'manager', ackDeadline: '15m', people: [{ name: 'maria' }] },
+      ],
+    },
+  };
+}
+
+const paged = (s: IncidentStatus) => s.timeline.filter((e) => e.event === 'paged' || e.event === 'escalated');
+
+describe('escalation chains on durable timers (time-skipping server)', () => {
+  const rig = new TimeSkippingRig('1.0.1');
+  before(async () => rig.start());
+  after(async () => rig.stop());
+
+  const start = (input: IncidentInput) =>
+    rig.env.client.workflow.start('incidentWorkflow', { taskQueue: rig.taskQueue, workflowId: input.incidentId, args: [input] });
+
+  test('an unacknowledged incident escalates tier by tier on each deadline', async () => {
+    const handle = await start(incident('inc-escalates'));
+    await rig.env.sleep('16m');
+    const s = await handle.query<IncidentStatus>('incidentStatus');
+    assert.equal(s.tier?.name, 'manager');
+    const times = paged(s).map((e) => Date.parse(e.at));
+    assert.deepEqual(paged(s).map((e) => e.detail?.split(' (')[0]), ['tier on-call', 'tier senior', 'tier manager']);
+    assert.ok(Math.abs(times[1]! - times[0]! - 5 * MINUTE) < 1000, 'senior paged 5 minutes after on-call');
+    assert.ok(Math.abs(times[2]! - times[1]! - 10 * MINUTE) < 1000, 'manager paged 10 minutes after senior');
+    await rejectsWith(handle.executeUpdate('ack', { args: [{ by: 'olga' }] }), /olga is not on the paged tier manager \(roster: maria\)/);
+    assert.match(await handle.executeUpdate<string, [unknown]>('ack', { args: [{ by: 'maria', reason: 'looking' }] }), /acknowledged/);
+    await handle.executeUpdate('resolve', { args: [{ by: 'maria', reason: 'rolled back' }] });
+    const done = (await handle.result()) as IncidentStatus;
+    assert.equal(done.state, 'resolved');
+    assert.deepEqual(done.acknowledged?.by, 'maria');
+  });
+
+  test('an ack stops the escalation: no further tier is paged, however long it stays open', async () => {
+    const handle = await start(incident('inc-acked'));
+    await rig.env.sleep('2m');
+    await handle.executeUpdate('ack', { args: [{ by: 'olga' }] });
+    await rig.env.sleep('3h');
+    const s = await handle.query<IncidentStatus>('incidentStatus');
+    assert.equal(s.state, 'acknowledged');
+    assert.equal(paged(s).length, 1);
+    await rejectsWith(handle.executeUpdate('ack', { args: [{ by: 'olga' }] }), /already acknowledged/);
+    await rejectsWith(handle.executeUpdate('escalate', { args: [{ by: 'olga' }] }), /only an open incident escalates/);
+    await handle.executeUpdate('resolve', { args: [{ by: 'olga' }] });
+    assert.equal(((await handle.result()) as IncidentStatus).state, 'resolved');
+  });
+
+  test('the chain repeats, then records a near miss and stays at the last tier', async () => {
+    const handle = await start(incident('inc-exhausted', 2));
+    await rig.env.sleep('2h');
+    const s = await handle.query<IncidentStatus>('incidentStatus');
+    assert.equal(paged(s).length, 6, 'two walks of three tiers');
+    assert.equal(s.cycle, 2);
+    assert.deepEqual(s.nearMisses.map((n) => n.kind), ['escalation-last-tier']);
+    await handle.executeUpdate('escalate', { args: [{ by: 'maria', reason: 'no answer' }] });
+    await handle.executeUpdate('resolve', { args: [{ by: 'maria' }] });
+    assert.equal(((await handle.result()) as IncidentStatus).state, 'resolved');
+  });
+
+  test('escalate pages the next tier at once; duplicate alerts join instead of opening another incident', async () => {
+    const handle = await start(incident('inc-escalate-now'));
+    await handle.executeUpdate('escalate', { args: [{ by: 'olga', reason: 'need database help' }] });
+    await handle.signal('alert', { source: 'alertmanager', severity: 'sev2', summary: 'still failing', dedupKey: 'inc-escalate-now' });
+    const s = await handle.query<IncidentStatus>('incidentStatus');
+    assert.equal(s.tier?.name, 'senior');
+    assert.equal(s.duplicateAlerts, 1);
+    await rejectsWith(handle.executeUpdate('ack', { args: [{ by: 'bad name!' }] }), /invalid command: by/);
+    await handle.executeUpdate('resolve', { args: [{ by: 'sam' }] });
+  });
+});

@@ -1,0 +1,102 @@
+import { condition, setHandler } from '@temporalio/workflow';
+import { commandArgsSchema } from '../domain/commands';
+import type { IncidentInput, Tier } from '../domain/incident';
+import { resolveArgsSchema } from '../domain/incidentCommands';
+import type { IncidentStatus } from '../domain/incidentStatus';
+import { describeErrors, parseInput } from '../domain/issues';
+import { escalationPolicySchema } from '../domain/incident';
+import { ackUpdate, alertSignal, escalateUpdate, incidentStatusQuery, resolveUpdate } from './incidentDefinitions';
+import { IncidentTracker } from './incidentTracker';
+import { IncidentPager } from './incidentPager';
+import { isoNow } from './time';
+
+function validArgs(schema: typeof commandArgsSchema, args: unknown): { by: string; reason?: string } {
+  const parsed = parseInput(schema, args);
+  if (!parsed.ok) throw new Error(`invalid command: ${describeErrors(parsed.errors)}`);
+  return parsed.value;
+}
+
+/**
+ * One incident, from detection to resolution: pages the escalation chain tier by tier on durable
+ * timers until someone in the paged tier acknowledges, keeps one Slack thread and one mail thread,
+ * and ends with the data a blameless retrospective needs.
+ */
+export async function incidentWorkflow(input: IncidentInput): Promise<IncidentStatus> {
+  const policy = escalationPolicySchema.parse(input.policy);
+  const tracker = new IncidentTracker(input, policy.name);
+  const status = tracker.status;
+  const pager = new IncidentPager(tracker, policy);
+  let escalateNow = false;
+  const roster = (): string[] => status.tier?.roster ?? [];
+
+  setHandler(incidentStatusQuery, () => status);
+  setHandler(alertSignal, (alert) => {
+    if (alert.status === 'resolved') {
+      tracker.note('alert resolved at source', { detail: alert.summary });
+      return;
+    }
+    status.duplicateAlerts++;
+    tracker.note('duplicate alert joined', { detail: `${alert.source}: ${alert.summary}` });
+  });
+  setHandler(ackUpdate, (args) => {
+    status.state = 'acknowledged';
+    status.acknowledged = { by: args.by, at: isoNow() };
+    tracker.note('acknowledged', { by: args.by, reason: args.reason });
+    pager.announce(`Acknowledged by ${args.by}: escalation stopped.`);
+    return `acknowledged ${status.incidentId}; escalation stopped`;
+  }, {
+    validator: (args) => {
+      const { by } = validArgs(commandArgsSchema, args);
+      if (status.state !== 'open') throw new Error(`incident ${status.incidentId} is already ${status.state}`);
+      if (!roster().includes(by)) {
+        throw new Error(`${by} is not on the paged tier ${status.tier?.name ?? '(none yet)'} (roster: ${roster().join(', ') || 'none'})`);
+      }
+    },
+  });
+  setHandler(escalateUpdate, (args) => {
+    escalateNow = true;
+    tracker.note('escalation requested', { by: args.by, reason: args.reason });
+    return `escalating ${status.incidentId} to the next tier`;
+  }, {
+    validator: (args) => {
+      validArgs(commandArgsSchema, args);
+      if (status.state !== 'open') throw new Error(`incident ${status.incidentId} is ${status.state}; only an open incident escalates`);
+    },
+  });
+  setHandler(resolveUpdate, (args) => {
+    status.state = 'resolved';
+    status.resolved = { by: args.by, at: isoNow(), reason: args.reason ?? null };
+    if (args.rootCause) status.details.rootCause = args.rootCause;
+    tracker.note('resolved', { by: args.by, reason: args.reason });
+    return `resolved ${status.incidentId}`;
+  }, {
+    validator: (args) => {
+      validArgs(resolveArgsSchema, args);
+      if (status.state === 'resolved') throw new Error(`incident ${status.incidentId} is already resolved`);
+    },
+  });
+
+  pager.open();
+  const tiers = policy.tiers;
+  const answered = () => status.state !== 'open';
+  chain: for (let cycle = 1; cycle <= policy.repeat; cycle++) {
+    for (let index = cycle === 1 ? policy.startTier : 0; index < tiers.length; index++) {
+      const tier = tiers[index] as Tier;
+      tracker.page(index, tier, cycle);
+      pager.page(index, tier, cycle);
+      escalateNow = false;
+      await condition(() => answered() || escalateNow, tier.ackDeadline);
+      if (answered()) break chain;
+    }
+  }
+  if (!answered()) {
+    tracker.nearMiss('escalation-last-tier', `escalation reached the last tier (${tiers.at(-1)?.name}) without an acknowledgement`);
+    pager.announce('Escalation chain exhausted: the last tier stays paged until someone acknowledges.');
+    await condition(answered);
+  }
+  if (status.state === 'acknowledged') await condition(() => status.state === 'resolved');
+  pager.announce(`Resolved by ${status.resolved?.by}${status.resolved?.reason ? `: ${status.resolved.reason}` : ''}.`);
+  await pager.flush();
+  return status;
+}
+

@@ -1,0 +1,56 @@
+import type { IncidentInput, Tier } from '../domain/incident';
+import type { IncidentStatus, NearMiss } from '../domain/incidentStatus';
+import type { TimelineEntry } from '../domain/rolloutStatus';
+import { formatDuration } from '../domain/duration';
+import { isoNow } from './time';
+
+/** The incident as on-call sees it; every change lands on the timeline with its actor. */
+export class IncidentTracker {
+  readonly status: IncidentStatus;
+
+  constructor(input: IncidentInput, policyName: string) {
+    this.status = {
+      incidentId: input.incidentId,
+      severity: input.severity,
+      summary: input.summary,
+      source: input.source,
+      dedupKey: input.dedupKey,
+      rolloutId: input.rolloutId ?? null,
+      state: 'open',
+      policy: policyName,
+      tier: null,
+      cycle: 0,
+      openedAt: isoNow(),
+      openedBy: input.openedBy,
+      acknowledged: null,
+      resolved: null,
+      duplicateAlerts: 0,
+      slackThread: null,
+      emailThreadId: null,
+      nearMisses: [],
+      timeline: [],
+      details: input.details ?? {},
+    };
+    this.note('detected', { by: input.openedBy, detail: `${input.severity} from ${input.source}: ${input.summary}` });
+  }
+
+  note(event: string, extra: Omit<TimelineEntry, 'at' | 'event'> = {}): TimelineEntry {
+    const entry: TimelineEntry = { at: isoNow(), event };
+    for (const [key, value] of Object.entries(extra)) {
+      if (value !== undefined) (entry as unknown as Record<string, unknown>)[key] = value;
+    }
+    this.status.timeline.push(entry);
+    return entry;
+  }
+
+  page(index: number, tier: Tier, cycle: number): void {
+    this.status.tier = { index, name: tier.name, roster: tier.people.map((p) => p.name), ackDeadline: formatDuration(tier.ackDeadline) };
+    this.status.cycle = cycle;
+    this.note(index === 0 && cycle === 1 ? 'paged' : 'escalated', { detail: `tier ${tier.name} (${tier.people.map((p) => p.name).join(', ')}), ack within ${formatDuration(tier.ackDeadline)}` });
+  }
+
+  nearMiss(kind: NearMiss['kind'], detail: string): void {
+    this.status.nearMisses.push({ at: isoNow(), kind, detail });
+    this.note('near miss', { detail });
+  }
+}
