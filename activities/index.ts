@@ -1,2 +1,3 @@
 export { verifyArtifact } from './verifyArtifact';
 export { installTarget, readVersions, rollbackTarget, sampleTargets, verifyTargetHealth } from './targetActions';
+export { writeIncidentReport } from './incidentReport';

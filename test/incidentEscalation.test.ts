@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { IncidentInput } from '../domain/incident';
 import type { IncidentStatus } from '../domain/incidentStatus';
@@ -54,6 +56,13 @@ describe('escalation chains on durable timers (time-skipping server)', () => {
     const done = (await handle.result()) as IncidentStatus;
     assert.equal(done.state, 'resolved');
     assert.deepEqual(done.acknowledged?.by, 'maria');
+    // The root cause analysis document, from the workflow's own timeline.
+    const report = readFileSync(path.join(process.env.RAMPART_STATE_DIR ?? '.rampart', 'incidents', 'inc-escalates.md'), 'utf8');
+    assert.match(report, /^# Incident inc-escalates: error rate above 5% on checkout/);
+    assert.match(report, /\| time to acknowledge \| 16\.\d min \|/);
+    assert.match(report, /\| [0-9T:.-]+Z \| acknowledged \| maria \| looking \|/);
+    assert.match(report, /\| [0-9T:.-]+Z \| escalated \| rampart \| tier manager/);
+    for (const section of ['## Root cause', '## Contributing factors', '## Corrective actions']) assert.ok(report.includes(section), section);
   });
 
   test('an ack stops the escalation: no further tier is paged, however long it stays open', async () => {

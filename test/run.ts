@@ -94,6 +94,8 @@ async function main(): Promise<number> {
         [DEV_SERVER_ADDRESS_ENV]: server.address,
         TEMPORAL_CLI: cli,
         TEMPORAL_TEST_SERVER: testServer,
+        // Reports and the notification ledger of in-process workers go to the run's own folder.
+        RAMPART_STATE_DIR: path.join(dataDir, 'state'),
       },
     });
     const runner = child;

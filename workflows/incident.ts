@@ -9,6 +9,7 @@ import { ackUpdate, alertSignal, escalateUpdate, incidentStatusQuery, resolveUpd
 import { IncidentTracker } from './incidentTracker';
 import { IncidentPager } from './incidentPager';
 import { isoNow } from './time';
+import { reads } from './activityProxies';
 
 function validArgs(schema: typeof commandArgsSchema, args: unknown): { by: string; reason?: string } {
   const parsed = parseInput(schema, args);
@@ -97,6 +98,8 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
   if (status.state === 'acknowledged') await condition(() => status.state === 'resolved');
   pager.announce(`Resolved by ${status.resolved?.by}${status.resolved?.reason ? `: ${status.resolved.reason}` : ''}.`);
   await pager.flush();
+  const report = await reads.writeIncidentReport(status);
+  tracker.note('root cause analysis written', { detail: report.path });
   return status;
 }
 
