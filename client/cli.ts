@@ -7,6 +7,7 @@ import { registerRolloutCommands } from './commands/rollout';
 import { registerFleetCommands } from './commands/fleet';
 import { registerArtifactCommands } from './commands/artifact';
 import { registerServerCommands } from './commands/server';
+import { registerIncidentCommands } from './commands/incident';
 
 function buildProgram(): Command {
   const program = new Command('rampart')
@@ -19,6 +20,7 @@ function buildProgram(): Command {
   registerFleetCommands(program);
   registerArtifactCommands(program);
   registerServerCommands(program);
+  registerIncidentCommands(program);
   for (const cmd of program.commands) {
     cmd.exitOverride();
     for (const sub of cmd.commands) sub.exitOverride();

@@ -1,0 +1,142 @@
+import { userInfo } from 'node:os';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { commandArgsSchema } from '../../domain/commands';
+import { escalationPoliciesSchema, severitySchema } from '../../domain/incident';
+import { resolveArgsSchema, type IncidentCommand } from '../../domain/incidentCommands';
+import type { IncidentStatus } from '../../domain/incidentStatus';
+import { renderRca } from '../../domain/rcaReport';
+import { renderTimelineEntry } from '../rolloutStatusView';
+import { EXIT, UserError } from '../exitCodes';
+import { loadDocument } from '../loadDocument';
+import { openOrJoinIncident } from '../openIncident';
+import { parseFlags } from '../parseFlags';
+import { withTemporal } from '../temporalSession';
+
+export const DEFAULT_ESCALATION_FILE = 'playbooks/escalation/default.yaml';
+
+const defaultUser = () => {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+};
+
+async function incidentStatus(client: Client, id: string): Promise<IncidentStatus> {
+  try {
+    return await client.workflow.getHandle(id).query<IncidentStatus>('incidentStatus');
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw new UserError(`no incident with id "${id}"`, EXIT.notFound);
+    throw err;
+  }
+}
+
+const openFlags = z.strictObject({
+  severity: severitySchema,
+  summary: z.string().min(1, 'describe what is wrong').max(500),
+  rollout: z.string().optional(),
+  dedupKey: z.string().min(1).max(200).optional(),
+  policy: z.string().min(1),
+  by: commandArgsSchema.shape.by,
+  json: z.boolean().optional(),
+});
+
+async function open(raw: unknown): Promise<void> {
+  const flags = parseFlags(openFlags, raw);
+  const policies = await loadDocument(flags.policy, escalationPoliciesSchema);
+  await withTemporal(async (client, config) => {
+    const result = await openOrJoinIncident(client, config.taskQueue, policies, {
+      source: 'manual',
+      severity: flags.severity,
+      summary: flags.summary,
+      dedupKey: flags.dedupKey ?? `manual:${flags.summary}`,
+      ...(flags.rollout ? { rolloutId: flags.rollout } : {}),
+    }, flags.by);
+    if (flags.json) console.log(JSON.stringify(result));
+    else console.log(result.opened ? `opened incident ${result.incidentId}` : `joined open incident ${result.incidentId} (same dedup key)`);
+  });
+}
+
+function renderIncident(s: IncidentStatus): string {
+  return [
+    `incident ${s.incidentId}  ${s.severity}  ${s.state}  ${s.summary}`,
+    `source ${s.source}, opened by ${s.openedBy} at ${s.openedAt}${s.rolloutId ? `, rollout ${s.rolloutId}` : ''}`,
+    `paged: ${s.tier ? `${s.tier.name} (${s.tier.roster.join(', ')}), walk ${s.cycle}` : 'nobody yet'}`,
+    ...(s.acknowledged ? [`acknowledged by ${s.acknowledged.by} at ${s.acknowledged.at}`] : []),
+    ...(s.resolved ? [`resolved by ${s.resolved.by} at ${s.resolved.at}`] : []),
+    `duplicate alerts joined: ${s.duplicateAlerts}`,
+    '',
+    ...s.timeline.map(renderTimelineEntry),
+  ].join('\n');
+}
+
+async function status(id: string, opts: { json?: boolean }): Promise<void> {
+  await withTemporal(async (client) => {
+    const s = await incidentStatus(client, id);
+    console.log(opts.json ? JSON.stringify(s, null, 2) : renderIncident(s));
+  });
+}
+
+async function report(id: string): Promise<void> {
+  await withTemporal(async (client) => console.log(renderRca(await incidentStatus(client, id))));
+}
+
+async function command(name: IncidentCommand, id: string, raw: Record<string, unknown>): Promise<void> {
+  const schema = name === 'resolve' ? resolveArgsSchema : commandArgsSchema;
+  const args = parseFlags(schema, { by: raw.by, reason: raw.reason, ...(name === 'resolve' && raw.rootCause ? { rootCause: raw.rootCause } : {}) });
+  await withTemporal(async (client) => {
+    const s = await incidentStatus(client, id);
+    if (s.state === 'resolved') throw new UserError(`${name} rejected: incident ${id} is already resolved`, EXIT.rejected);
+    try {
+      console.log(await client.workflow.getHandle(id).executeUpdate<string, [typeof args]>(name, { args: [args] }));
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) throw new UserError(`${name} rejected: ${err.cause?.message ?? err.message}`, EXIT.rejected);
+      throw err;
+    }
+  });
+}
+
+async function validatePolicies(file: string): Promise<void> {
+  const { value } = await loadDocument(file, escalationPoliciesSchema);
+  for (const p of value.policies) {
+    console.log(`${file}: policy "${p.name}" for ${p.severities.join(', ')}: ${p.tiers.map((t) => t.name).join(' -> ')} (walked ${p.repeat}x)`);
+  }
+}
+
+export function registerIncidentCommands(program: Command): void {
+  program
+    .command('escalation')
+    .description('escalation policies')
+    .command('validate <file>')
+    .description('check an escalation policy file; errors with line, path and rule (exit 2)')
+    .action(validatePolicies);
+  const incident = program.command('incident').description('open, steer and learn from incidents');
+  incident
+    .command('open')
+    .description('open an incident (internal testing, a customer report, social media …); a repeat joins the open one')
+    .requiredOption('--severity <sev>', 'sev1 | sev2 | sev3 | sev4')
+    .requiredOption('--summary <text>', 'what is wrong')
+    .option('--rollout <id>', 'the rollout it concerns')
+    .option('--dedup-key <key>', 'same key, same incident (default: the summary)')
+    .option('--policy <file>', 'escalation policy file', DEFAULT_ESCALATION_FILE)
+    .option('--by <user>', 'who reports it', defaultUser())
+    .option('--json', 'print JSON')
+    .action(open);
+  incident.command('status <id>').description('state, paged tier, timeline').option('--json', 'print JSON').action(status);
+  incident.command('report <id>').description('the root cause analysis document (Markdown)').action(report);
+  const commands: [IncidentCommand, string][] = [
+    ['ack', 'acknowledge (you must be on the paged tier): stops the escalation'],
+    ['escalate', 'page the next tier now'],
+    ['resolve', 'close the incident and write its root cause analysis'],
+  ];
+  for (const [name, description] of commands) {
+    const cmd = incident.command(`${name} <id>`).description(description)
+      .option('--by <user>', 'who', defaultUser())
+      .option('--reason <text>', 'why');
+    if (name === 'resolve') cmd.option('--root-cause <text>', 'what caused it, for the report');
+    cmd.action((id: string, opts: Record<string, unknown>) => command(name, id, opts));
+  }
+}
+
