@@ -27,12 +27,17 @@ export function incidentFacts(s: IncidentStatus): [string, string][] {
 export function renderIncidentMessage(s: IncidentStatus, event: string): IncidentMessage {
   const headline = `[${s.severity.toUpperCase()}] ${s.incidentId}: ${s.summary}`;
   const facts = incidentFacts(s);
-  const text = [event, '', ...facts.map(([k, v]) => `${k}: ${v}`), '', `rampart incident ack ${s.incidentId} --by <you>`].join('\n');
+  const recovery = s.details.manualRecovery;
+  const why = s.details.reason ? [`Why: ${s.details.reason}`] : [];
+  const steps = recovery ? ['', 'Automated rollback is not possible. Manual recovery steps:', recovery] : [];
+  const text = [event, ...why, '', ...facts.map(([k, v]) => `${k}: ${v}`), ...steps, '', `rampart incident ack ${s.incidentId} --by <you>`].join('\n');
   const html = [
     `<p>${escapeHtml(event)}</p>`,
+    ...why.map((w) => `<p>${escapeHtml(w)}</p>`),
     '<table>',
     ...facts.map(([k, v]) => `<tr><th align="left">${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`),
     '</table>',
+    ...(recovery ? [`<p><strong>Automated rollback is not possible. Manual recovery steps:</strong></p><pre>${escapeHtml(recovery)}</pre>`] : []),
     `<p>Acknowledge: <code>rampart incident ack ${escapeHtml(s.incidentId)} --by &lt;you&gt;</code> or the button in Slack.</p>`,
   ].join('\n');
   return { headline, text, html };

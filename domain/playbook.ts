@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationSchema } from './duration';
+import { severitySchema } from './incident';
 
 /** A share of the fleet: "25%" of all targets, or a count of targets. */
 const sizeSchema = z.union(
@@ -96,6 +97,19 @@ export const playbookSchema = z
     onBreach: z.enum(['rollback', 'pause'], { error: 'expected rollback or pause' }).default('rollback'),
     maxParallel: z.number().int().min(1).max(500).default(5),
     approvals: z.array(approvalSchema).default([]),
+    /** What happens when the breaker trips, beyond the rollback: who is paged, what they are told. */
+    incidents: z
+      .strictObject({
+        /** Severity of the incident a breaker trip opens. */
+        severity: severitySchema.default('sev2'),
+        /** Escalation policy file, relative to the playbook. */
+        policyFile: z.string().min(1),
+        /** Documented recovery steps, for when automated rollback is not possible. */
+        manualRecovery: z.array(z.string().min(1)).optional(),
+        /** Automated rollback is impossible for this software: the incident tells on-call the manual steps instead. */
+        automatedRollback: z.boolean().default(true),
+      })
+      .optional(),
   })
   .superRefine((p, ctx) => {
     const rule = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
@@ -107,6 +121,9 @@ export const playbookSchema = z
     }
     if ((p.method === 'direct' || p.method === 'pilot') && p.phases.waves.length !== 1) {
       rule(['phases', 'waves'], `the ${p.method} method installs the rest in exactly one wave`);
+    }
+    if (p.incidents && !p.incidents.automatedRollback && !p.incidents.manualRecovery) {
+      rule(['incidents', 'manualRecovery'], 'without automated rollback, list the manual recovery steps');
     }
     const elevated = p.planning.riskAssessment.level === 'high' || p.planning.riskAssessment.level === 'critical';
     if (elevated && !p.approvals.some((a) => a.excludeStarter)) {

@@ -11,6 +11,8 @@ export const rolloutInputSchema = z.strictObject({
   fleet: z.unknown(),
   release: releaseSchema,
   startedBy: z.string().min(1),
+  /** The escalation policy file the playbook names, as written: who a breaker trip pages. */
+  escalation: z.unknown().optional(),
   reason: z.string().optional(),
 });
 

@@ -5,7 +5,7 @@ import { resolveArgsSchema } from '../domain/incidentCommands';
 import type { IncidentStatus } from '../domain/incidentStatus';
 import { describeErrors, parseInput } from '../domain/issues';
 import { escalationPolicySchema } from '../domain/incident';
-import { ackUpdate, alertSignal, escalateUpdate, incidentStatusQuery, resolveUpdate } from './incidentDefinitions';
+import { ackUpdate, alertSignal, escalateUpdate, incidentNoteSignal, incidentStatusQuery, resolveUpdate } from './incidentDefinitions';
 import { IncidentTracker } from './incidentTracker';
 import { IncidentPager } from './incidentPager';
 import { isoNow } from './time';
@@ -38,6 +38,10 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     }
     status.duplicateAlerts++;
     tracker.note('duplicate alert joined', { detail: `${alert.source}: ${alert.summary}` });
+  });
+  setHandler(incidentNoteSignal, ({ event, detail }) => {
+    tracker.note(event, { detail });
+    pager.announce(`${event}: ${detail}`);
   });
   setHandler(ackUpdate, (args) => {
     status.state = 'acknowledged';

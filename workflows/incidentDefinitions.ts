@@ -9,3 +9,5 @@ export const escalateUpdate = defineUpdate<string, [CommandArgs]>('escalate');
 export const incidentStatusQuery = defineQuery<IncidentStatus>('incidentStatus');
 /** A duplicate alert for the same problem joins the open incident. */
 export const alertSignal = defineSignal<[AlertEvent]>('alert');
+/** Something the rollout did about the incident (contained, rolled back): reported into its thread. */
+export const incidentNoteSignal = defineSignal<[{ event: string; detail: string }]>('incidentNote');

@@ -11,6 +11,7 @@ import { rollbackWorkflow } from './rollback';
 import { RolloutControls, registerRolloutCommands } from './rolloutCommands';
 import { RolloutTracker } from './rolloutTracker';
 import { stepWorkflow } from './step';
+import { RolloutIncidents } from './rolloutIncidents';
 import type { TargetChangeRecord } from './stepTypes';
 
 const listErrors = (where: string, errors: InputError[]) => errors.map((e) => `${where}.${e.path}: ${e.message}`);
@@ -65,6 +66,7 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatu
     return fail(`artifact verification failed: ${cause}; no target was touched`, 'VerificationFailed');
   }
 
+  const incidents = new RolloutIncidents(input.rolloutId, tracker);
   const targetsById = new Map(fleet.targets.map((t) => [t.id, t]));
   const changed: TargetChangeRecord[] = [];
   const waveCount = plan.steps.filter((s) => s.kind === 'wave').length;
@@ -84,6 +86,7 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatu
     });
     tracker.recordRollback(outcomes);
     tracker.finish('rolled_back', reason);
+    await incidents.note('rollback finished', tracker.status.timeline.at(-2)?.detail ?? reason);
     return tracker.status;
   };
 
@@ -165,8 +168,13 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatu
     if (result.outcome === 'breached') {
       tracker.status.breaker = { step: step.name, reasons: result.reasons, gate: result.gate };
       tracker.note('breaker tripped', { detail: `${step.name}: ${result.reasons.join('; ')}` });
-      if (playbook.onBreach === 'rollback') return rollBack(`health gate breached in ${step.name}: ${result.reasons.join('; ')}`);
-      if ((await holdUntilDecided(`health gate breached in ${step.name}; paused by playbook`)) === 'rollback') {
+      if (playbook.incidents && input.escalation !== undefined && patched('incident-on-breaker')) {
+        await incidents.open(playbook.incidents, input.escalation, `${step.name}: ${result.reasons.join('; ')}`);
+      }
+      const automated = playbook.incidents?.automatedRollback !== false;
+      if (playbook.onBreach === 'rollback' && automated) return rollBack(`health gate breached in ${step.name}: ${result.reasons.join('; ')}`);
+      const why = automated ? 'paused by playbook' : 'automated rollback is not possible: follow the manual recovery steps';
+      if ((await holdUntilDecided(`health gate breached in ${step.name}; ${why}`)) === 'rollback') {
         return rollBack('rollback requested after breach', controls.rollbackBy());
       }
       continue;

@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { randomBytes } from 'node:crypto';
@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { commandArgsSchema, stopArgsSchema, type RolloutCommand } from '../../domain/commands';
 import { fleetSchema } from '../../domain/fleet';
+import { escalationPoliciesSchema } from '../../domain/incident';
 import { describeErrors, parseInput } from '../../domain/issues';
 import { playbookSchema } from '../../domain/playbook';
 import { planSteps } from '../../domain/planSteps';
@@ -72,6 +73,10 @@ async function startRollout(raw: unknown): Promise<void> {
   const release = await buildRelease(flags);
   const plan = planSteps(playbook.value, fleet.value.targets);
   if (!plan.ok) throw new UserError(plan.errors.map((e) => `${flags.playbook}: ${e}`).join('\n'));
+  // The breaker's incident pages whoever the playbook's escalation policy names.
+  const escalation = playbook.value.incidents
+    ? (await loadDocument(resolve(dirname(resolve(flags.playbook)), playbook.value.incidents.policyFile), escalationPoliciesSchema)).raw
+    : undefined;
   const rolloutId = flags.id ?? `${playbook.value.name}-${release.version}-${randomBytes(3).toString('hex')}`;
   const input: RolloutInput = {
     rolloutId,
@@ -80,6 +85,7 @@ async function startRollout(raw: unknown): Promise<void> {
     release,
     startedBy: flags.by,
     ...(flags.reason ? { reason: flags.reason } : {}),
+    ...(escalation !== undefined ? { escalation } : {}),
   };
   await withTemporal(async (client, config) => {
     try {

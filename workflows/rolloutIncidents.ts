@@ -1,0 +1,56 @@
+import { ParentClosePolicy, getExternalWorkflowHandle, startChild } from '@temporalio/workflow';
+import { escalationPoliciesSchema, policyFor, type IncidentInput } from '../domain/incident';
+import { describeErrors, parseInput } from '../domain/issues';
+import type { Playbook } from '../domain/playbook';
+import { incidentWorkflow } from './incident';
+import { incidentNoteSignal } from './incidentDefinitions';
+import type { RolloutTracker } from './rolloutTracker';
+
+/** The incident a rollout's breaker opens, and what the rollout reports into it afterwards. */
+export class RolloutIncidents {
+  private incidentId: string | null = null;
+
+  constructor(private readonly rolloutId: string, private readonly tracker: RolloutTracker) {}
+
+  /** Opens the incident as a child that outlives the rollout: escalation goes on after a rollback. */
+  async open(config: NonNullable<Playbook['incidents']>, escalation: unknown, reason: string): Promise<void> {
+    const policies = parseInput(escalationPoliciesSchema, escalation);
+    if (!policies.ok) {
+      this.tracker.note('incident not opened', { detail: `escalation policy invalid: ${describeErrors(policies.errors)}` });
+      return;
+    }
+    const policy = policyFor(policies.value, config.severity);
+    const index = policy ? policies.value.policies.indexOf(policy) : -1;
+    const written = (escalation as { policies: IncidentInput['policy'][] }).policies[index];
+    if (!written) {
+      this.tracker.note('incident not opened', { detail: `no escalation policy handles ${config.severity}` });
+      return;
+    }
+    const incidentId = `inc-${this.rolloutId}`;
+    const details: Record<string, string> = { reason };
+    if (!config.automatedRollback) details.manualRecovery = (config.manualRecovery ?? []).map((s, i) => `${i + 1}. ${s}`).join('\n');
+    await startChild(incidentWorkflow, {
+      workflowId: incidentId,
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      args: [{
+        incidentId,
+        severity: config.severity,
+        summary: `Breaker tripped in rollout ${this.rolloutId}`,
+        source: 'breaker',
+        dedupKey: `rollout:${this.rolloutId}`,
+        rolloutId: this.rolloutId,
+        openedBy: 'rampart',
+        policy: written,
+        details,
+      }],
+    });
+    this.incidentId = incidentId;
+    this.tracker.note('incident opened', { detail: incidentId });
+  }
+
+  /** Reports into the incident's thread; nothing to do when no incident was opened. */
+  async note(event: string, detail: string): Promise<void> {
+    if (!this.incidentId) return;
+    await getExternalWorkflowHandle(this.incidentId).signal(incidentNoteSignal, { event, detail }).catch(() => undefined);
+  }
+}
