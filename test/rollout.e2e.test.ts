@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import type { IncidentStatus } from '../domain/incidentStatus';
 import { rejectsWith } from './helpers/assertions';
 import { RolloutHarness, fastPlaybook } from './helpers/rolloutHarness';
 
@@ -76,5 +77,29 @@ describe('rollout on a real local fleet (dev server)', () => {
     assert.match(status.breaker?.reasons.join(' ') ?? '', /p99 latency \d+ms above limit 300ms/);
     assert.ok((status.breaker?.gate?.candidate.p99LatencyMs ?? 0) >= 800);
     assert.deepEqual(await h.versions(), before);
+  });
+
+  test('a breaker trip opens an incident that outlives the rollout, with the rollback reported into it', async () => {
+    const artifact = await h.artifact('1.6.0-bad', { errorRate: 0.6 });
+    const escalation = { policies: [{ name: 'p', severities: ['sev2'], tiers: [{ name: 'on-call', ackDeadline: '10m', people: [{ name: 'olga' }] }] }] };
+    const playbook = fastPlaybook({ incidents: { severity: 'sev2', policyFile: 'unused-here.yaml' } });
+    await h.startRollout({ ...h.input('incident-1', playbook, artifact, '1.6.0-bad'), escalation });
+    const status = await h.waitFor('incident-1', (s) => ['completed', 'rolled_back', 'failed'].includes(s.state), 120_000);
+    assert.equal(status.state, 'rolled_back');
+    assert.ok(status.timeline.some((e) => e.event === 'incident opened' && e.detail === 'inc-incident-1'));
+    const incident = h.client.workflow.getHandle('inc-incident-1');
+    let s = await incident.query<IncidentStatus>('incidentStatus');
+    for (let i = 0; i < 50 && !s.timeline.some((e) => e.event === 'rollback finished'); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      s = await incident.query<IncidentStatus>('incidentStatus');
+    }
+    assert.equal(s.state, 'open', 'the incident stays open after the rollout ended');
+    assert.equal(s.source, 'breaker');
+    assert.equal(s.tier?.name, 'on-call');
+    assert.match(s.details.reason ?? '', /error rate \d+\.\d% above limit/);
+    assert.match(s.timeline.find((e) => e.event === 'rollback finished')?.detail ?? '', /back on their previous version, each verified healthy/);
+    await incident.executeUpdate('ack', { args: [{ by: 'olga' }] });
+    await incident.executeUpdate('resolve', { args: [{ by: 'olga', reason: 'rolled back' }] });
+    assert.equal(((await incident.result()) as IncidentStatus).state, 'resolved');
   });
 });
