@@ -8,6 +8,7 @@ import { registerFleetCommands } from './commands/fleet';
 import { registerArtifactCommands } from './commands/artifact';
 import { registerServerCommands } from './commands/server';
 import { registerIncidentCommands } from './commands/incident';
+import { registerNearMissCommands } from './commands/nearMisses';
 
 function buildProgram(): Command {
   const program = new Command('rampart')
@@ -21,6 +22,7 @@ function buildProgram(): Command {
   registerArtifactCommands(program);
   registerServerCommands(program);
   registerIncidentCommands(program);
+  registerNearMissCommands(program);
   for (const cmd of program.commands) {
     cmd.exitOverride();
     for (const sub of cmd.commands) sub.exitOverride();

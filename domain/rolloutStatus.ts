@@ -1,5 +1,6 @@
 import type { GateResult } from './evaluateGate';
 import type { StepKind } from './planSteps';
+import type { NearMiss } from './incidentStatus';
 
 export type RolloutState =
   | 'running'
@@ -81,5 +82,7 @@ export interface RolloutStatus {
   targets: TargetStatus[];
   breaker: { step: string; reasons: string[]; gate: GateResult | null } | null;
   outcome: { result: 'completed' | 'rolled_back' | 'held' | 'failed'; reason: string } | null;
+  /** Things that went almost wrong: worth a look in the next plan. */
+  nearMisses: NearMiss[];
   timeline: TimelineEntry[];
 }

@@ -1,23 +1,13 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { rampart } from './helpers/cli';
 import { RolloutHarness, fastPlaybook } from './helpers/rolloutHarness';
 import { devServerAddress } from './helpers/temporal';
 
-const BIN = path.resolve(__dirname, '../bin/rampart');
 const PLAYBOOKS = path.resolve(__dirname, '../playbooks');
 
-/** Runs the CLI as a user would. Asynchronously: the in-process worker must keep running meanwhile. */
-function rampart(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(BIN, args, { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 90_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr });
-    });
-    child.stdin?.end();
-  });
-}
 
 describe('rampart CLI: playbooks and bad input', () => {
   test('every shipped playbook is valid', async () => {

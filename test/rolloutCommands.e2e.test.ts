@@ -46,6 +46,7 @@ describe('on-call commands on a running rollout (dev server, real fleet)', () =>
     await handle.executeUpdate('resume', { args: [{ by: 'oncall', reason: 'false alarm' }] });
     const done = await h.waitFor('stop-hold', (s) => ['completed', 'rolled_back', 'failed'].includes(s.state), 90_000);
     assert.equal(done.state, 'completed', done.outcome?.reason);
+    assert.deepEqual(done.nearMisses.map((n) => n.kind), ['stop-cancelled'], 'a stop that was lifted is a near miss');
     assert.deepEqual(Object.values(await h.versions()), Array(4).fill('2.1.0'));
     for (const [id, records] of Object.entries(await h.journal())) {
       assert.equal(records.filter((r) => r.action === 'install' && r.to === '2.1.0').length, 1, `${id} installed 2.1.0 once`);

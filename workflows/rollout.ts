@@ -96,6 +96,7 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatu
     tracker.finish('held', reason);
     await condition(() => controls.resumeRequested || controls.rollback !== null);
     if (controls.rollback) return 'rollback';
+    if (controls.stop) tracker.nearMiss('stop-cancelled', `emergency stop by ${controls.stopBy()} was lifted: the rollout resumed`);
     controls.stop = null;
     tracker.status.outcome = null;
     tracker.setState(controls.paused ? 'paused' : 'running');

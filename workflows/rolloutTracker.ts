@@ -9,6 +9,7 @@ import type {
   TimelineEntry,
 } from '../domain/rolloutStatus';
 import type { RolloutInput } from '../domain/rolloutInput';
+import type { NearMiss } from '../domain/incidentStatus';
 import type { RollbackOutcome } from './rollback';
 import type { StepResult } from './stepTypes';
 import { isoNow } from './time';
@@ -38,6 +39,7 @@ export class RolloutTracker {
       targets: [],
       breaker: null,
       outcome: null,
+      nearMisses: [],
       timeline: [],
     };
     this.note('started', { by: input.startedBy, reason: input.reason, detail: `version ${input.release.version}` });
@@ -49,6 +51,11 @@ export class RolloutTracker {
       if (value !== undefined) (entry as unknown as Record<string, unknown>)[key] = value;
     }
     this.status.timeline.push(entry);
+  }
+
+  nearMiss(kind: NearMiss['kind'], detail: string): void {
+    this.status.nearMisses.push({ at: isoNow(), kind, detail });
+    this.note('near miss', { detail });
   }
 
   setState(state: RolloutState): void {
@@ -121,7 +128,7 @@ export class RolloutTracker {
     const detail = result.reasons.length > 0 ? result.reasons.join('; ') : `${result.changes.length} target(s) updated`;
     this.note(`step ${result.outcome}`, { detail: `${name}: ${detail}` });
     if (result.nearMiss && result.outcome === 'passed') {
-      this.note('near miss', { detail: `${name}: health gate passed within 20% of a threshold` });
+      this.nearMiss('gate-near-threshold', `${name}: health gate passed within 20% of a threshold`);
     }
   }
 
