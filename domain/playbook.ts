@@ -57,6 +57,21 @@ const healthSchema = z.strictObject({
   analysisInterval: durationSchema.default(60_000),
   /** Windows in a row that must breach before the breaker trips. */
   consecutiveBreaches: z.number().int().min(1).max(100).default(2),
+  /** Where the gate's numbers come from: each target's /metrics (default) or PromQL. */
+  provider: z
+    .discriminatedUnion('type', [
+      z.strictObject({ type: z.literal('metrics') }),
+      z.strictObject({
+        type: z.literal('prometheus'),
+        /** A Prometheus that scrapes the fleet with a `target="<target id>"` label on every series. */
+        url: z.url({ protocol: /^https?$/, error: 'expected the http(s) URL of a Prometheus server' }),
+        /** Range of each query; default: the time since the previous analysis. */
+        window: durationSchema.optional(),
+        /** Only series of this scrape job; default: any job. */
+        job: z.string().min(1).optional(),
+      }),
+    ], { error: 'expected { type: metrics } or { type: prometheus, url: "http://…" }' })
+    .default({ type: 'metrics' }),
 });
 
 export const APPROVAL_STEPS = ['start', 'dogfood', 'canary', 'waves', 'every-wave'] as const;

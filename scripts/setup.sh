@@ -133,4 +133,24 @@ else
   say "Temporal test server $TEST_SERVER_VERSION installed"
 fi
 
+# ---------------------------------------------------------------------------------------------
+# 3. Prometheus (Debian's package), for the Prometheus health provider and its tests. The demo and
+#    rollouts with the default /metrics provider do not need it, so a missing one is a warning.
+# ---------------------------------------------------------------------------------------------
+if [ -n "${PROMETHEUS_BIN:-}" ]; then
+  [ -x "$PROMETHEUS_BIN" ] || die "PROMETHEUS_BIN=$PROMETHEUS_BIN is not an executable file"
+  say "Prometheus: using PROMETHEUS_BIN=$PROMETHEUS_BIN"
+elif [ -x /usr/bin/prometheus ]; then
+  say "Prometheus is installed"
+elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  say "installing Prometheus (apt-get install prometheus)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends prometheus
+  # Rampart runs the binary itself on loopback, never the system service the package enables.
+  systemctl disable --now prometheus >/dev/null 2>&1 || true
+else
+  say "WARNING: Prometheus is missing (apt-get install --no-install-recommends prometheus, or set PROMETHEUS_BIN);" \
+    "only the Prometheus health provider and its tests need it"
+fi
+
 say "done"

@@ -43,17 +43,23 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     tracker.note(event, { detail });
     pager.announce(`${event}: ${detail}`);
   });
+  // Slack's Acknowledge button knows the clicker's Slack user id, not their name.
+  const pagedPerson = (who: string) => {
+    const tier = status.tier ? policy.tiers[status.tier.index] : undefined;
+    return tier?.people.find((p) => p.name === who || p.slack === who);
+  };
   setHandler(ackUpdate, (args) => {
+    const by = pagedPerson(args.by)?.name ?? args.by;
     status.state = 'acknowledged';
-    status.acknowledged = { by: args.by, at: isoNow() };
-    tracker.note('acknowledged', { by: args.by, reason: args.reason });
-    pager.announce(`Acknowledged by ${args.by}: escalation stopped.`);
+    status.acknowledged = { by, at: isoNow() };
+    tracker.note('acknowledged', { by, reason: args.reason });
+    pager.announce(`Acknowledged by ${by}: escalation stopped.`);
     return `acknowledged ${status.incidentId}; escalation stopped`;
   }, {
     validator: (args) => {
       const { by } = validArgs(commandArgsSchema, args);
       if (status.state !== 'open') throw new Error(`incident ${status.incidentId} is already ${status.state}`);
-      if (!roster().includes(by)) {
+      if (!pagedPerson(by)) {
         throw new Error(`${by} is not on the paged tier ${status.tier?.name ?? '(none yet)'} (roster: ${roster().join(', ') || 'none'})`);
       }
     },
