@@ -2,3 +2,4 @@ export { verifyArtifact } from './verifyArtifact';
 export { installTarget, readVersions, rollbackTarget, sampleTargets, verifyTargetHealth } from './targetActions';
 export { writeIncidentReport } from './incidentReport';
 export { measureWithPrometheus } from './prometheus/prometheusProvider';
+export { postSlackMessage, sendEmail, updateSlackMessage } from './notify';

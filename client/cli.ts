@@ -9,6 +9,7 @@ import { registerArtifactCommands } from './commands/artifact';
 import { registerServerCommands } from './commands/server';
 import { registerIncidentCommands } from './commands/incident';
 import { registerNearMissCommands } from './commands/nearMisses';
+import { registerHookCommands } from './commands/hooks';
 
 function buildProgram(): Command {
   const program = new Command('rampart')
@@ -23,6 +24,7 @@ function buildProgram(): Command {
   registerServerCommands(program);
   registerIncidentCommands(program);
   registerNearMissCommands(program);
+  registerHookCommands(program);
   for (const cmd of program.commands) {
     cmd.exitOverride();
     for (const sub of cmd.commands) sub.exitOverride();

@@ -43,21 +43,3 @@ export function renderIncidentMessage(s: IncidentStatus, event: string): Inciden
   return { headline, text, html };
 }
 
-/** Slack Block Kit for the incident's header message: key facts and, until acknowledged, an Acknowledge button. */
-export function incidentHeaderBlocks(s: IncidentStatus): unknown[] {
-  const blocks: unknown[] = [
-    { type: 'header', text: { type: 'plain_text', text: `${s.severity.toUpperCase()} ${s.summary}`.slice(0, 150) } },
-    {
-      type: 'section',
-      fields: incidentFacts(s).map(([k, v]) => ({ type: 'mrkdwn', text: `*${k}*\n${v}` })),
-    },
-    { type: 'context', elements: [{ type: 'mrkdwn', text: `Incident ${s.incidentId} · ${s.duplicateAlerts} duplicate alert(s) joined` }] },
-  ];
-  if (s.state === 'open') {
-    blocks.push({
-      type: 'actions',
-      elements: [{ type: 'button', style: 'danger', action_id: 'rampart_ack', value: s.incidentId, text: { type: 'plain_text', text: 'Acknowledge' } }],
-    });
-  }
-  return blocks;
-}

@@ -1,5 +1,6 @@
 import type { EscalationPolicy, Tier } from '../domain/incident';
-import { incidentHeaderBlocks, renderIncidentMessage } from '../domain/incidentMessages';
+import { incidentBlocks } from '../domain/incidentBlocks';
+import { renderIncidentMessage } from '../domain/incidentMessages';
 import type { IncidentTracker } from './incidentTracker';
 import { notify } from './notifyActivities';
 
@@ -53,7 +54,7 @@ export class IncidentPager {
         metadataKey: `${this.id}/slack/header`,
         channel,
         text: message.headline,
-        blocks: incidentHeaderBlocks(this.tracker.status),
+        blocks: incidentBlocks(this.tracker.status),
       });
       this.tracker.status.slackThread = posted;
     });
@@ -92,7 +93,7 @@ export class IncidentPager {
         channel: thread.channel,
         ts: thread.ts,
         text: renderIncidentMessage(this.tracker.status, '').headline,
-        blocks: incidentHeaderBlocks(this.tracker.status),
+        blocks: incidentBlocks(this.tracker.status),
       });
     });
   }

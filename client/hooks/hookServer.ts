@@ -34,6 +34,7 @@ import { toInputErrors, type InputError } from '../../domain/issues';
 import { alertmanagerPayloadSchema, genericAlertSchema } from './alertPayloads';
 import { checkHookAuth, SIGNATURE_HEADER } from './hookAuth';
 import { alertmanagerEvents, genericEvent, type AlertEvent, type AlertmanagerGrouping } from './normaliseAlerts';
+import { handleSlackAction, type SlackActionsOptions } from './slackActions';
 
 export type { AlertEvent, AlertmanagerGrouping } from './normaliseAlerts';
 export { signBody } from './hookAuth';
@@ -43,6 +44,8 @@ export const WEBHOOK_SECRET_ENV = 'RAMPART_WEBHOOK_SECRET';
 const MIN_SECRET_LENGTH = 16;
 
 export interface HookServerOptions<R = unknown> {
+  /** Slack's interactivity callback at POST /slack/actions (the Acknowledge button). */
+  slackActions?: SlackActionsOptions;
   /** Default 0: the kernel picks a free port. */
   port?: number;
   /** Default 127.0.0.1. */
@@ -84,6 +87,11 @@ export async function startHookServer<R = unknown>(options: HookServerOptions<R>
 
   const handle = async (req: http.IncomingMessage): Promise<Answer> => {
     const path = (req.url ?? '/').split('?')[0]!;
+    if (path === '/slack/actions' && options.slackActions && req.method === 'POST') {
+      const body = await readBody(req, MAX_BODY_BYTES);
+      if (body === 'too-large') return { status: 413, body: { error: `the body is larger than ${MAX_BODY_BYTES} bytes` } };
+      return handleSlackAction(options.slackActions, { timestamp: header(req, 'x-slack-request-timestamp'), signature: header(req, 'x-slack-signature') }, body);
+    }
     const endpoint = routes[path];
     if (!endpoint) return { status: 404, body: { error: `no such endpoint: ${path}`, endpoints: Object.keys(routes) } };
     if (req.method !== 'POST') return { status: 405, body: { error: `${req.method} is not allowed on ${path}; use POST` }, headers: { allow: 'POST' } };

@@ -1,0 +1,256 @@
+import { closeSync, fstatSync, fsyncSync, openSync, readSync } from 'node:fs';
+import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+
+/**
+ * The idempotency ledger of notifications: what was sent under which key, so that a retried or
+ * replayed activity does not post or mail twice.
+ *
+ * Protocol (see sendOnce.ts): check the key; record `begin` (durably) before sending; record `done`
+ * with the result (Slack channel + ts, or the mail's Message-ID) after; record `failed` when the
+ * attempt provably sent nothing (the other side refused it), and `cleared` when a look on the other
+ * side found nothing an earlier, unfinished attempt may have sent.
+ *
+ * The built-in ledger is a JSONL file, `$RAMPART_STATE_DIR/notifications.jsonl` (default
+ * `.rampart/`), appended and fsynced per event, read in full at first use and cached, then
+ * brought up to date from what was appended since before each decision. It is safe for
+ * concurrent calls in ONE process (calls for the same key are serialised) and for a worker that
+ * restarts. It does NOT make two live worker processes exclusive: both could begin the same key
+ * at once. Production with several workers (or workers on several hosts) needs a shared ledger:
+ * a table with the key as primary key and a conditional insert for `begin`, or a key-value store
+ * with compare-and-set. Implement `SentLedger` and install it with `useSentLedger()`.
+ */
+export type LedgerEvent = 'begin' | 'done' | 'failed' | 'cleared';
+
+export interface LedgerEntry {
+  key: string;
+  /** 'done' once the send is known to have happened; `result` is then final. */
+  state: 'pending' | 'done';
+  result?: unknown;
+  /** When the first attempt began (ISO); bounds a search of what may have been sent since. */
+  firstBeganAt: string | null;
+  attempts: number;
+  /**
+   * An attempt began and may have reached the other side without its `done` being recorded (a
+   * crash, a timeout, a lost reply). Before sending again, look for what it may have sent.
+   */
+  mayHaveSent: boolean;
+}
+
+export interface SentLedger {
+  /** Runs `run` while no other call holding the same key runs. */
+  exclusive<T>(key: string, run: () => Promise<T>): Promise<T>;
+  get(key: string): Promise<LedgerEntry | undefined>;
+  /** Durably records an event for a key and returns the key's entry after it. */
+  record(key: string, event: LedgerEvent, result?: unknown): Promise<LedgerEntry>;
+}
+
+interface LedgerLine {
+  at: string;
+  key: string;
+  event: LedgerEvent;
+  result?: unknown;
+}
+
+/** Entry state plus what the events imply but the entry does not show. */
+interface Tracked extends LedgerEntry {
+  /** The last attempt began and has not ended (begin without failed/cleared/done after it). */
+  inFlight: boolean;
+  /** An earlier attempt ended without knowing whether it sent. */
+  unsure: boolean;
+}
+
+function apply(entries: Map<string, Tracked>, line: LedgerLine): void {
+  let entry = entries.get(line.key);
+  if (!entry) {
+    entry = { key: line.key, state: 'pending', firstBeganAt: null, attempts: 0, mayHaveSent: false, inFlight: false, unsure: false };
+    entries.set(line.key, entry);
+  }
+  if (entry.state === 'done') return; // final
+  switch (line.event) {
+    case 'begin':
+      if (entry.inFlight) entry.unsure = true;
+      entry.inFlight = true;
+      entry.attempts += 1;
+      entry.firstBeganAt ??= line.at;
+      break;
+    case 'failed':
+      entry.inFlight = false;
+      break;
+    case 'cleared':
+      entry.inFlight = false;
+      entry.unsure = false;
+      break;
+    case 'done':
+      entry.state = 'done';
+      entry.result = line.result;
+      entry.inFlight = false;
+      entry.unsure = false;
+      break;
+  }
+  entry.mayHaveSent = entry.inFlight || entry.unsure;
+}
+
+function publicEntry(entry: Tracked | undefined): LedgerEntry | undefined {
+  if (!entry) return undefined;
+  const { inFlight: _inFlight, unsure: _unsure, ...rest } = entry;
+  return structuredClone(rest);
+}
+
+/** Serialises async work per key, in this process. */
+export class KeyedMutex {
+  private readonly tails = new Map<string, Promise<void>>();
+
+  run<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.tails.get(key) ?? Promise.resolve();
+    const result = previous.then(work);
+    const tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.tails.set(key, tail);
+    void tail.then(() => {
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    });
+    return result;
+  }
+}
+
+export class FileSentLedger implements SentLedger {
+  private entries: Map<string, Tracked> | undefined;
+  private readOffset = 0;
+  private handle: Promise<FileHandle> | undefined;
+  private writes: Promise<void> = Promise.resolve();
+  private readonly mutex = new KeyedMutex();
+
+  constructor(readonly file: string) {}
+
+  exclusive<T>(key: string, run: () => Promise<T>): Promise<T> {
+    return this.mutex.run(key, run);
+  }
+
+  async get(key: string): Promise<LedgerEntry | undefined> {
+    return publicEntry(this.refresh().get(key));
+  }
+
+  async record(key: string, event: LedgerEvent, result?: unknown): Promise<LedgerEntry> {
+    const line: LedgerLine = { at: new Date().toISOString(), key, event, ...(result === undefined ? {} : { result }) };
+    await this.append(`${JSON.stringify(line)}\n`);
+    return publicEntry(this.refresh().get(key))!;
+  }
+
+  /**
+   * Reads what was appended since the last read (all of it the first time) and applies it. Reading
+   * the file rather than trusting the cache lets a worker restarted in a new process, or another
+   * process taking turns on the same file, see every event. Only whole lines are read; a torn line
+   * left by a crash is skipped.
+   */
+  private refresh(): Map<string, Tracked> {
+    const entries = (this.entries ??= new Map());
+    let fd: number;
+    try {
+      fd = openSync(this.file, 'r');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return entries;
+      throw err;
+    }
+    try {
+      const size = fstatSync(fd).size;
+      if (size <= this.readOffset) return entries;
+      const buffer = Buffer.alloc(size - this.readOffset);
+      const read = readSync(fd, buffer, 0, buffer.length, this.readOffset);
+      const complete = buffer.subarray(0, read).lastIndexOf(0x0a) + 1;
+      this.readOffset += complete;
+      for (const raw of buffer.subarray(0, complete).toString('utf8').split('\n')) {
+        if (!raw.trim()) continue;
+        try {
+          const line = JSON.parse(raw) as LedgerLine;
+          if (typeof line.key === 'string' && typeof line.event === 'string') apply(entries, line);
+        } catch {
+          // an incomplete line written as a process died
+        }
+      }
+    } finally {
+      closeSync(fd);
+    }
+    return entries;
+  }
+
+  /** One append at a time, each fsynced before the caller acts on it. */
+  private append(text: string): Promise<void> {
+    const write = this.writes.then(async () => {
+      const handle = await this.open();
+      await handle.appendFile(text, 'utf8');
+      await handle.sync();
+    });
+    this.writes = write.catch(() => undefined);
+    return write;
+  }
+
+  private open(): Promise<FileHandle> {
+    this.handle ??= (async () => {
+      const dir = path.dirname(this.file);
+      await mkdir(dir, { recursive: true });
+      const handle = await open(this.file, 'a+');
+      syncDirectory(dir); // a new file's directory entry must survive a crash too
+      // A torn last line (a crash mid-append) must not swallow the next event: end it first.
+      const { size } = await handle.stat();
+      if (size > 0) {
+        const last = Buffer.alloc(1);
+        await handle.read(last, 0, 1, size - 1);
+        if (last[0] !== 0x0a) await handle.appendFile('\n');
+      }
+      return handle;
+    })();
+    this.handle.catch(() => {
+      this.handle = undefined;
+    });
+    return this.handle;
+  }
+
+  async close(): Promise<void> {
+    await this.writes;
+    const handle = this.handle;
+    this.handle = undefined;
+    if (handle) await (await handle).close();
+  }
+}
+
+function syncDirectory(dir: string): void {
+  try {
+    const fd = openSync(dir, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // not every file system lets a directory be fsynced
+  }
+}
+
+export const LEDGER_FILE = 'notifications.jsonl';
+
+const fileLedgers = new Map<string, FileSentLedger>();
+let installed: SentLedger | undefined;
+
+/** The file ledger for a state folder; one instance per file in this process. */
+export function fileLedgerIn(stateDir: string): FileSentLedger {
+  const file = path.resolve(stateDir, LEDGER_FILE);
+  let ledger = fileLedgers.get(file);
+  if (!ledger) {
+    ledger = new FileSentLedger(file);
+    fileLedgers.set(file, ledger);
+  }
+  return ledger;
+}
+
+/** The ledger the notifiers use: an installed one, else the file in RAMPART_STATE_DIR (default `.rampart`). */
+export function sentLedger(): SentLedger {
+  return installed ?? fileLedgerIn(process.env.RAMPART_STATE_DIR ?? '.rampart');
+}
+
+/** Plugs in another ledger (a shared one for several workers); `undefined` restores the file ledger. */
+export function useSentLedger(ledger: SentLedger | undefined): void {
+  installed = ledger;
+}

@@ -1,0 +1,66 @@
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { escalationPoliciesSchema } from '../../domain/incident';
+import { UserError } from '../exitCodes';
+import { startHookServer, WEBHOOK_SECRET_ENV } from '../hooks/hookServer';
+import { loadDocument } from '../loadDocument';
+import { openOrJoinIncident } from '../openIncident';
+import { parseFlags } from '../parseFlags';
+import { withTemporal } from '../temporalSession';
+import { DEFAULT_ESCALATION_FILE } from './incident';
+
+const flagsSchema = z.strictObject({
+  port: z.coerce.number({ error: 'expected a port number' }).int().min(0).max(65535),
+  policy: z.string().min(1),
+});
+
+/**
+ * The monitoring and chat side door: Alertmanager and generic alerts open or join incidents, and
+ * Slack's Acknowledge button acks them. Runs until Ctrl-C.
+ */
+async function serve(raw: unknown): Promise<void> {
+  const flags = parseFlags(flagsSchema, raw);
+  const secret = process.env[WEBHOOK_SECRET_ENV];
+  if (!secret || secret.length < 16) throw new UserError(`${WEBHOOK_SECRET_ENV} must be set to a shared secret of at least 16 characters`);
+  const policies = await loadDocument(flags.policy, escalationPoliciesSchema);
+  const signingSecret = process.env.SLACK_SIGNING_SECRET;
+  await withTemporal(async (client, config) => {
+    const server = await startHookServer({
+      port: flags.port,
+      secret,
+      onAlert: (event) => openOrJoinIncident(client, config.taskQueue, policies, event, event.source),
+      ...(signingSecret ? {
+        slackActions: {
+          signingSecret,
+          onAck: async (incidentId: string, slackUser: string) => {
+            try {
+              return await client.workflow.getHandle(incidentId).executeUpdate<string, [{ by: string; reason: string }]>('ack', { args: [{ by: slackUser, reason: 'Slack button' }] });
+            } catch (err) {
+              if (err instanceof WorkflowUpdateFailedError) throw new Error(err.cause?.message ?? err.message);
+              throw err;
+            }
+          },
+        },
+      } : {}),
+      log: (line) => console.log(line),
+    });
+    console.log(`listening on ${server.url}: POST /hooks/alertmanager, /hooks/generic${signingSecret ? ', /slack/actions' : ' (set SLACK_SIGNING_SECRET for /slack/actions)'}`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    await server.close();
+  });
+}
+
+export function registerHookCommands(program: Command): void {
+  program
+    .command('hooks')
+    .description('alert webhooks and Slack interactivity')
+    .command('serve')
+    .description(`serve POST /hooks/alertmanager, /hooks/generic (auth: ${WEBHOOK_SECRET_ENV}) and /slack/actions (SLACK_SIGNING_SECRET)`)
+    .option('--port <port>', 'port on 127.0.0.1', '8088')
+    .option('--policy <file>', 'escalation policy file', DEFAULT_ESCALATION_FILE)
+    .action(serve);
+}
