@@ -1,0 +1,139 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { startHookServer, type HookServer } from '../client/hooks/hookServer';
+import { openOrJoinIncident } from '../client/openIncident';
+import { blockActionsBody, signSlackRequest } from '../client/standins/slackSignature';
+import { startSlackServer, type SlackStandin } from '../client/standins/slackServer';
+import { startSmtpServer, type SmtpStandin } from '../client/standins/smtpServer';
+import { escalationPoliciesSchema } from '../domain/incident';
+import type { IncidentStatus } from '../domain/incidentStatus';
+import { nodeArgsForTs } from '../activities/localFleet/tsxCommand';
+import { ProcessGroup } from './helpers/processes';
+import { RolloutHarness } from './helpers/rolloutHarness';
+import { devServerAddress } from './helpers/temporal';
+
+const TOKEN = 'xoxb-rampart-test-token';
+const SIGNING_SECRET = 'slack-signing-secret-for-tests';
+
+const raw = {
+  policies: [{
+    name: 'critical',
+    severities: ['sev1', 'sev2'],
+    tiers: [
+      { name: 'on-call', ackDeadline: '3s', people: [{ name: 'olga', email: 'olga@example.com', slack: 'U0OLGA' }], channels: [{ slack: '#incidents' }] },
+      { name: 'senior', ackDeadline: '1h', people: [{ name: 'sam', email: 'sam@example.com', slack: 'U0SAM' }] },
+    ],
+  }],
+};
+const policies = { raw, value: escalationPoliciesSchema.parse(raw) };
+
+describe('incident paging over real Slack-like and SMTP servers (dev server)', () => {
+  const h = new RolloutHarness();
+  const processes = new ProcessGroup();
+  let slack: SlackStandin;
+  let smtp: SmtpStandin;
+  let hooks: HookServer;
+
+  before(async () => {
+    slack = await startSlackServer({ tokens: [TOKEN] });
+    smtp = await startSmtpServer({});
+    // The in-process worker reads these when it sends; secrets never enter workflow arguments.
+    Object.assign(process.env, { SLACK_BOT_TOKEN: TOKEN, SLACK_API_URL: slack.url, SMTP_URL: smtp.url, MAIL_FROM: 'rampart@example.com' });
+    await h.start({ size: 0 });
+    hooks = await startHookServer({
+      secret: 'webhook-secret-for-tests-0123',
+      onAlert: (event) => openOrJoinIncident(h.client, h.taskQueue, policies, event, event.source),
+      slackActions: {
+        signingSecret: SIGNING_SECRET,
+        onAck: (incidentId, user) => h.client.workflow.getHandle(incidentId).executeUpdate<string, [{ by: string }]>('ack', { args: [{ by: user }] }),
+      },
+    });
+  });
+  after(async () => {
+    await hooks?.close();
+    await processes.stopAll();
+    await h.stop();
+    await slack?.close();
+    await smtp?.close();
+  });
+
+  const incident = (id: string) => h.client.workflow.getHandle(id);
+  const waitFor = async (id: string, done: (s: IncidentStatus) => boolean, timeoutMs = 30_000) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const s = await incident(id).query<IncidentStatus>('incidentStatus');
+      if (done(s)) return s;
+      if (Date.now() > deadline) throw new Error(`timed out: ${s.state} ${s.tier?.name} ${JSON.stringify(s.timeline.slice(-3))}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+
+  test('one Slack thread and one mail thread: escalation, a Slack button ack, resolution', async () => {
+    const { incidentId } = await openOrJoinIncident(h.client, h.taskQueue, policies, { source: 'manual', severity: 'sev2', summary: 'checkout errors', dedupKey: 'checkout-1' }, 'alice');
+    await waitFor(incidentId, (s) => s.tier?.name === 'senior');
+    const opened = await waitFor(incidentId, (s) => s.slackThread !== null);
+    const thread = opened.slackThread!;
+    // Sam clicks Acknowledge in Slack; the signed callback becomes the ack Update.
+    const signed = signSlackRequest({ signingSecret: SIGNING_SECRET, body: blockActionsBody({ actionId: 'rampart_ack', value: incidentId, userId: 'U0SAM', userName: 'sam', channel: thread.channel, messageTs: thread.ts }) });
+    const click = await fetch(`${hooks.url}/slack/actions`, { method: 'POST', headers: signed.headers, body: signed.body });
+    assert.equal(click.status, 200);
+    assert.match(((await click.json()) as { text: string }).text, /acknowledged/);
+    const forged = await fetch(`${hooks.url}/slack/actions`, { method: 'POST', headers: { ...signed.headers, 'x-slack-signature': 'v0=00' }, body: signed.body });
+    assert.equal(forged.status, 401);
+    await incident(incidentId).executeUpdate('resolve', { args: [{ by: 'sam', reason: 'rolled back' }] });
+    const done = (await incident(incidentId).result()) as IncidentStatus;
+    assert.equal(done.acknowledged?.by, 'sam');
+
+    const mine = slack.messages().filter((m) => m.ts === thread.ts || m.thread_ts === thread.ts);
+    assert.equal(mine.filter((m) => !m.thread_ts).length, 1, 'exactly one top-level message: the thread');
+    const keys = mine.map((m) => m.metadata?.event_payload.key);
+    assert.equal(new Set(keys).size, keys.length, 'no message posted twice');
+    const replies = mine.filter((m) => m.thread_ts).map((m) => m.text);
+    assert.match(replies[0] ?? '', /Paging on-call: <@U0OLGA>/);
+    assert.match(replies[1] ?? '', /Paging senior: <@U0SAM>/);
+    assert.ok(replies.some((t) => /Acknowledged by sam/.test(t)) && replies.some((t) => /Resolved by sam: rolled back/.test(t)));
+    const header = mine.find((m) => !m.thread_ts)!;
+    assert.ok(header.updates >= 2, 'the header was updated in place');
+    assert.ok(!JSON.stringify(header.blocks).includes('rampart_ack'), 'no Acknowledge button once acknowledged');
+
+    const mails = smtp.messages().filter((m) => (m.headers.messageId ?? '').includes(incidentId));
+    const root = `<${incidentId}.opened@rampart>`;
+    assert.equal(mails[0]?.headers.messageId, root);
+    assert.deepEqual(mails[0]?.envelope.to, ['olga@example.com']);
+    assert.ok(mails.slice(1).every((m) => m.headers.inReplyTo === root), 'every later mail replies to the first');
+    assert.equal(new Set(mails.map((m) => m.headers.messageId)).size, mails.length, 'no mail sent twice');
+    assert.ok(mails.some((m) => m.envelope.to.includes('sam@example.com')));
+  });
+
+  test('a worker killed mid-send: the incident carries on and nothing is posted or mailed twice', async () => {
+    await h.stopWorker();
+    const env = { ...process.env, TEMPORAL_ADDRESS: devServerAddress(), RAMPART_TASK_QUEUE: h.taskQueue };
+    const spawnWorker = (name: string) => processes.spawn(process.execPath, nodeArgsForTs(path.resolve(__dirname, '../worker/main.ts')), { name, env });
+    const first = spawnWorker('worker-a');
+    await first.waitForOutput(/polling task queue/, 60_000);
+    // Slack takes the next post but never answers: the worker dies with the send in flight.
+    slack.holdNext(1);
+    const { incidentId } = await openOrJoinIncident(h.client, h.taskQueue, policies, { source: 'webhook', severity: 'sev1', summary: 'payments down', dedupKey: 'payments-1' }, 'monitoring');
+    const deadline = Date.now() + 20_000;
+    while (!slack.calls().some((c) => c.method === 'chat.postMessage' && JSON.stringify(c).includes(incidentId)) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    first.signal('SIGKILL');
+    await first.exited;
+    const second = spawnWorker('worker-b');
+    await second.waitForOutput(/polling task queue/, 60_000);
+    await waitFor(incidentId, (s) => s.slackThread !== null && s.tier?.name === 'senior', 60_000);
+    await incident(incidentId).executeUpdate('ack', { args: [{ by: 'sam' }] });
+    await incident(incidentId).executeUpdate('resolve', { args: [{ by: 'sam' }] });
+    await incident(incidentId).result();
+    const headers = slack.messages().filter((m) => !m.thread_ts && (m.metadata?.event_payload.key as string | undefined)?.startsWith(`${incidentId}/`));
+    assert.equal(headers.length, 1, 'one Slack thread');
+    const keys = slack.messages().map((m) => m.metadata?.event_payload.key).filter((k): k is string => typeof k === 'string' && k.startsWith(`${incidentId}/`));
+    assert.equal(new Set(keys).size, keys.length, 'no Slack message twice');
+    const ids = smtp.messages().map((m) => m.headers.messageId).filter((id) => id?.includes(incidentId));
+    assert.equal(new Set(ids).size, ids.length, 'no mail twice');
+    await second.stop();
+    await h.startWorker();
+  });
+});
