@@ -3,3 +3,4 @@ export { installTarget, readVersions, rollbackTarget, sampleTargets, verifyTarge
 export { writeIncidentReport } from './incidentReport';
 export { measureWithPrometheus } from './prometheus/prometheusProvider';
 export { postSlackMessage, sendEmail, updateSlackMessage } from './notify';
+export { setTargetFeature } from './featureToggle';

@@ -8,7 +8,7 @@ import type { ChangeResult, HealthProbe, TargetChange } from './adapters/types';
 /** Errors that no retry can fix: they end the attempt at once instead of looping. */
 const FINAL_ERRORS = new Set(['ArtifactDigestMismatch', 'ArtifactMissing', 'ArtifactInvalid', 'WebhookRejected', 'ReleaseMissing', 'ConfigurationError']);
 
-async function withFinalErrors<T>(run: () => Promise<T>): Promise<T> {
+export async function withFinalErrors<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (err) {
@@ -20,7 +20,7 @@ async function withFinalErrors<T>(run: () => Promise<T>): Promise<T> {
 }
 
 /** Keeps the activity alive for Temporal while a slow install runs, and lets cancellation reach it. */
-async function heartbeating<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function heartbeating<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const ctx = Context.current();
   const timer = setInterval(() => ctx.heartbeat(), 1000);
   try {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import * as tar from 'tar';
 import { describeErrors, parseInput } from '../domain/issues';
-import { manifestSchema, type Manifest } from '../domain/release';
+import { featureNameSchema, manifestSchema, type Manifest } from '../domain/release';
 
 /** The behaviour a test release misbehaves with (see targetServer.ts). */
 export type Fault = NonNullable<Manifest['fault']>;
@@ -93,11 +93,14 @@ export async function readSha256File(artifactPath: string): Promise<string> {
 
 export type FaultFlagResult = { ok: true; fault: Fault } | { ok: false; error: string };
 
-const FAULT_RULE = 'expected "error-rate=<0..1>", "latency=<n>ms" (or <n>s) or "crash", several joined by ","';
+const FAULT_RULE =
+  'expected "error-rate=<0..1>", "latency=<n>ms" (or <n>s), "crash" or "feature=<name>" (error rate and latency then apply only while that feature is on), several joined by ","';
 
 /**
  * Parses the CLI's --fault flag: "error-rate=0.3", "latency=800ms", "crash", or a comma-joined
- * combination such as "error-rate=0.2,latency=300ms". Never throws: the CLI decides how to report.
+ * combination such as "error-rate=0.2,latency=300ms". "feature=new-checkout" gates the error rate
+ * and latency on that feature being on ("error-rate=0.5,feature=new-checkout"). Never throws: the
+ * CLI decides how to report.
  */
 export function parseFaultFlag(text: string): FaultFlagResult {
   const fault: Fault = {};
@@ -119,9 +122,17 @@ export function parseFaultFlag(text: string): FaultFlagResult {
       const match = /^(\d+)(ms|s)$/.exec(value);
       if (!match) return fail(`latency must be a whole number of ms or s such as "800ms", got "${value}"`);
       fault.latencyMs = Number(match[1]) * (match[2] === 's' ? 1000 : 1);
+    } else if (key === 'feature') {
+      if (!featureNameSchema.safeParse(value).success) {
+        return fail(`feature must be a name such as "new-checkout" (lower-case letters, digits and "-", at most 63), got "${value}"`);
+      }
+      fault.feature = value;
     } else {
       return fail(`"${key}" is not a known fault`);
     }
+  }
+  if (fault.feature !== undefined && fault.errorRate === undefined && fault.latencyMs === undefined) {
+    return { ok: false, error: `--fault "${text}": feature=${fault.feature} gates nothing; add error-rate or latency; ${FAULT_RULE}` };
   }
   return { ok: true, fault };
 }

@@ -4,16 +4,16 @@
  * Tests run in order and share one 3-target fleet (t-01 internal, t-02 and t-03 external).
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readlink, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readlink, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import type { TargetChange } from '../activities/adapters/types';
+import type { FeatureChange, TargetChange } from '../activities/adapters/types';
 import { LocalAdapter } from '../activities/localFleet/localAdapter';
 import { appendJournal } from '../activities/localFleet/installJournal';
 import { windowBetween } from '../domain/metrics';
 import type { Target } from '../domain/fleet';
-import { buildArtifact, type Fault } from '../client/artifactBuild';
+import { buildArtifact, parseFaultFlag, type Fault } from '../client/artifactBuild';
 import { fleetDown, fleetStatus, fleetUp, isAlive, readInstallJournals, type FleetUpResult } from '../client/localFleet';
 
 let stateDir = '';
@@ -38,6 +38,24 @@ async function artifact(version: string, fault?: Fault) {
 
 function change(id: string, version: string, key: string, built?: { path: string; sha256: string }): TargetChange {
   return { key, rolloutId: 'r-test', step: 'test', target: target(id), version, ...(built ? { artifact: built } : {}) };
+}
+
+function featureChange(id: string, key: string, enabled: boolean, feature = 'new-checkout'): FeatureChange {
+  return { key, rolloutId: 'r-test', target: target(id), feature, enabled };
+}
+
+async function health(id: string): Promise<{ version: string; startedAt: string; pid: number; features: Record<string, boolean> }> {
+  const t = target(id);
+  assert.equal(t.adapter, 'local');
+  const res = await fetch(`${t.adapter === 'local' ? t.url : ''}/health`, { signal: AbortSignal.timeout(2000) });
+  return (await res.json()) as { version: string; startedAt: string; pid: number; features: Record<string, boolean> };
+}
+
+/** Error rate of t's own synthetic traffic (about 20 requests/s) over `ms`. */
+async function errorWindow(id: string, ms: number) {
+  const start = await adapter.sample(target(id));
+  await sleep(ms);
+  return windowBetween(start, await adapter.sample(target(id)));
 }
 
 async function rememberPids(): Promise<void> {
@@ -144,6 +162,73 @@ test('rollback returns a crashed target to the previous version', async () => {
   assert.deepEqual([probe.up, probe.version], [true, '1.0.0']);
   assert.equal(await readlink(join(dirOf('t-03'), 'current')), join('releases', '1.0.0'));
   await rememberPids();
+});
+
+test('--fault accepts feature=<name> only as a gate on an error rate or latency', () => {
+  assert.deepEqual(parseFaultFlag('error-rate=0.5,feature=new-checkout'), { ok: true, fault: { errorRate: 0.5, feature: 'new-checkout' } });
+  assert.deepEqual(parseFaultFlag('latency=300ms,feature=search-v2'), { ok: true, fault: { latencyMs: 300, feature: 'search-v2' } });
+  const bad = parseFaultFlag('error-rate=0.5,feature=New_Checkout');
+  assert.ok(!bad.ok && /feature must be a name such as "new-checkout".*got "New_Checkout"/.test(bad.error), JSON.stringify(bad));
+  const alone = parseFaultFlag('feature=new-checkout');
+  assert.ok(!alone.ok && /gates nothing/.test(alone.error), JSON.stringify(alone));
+});
+
+test('a fault gated on a feature fails requests while the feature is on', async () => {
+  await adapter.install(change('t-01', '1.4.0', 'k-gated', await artifact('1.4.0', { errorRate: 0.5, feature: 'new-checkout' })));
+  const h = await health('t-01');
+  assert.deepEqual([h.version, h.features], ['1.4.0', { 'new-checkout': true }]);
+  const window = await errorWindow('t-01', 1500);
+  assert.ok(window.requests >= 10, `expected steady synthetic traffic, got ${window.requests} requests`);
+  const rate = window.errors / window.requests;
+  assert.ok(rate > 0.2 && rate < 0.8, `expected about half the requests to fail, got ${window.errors}/${window.requests}`);
+  await rememberPids();
+});
+
+test('switching the feature off stops the errors at once, without a restart', async () => {
+  const before = await health('t-01');
+  const pidBefore = (await fleetStatus({ stateDir })).targets[0]?.pid;
+  const started = Date.now();
+  const result = await adapter.setFeature(featureChange('t-01', 'k-feature-off', false));
+  const took = Date.now() - started;
+  assert.deepEqual(result, { targetId: 't-01', feature: 'new-checkout', enabled: false, replayed: false });
+  assert.ok(took < 2000, `setFeature should be confirmed by /health within a second or two, took ${took} ms`);
+  assert.deepEqual(JSON.parse(await readFile(join(dirOf('t-01'), 'features.json'), 'utf8')), { 'new-checkout': false });
+
+  // setFeature returns once /health shows the switch, so from here on no request may fail.
+  const window = await errorWindow('t-01', 1500);
+  assert.ok(window.requests >= 10, `expected steady synthetic traffic, got ${window.requests} requests`);
+  assert.equal(window.errors, 0, `no request may fail with new-checkout off, got ${window.errors}/${window.requests}`);
+
+  const after = await health('t-01');
+  assert.deepEqual(after.features, { 'new-checkout': false });
+  assert.deepEqual([after.version, after.pid, after.startedAt], [before.version, before.pid, before.startedAt], 'a feature switch must not restart the target');
+  assert.equal((await fleetStatus({ stateDir })).targets[0]?.pid, pidBefore);
+});
+
+test('the same feature key twice is a replay and the journal shows one feature change', async () => {
+  const again = await adapter.setFeature(featureChange('t-01', 'k-feature-off', false));
+  assert.deepEqual(again, { targetId: 't-01', feature: 'new-checkout', enabled: false, replayed: true });
+  const records = (await journal('t-01')).filter((r) => r.key === 'k-feature-off');
+  assert.deepEqual(records.map((r) => [r.action, r.from, r.to, r.phase]), [
+    ['feature', 'new-checkout=true', 'new-checkout=false', 'begin'],
+    ['feature', 'new-checkout=true', 'new-checkout=false', 'done'],
+  ]);
+  // A key means one change: reusing it for the opposite switch (or an install) is refused.
+  await assert.rejects(adapter.setFeature(featureChange('t-01', 'k-feature-off', true)), { name: 'ConfigurationError' });
+  await assert.rejects(adapter.install(change('t-01', '1.4.0', 'k-feature-off', { path: join(stateDir, 'unused.tar.gz'), sha256: '0'.repeat(64) })), { name: 'ConfigurationError' });
+  await assert.rejects(adapter.setFeature(featureChange('t-01', 'k-bad-name', false, 'New Checkout')), { name: 'ConfigurationError' });
+  assert.equal((await journal('t-01')).filter((r) => r.key === 'k-feature-off').length, 2);
+});
+
+test('switching the feature back on brings the fault back, still without a restart', async () => {
+  const before = await health('t-01');
+  const result = await adapter.setFeature(featureChange('t-01', 'k-feature-on', true));
+  assert.equal(result.replayed, false);
+  const window = await errorWindow('t-01', 1500);
+  assert.ok(window.errors > 0, `errors should resume with new-checkout on, got ${window.errors}/${window.requests}`);
+  const after = await health('t-01');
+  assert.deepEqual(after.features, { 'new-checkout': true });
+  assert.equal(after.startedAt, before.startedAt);
 });
 
 test('rollback to a release the target never had is a clear error', async () => {

@@ -10,7 +10,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
-import type { TargetChange } from '../activities/adapters/types';
+import type { FeatureChange, TargetChange } from '../activities/adapters/types';
 import { WebhookAdapter } from '../activities/adapters/webhookAdapter';
 import { nodeArgsForTs } from '../activities/localFleet/tsxCommand';
 import type { Target } from '../domain/fleet';
@@ -35,7 +35,11 @@ function change(key: string, version: string, target = webhookTarget()): TargetC
   return { key, rolloutId: 'r-webhook', step: 'wave-1', target, version, artifact };
 }
 
-async function appliedChanges(): Promise<{ key: string; version: string }[]> {
+function featureChange(key: string, enabled: boolean, target = webhookTarget()): FeatureChange {
+  return { key, rolloutId: 'r-webhook', target, feature: 'new-checkout', enabled };
+}
+
+async function appliedChanges(): Promise<{ key: string; action: string; version?: string; feature?: string; enabled?: boolean; previous?: boolean }[]> {
   const text = await readFile(logFile(), 'utf8').catch(() => '');
   return text.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
 }
@@ -125,6 +129,23 @@ test('a missing secret is a configuration error, not a request', async () => {
 test('rollback reports the version it replaced', async () => {
   const result = await adapter.rollback(change('k-5', '1.1.0'));
   assert.deepEqual(result, { targetId: 'w-01', version: '1.1.0', previousVersion: '1.2.0', replayed: false });
+});
+
+test('a feature switch is applied once, signed, and shows on /health', async () => {
+  const first = await adapter.setFeature(featureChange('k-f1', false));
+  assert.deepEqual(first, { targetId: 'w-01', feature: 'new-checkout', enabled: false, replayed: false });
+  const second = await adapter.setFeature(featureChange('k-f1', false));
+  assert.deepEqual(second, { ...first, replayed: true });
+  const logged = (await appliedChanges()).filter((c) => c.key === 'k-f1');
+  assert.deepEqual(logged.map((c) => [c.action, c.feature, c.enabled, c.previous]), [['feature', 'new-checkout', false, true]]);
+  const health = (await (await fetch(`${baseUrl}/health`)).json()) as { version: string; features: Record<string, boolean> };
+  assert.deepEqual(health.features, { 'new-checkout': false });
+  assert.equal(health.version, '1.1.0', 'a feature switch leaves the version alone');
+
+  await assert.rejects(adapter.setFeature(featureChange('k-f2', true, webhookTarget(WRONG_SECRET_ENV))), { name: 'WebhookRejected' });
+  // A key already used for an install cannot come back as a feature switch.
+  await assert.rejects(adapter.setFeature(featureChange('k-1', true)), (err: Error) => err.name === 'WebhookRejected' && /HTTP 409/.test(err.message));
+  assert.deepEqual((await appliedChanges()).filter((c) => c.action === 'feature').map((c) => c.key), ['k-f1']);
 });
 
 test('an unreachable receiver is a retryable failure', async () => {

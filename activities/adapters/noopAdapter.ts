@@ -1,16 +1,19 @@
 import type { Target } from '../../domain/fleet';
 import { LATENCY_BUCKETS_S, type TargetSample } from '../../domain/metrics';
-import type { ChangeResult, DeployAdapter, HealthProbe, TargetChange } from './types';
+import type { ChangeResult, DeployAdapter, FeatureChange, FeatureResult, HealthProbe, TargetChange } from './types';
 
 /**
  * Changes nothing and is healthy at once (its metrics show perfect traffic): for dry runs, and for measuring what the engine itself
  * costs. It still behaves like a real target where the engine can tell: a repeated key is a
- * replay, and probe reports the version last installed (in this process's memory).
+ * replay, probe reports the version last installed and featureStates the switches last set (in
+ * this process's memory).
  */
 export class NoopAdapter implements DeployAdapter {
   private readonly versions = new Map<string, string>();
   private readonly results = new Map<string, ChangeResult>();
   private readonly reads = new Map<string, number>();
+  private readonly features = new Map<string, Record<string, boolean>>();
+  private readonly featureResults = new Map<string, FeatureResult>();
 
   async install(change: TargetChange): Promise<ChangeResult> {
     return this.apply(change);
@@ -18,6 +21,20 @@ export class NoopAdapter implements DeployAdapter {
 
   async rollback(change: TargetChange): Promise<ChangeResult> {
     return this.apply(change);
+  }
+
+  async setFeature(change: FeatureChange): Promise<FeatureResult> {
+    const seen = this.featureResults.get(change.key);
+    if (seen) return { ...seen, replayed: true };
+    const result: FeatureResult = { targetId: change.target.id, feature: change.feature, enabled: change.enabled, replayed: false };
+    this.features.set(change.target.id, { ...this.features.get(change.target.id), [change.feature]: change.enabled });
+    this.featureResults.set(change.key, result);
+    return result;
+  }
+
+  /** The switches last set on this target; a feature never set is on. */
+  featureStates(targetId: string): Record<string, boolean> {
+    return { ...this.features.get(targetId) };
   }
 
   async probe(target: Target): Promise<HealthProbe> {

@@ -21,6 +21,28 @@ export interface ChangeResult {
   replayed: boolean;
 }
 
+/**
+ * Switches one feature on or off on one target (graceful degradation: instead of, or before, a
+ * rollback). `key` is unique per (rollout, target, feature, step); the state is absolute, so
+ * applying it again is harmless, but a repeated key is still reported as a replay.
+ */
+export interface FeatureChange {
+  key: string;
+  rolloutId: string;
+  target: Target;
+  /** A feature name such as "new-checkout" (domain/release.ts featureNameSchema). */
+  feature: string;
+  enabled: boolean;
+}
+
+export interface FeatureResult {
+  targetId: string;
+  feature: string;
+  enabled: boolean;
+  /** True when this key had already been carried out: nothing was done again. */
+  replayed: boolean;
+}
+
 export interface HealthProbe {
   targetId: string;
   up: boolean;
@@ -35,6 +57,8 @@ export interface HealthProbe {
 export interface DeployAdapter {
   install(change: TargetChange, signal?: AbortSignal): Promise<ChangeResult>;
   rollback(change: TargetChange, signal?: AbortSignal): Promise<ChangeResult>;
+  /** Switches a feature on the target; takes effect without a restart or install. */
+  setFeature(change: FeatureChange, signal?: AbortSignal): Promise<FeatureResult>;
   probe(target: Target): Promise<HealthProbe>;
   /** Cumulative request counters from the target's metrics; `up: false` when unreachable. */
   sample(target: Target): Promise<TargetSample>;

@@ -5,12 +5,16 @@ import { join } from 'node:path';
  * The append-only record of every change made to one target (DIR/install-log.jsonl). A change
  * writes `begin` before it touches anything and `done` after, so a retried activity can tell
  * "already done" (replay) from "interrupted half-way" (finish it) from "never started".
+ *
+ * A feature switch is a change too (action 'feature'): `from` and `to` are then "<feature>=<on>",
+ * e.g. from "new-checkout=true" to "new-checkout=false".
  */
 export interface JournalRecord {
   key: string;
-  action: 'install' | 'rollback';
-  /** Version `current` pointed at before the change; null on a target with no release. */
+  action: 'install' | 'rollback' | 'feature';
+  /** Version `current` pointed at before the change (null on a target with no release); "<feature>=<bool>" for a feature switch. */
   from: string | null;
+  /** The version the change installs or rolls back to; "<feature>=<bool>" for a feature switch. */
   to: string;
   at: string;
   phase: 'begin' | 'done';

@@ -1,11 +1,13 @@
 import type { Target } from '../../domain/fleet';
 import type { TargetSample } from '../../domain/metrics';
+import { featureNameSchema } from '../../domain/release';
 import { adapterError } from '../adapters/errors';
 import { probeHealth, sampleMetrics } from '../adapters/healthEndpoints';
 import { httpRequest, joinUrl, sleep } from '../adapters/http';
-import type { ChangeResult, DeployAdapter, HealthProbe, TargetChange } from '../adapters/types';
+import type { ChangeResult, DeployAdapter, FeatureChange, FeatureResult, HealthProbe, TargetChange } from '../adapters/types';
 import { verifyArtifactDigest } from './artifactDigest';
-import { appendJournal, findChange, readJournal, type JournalRecord } from './installJournal';
+import { readFeatures, writeFeature } from './featureSwitches';
+import { appendJournal, findChange, readJournal } from './installJournal';
 import { currentVersion, hasRelease, switchCurrent, unpackRelease } from './releaseStore';
 
 type LocalTarget = Extract<Target, { adapter: 'local' }>;
@@ -14,11 +16,14 @@ export interface LocalAdapterOptions {
   /** How long install/rollback wait for /health to report the new version; default 20 s. */
   healthTimeoutMs?: number;
   pollIntervalMs?: number;
+  /** How long setFeature waits for /health to show the switch; default 3 s. Not seeing it is not an error. */
+  featureConfirmMs?: number;
 }
 
 /**
  * Drives a target of the local fleet: unpack, switch `current`, have the supervisor restart the
  * process, watch /health. Idempotent on the change key through the target's install journal.
+ * Feature switches go to DIR/features.json, which the running process re-reads: no restart.
  *
  * An unhealthy new version is not an error here: the install did happen, and deciding whether the
  * version is good is the health gate's job. Only failures of the install itself throw.
@@ -26,12 +31,14 @@ export interface LocalAdapterOptions {
 export class LocalAdapter implements DeployAdapter {
   private readonly healthTimeoutMs: number;
   private readonly pollIntervalMs: number;
+  private readonly featureConfirmMs: number;
   /** Changes to one target directory run one at a time within this worker. */
   private readonly locks = new Map<string, Promise<unknown>>();
 
   constructor(options: LocalAdapterOptions = {}) {
     this.healthTimeoutMs = options.healthTimeoutMs ?? 20_000;
     this.pollIntervalMs = options.pollIntervalMs ?? 200;
+    this.featureConfirmMs = options.featureConfirmMs ?? 3000;
   }
 
   async install(change: TargetChange, signal?: AbortSignal): Promise<ChangeResult> {
@@ -42,6 +49,21 @@ export class LocalAdapter implements DeployAdapter {
     return this.apply('rollback', change, signal);
   }
 
+  /**
+   * Records the switch in the journal, writes features.json, then waits (briefly, without failing)
+   * until /health shows it, so a health gate that follows measures the degraded target. A target
+   * that is down picks the switch up when it starts.
+   */
+  async setFeature(change: FeatureChange, signal?: AbortSignal): Promise<FeatureResult> {
+    const target = asLocal(change.target);
+    if (!featureNameSchema.safeParse(change.feature).success) {
+      throw adapterError('ConfigurationError', `cannot switch feature "${change.feature}" on ${target.id}: expected a name such as "new-checkout" (lower-case letters, digits and "-")`);
+    }
+    const result = await this.serialized(target.dir, () => this.setFeatureNow(change, target, signal));
+    if (!result.replayed) await this.waitForFeature(target, change.feature, change.enabled, signal);
+    return result;
+  }
+
   async probe(target: Target): Promise<HealthProbe> {
     return probeHealth(target.id, joinUrl(asLocal(target).url, '/health'));
   }
@@ -50,24 +72,59 @@ export class LocalAdapter implements DeployAdapter {
     return sampleMetrics(target.id, joinUrl(asLocal(target).url, '/metrics'));
   }
 
-  private apply(action: JournalRecord['action'], change: TargetChange, signal?: AbortSignal): Promise<ChangeResult> {
+  private apply(action: 'install' | 'rollback', change: TargetChange, signal?: AbortSignal): Promise<ChangeResult> {
     const target = asLocal(change.target);
-    const previous = this.locks.get(target.dir) ?? Promise.resolve();
-    const run = previous.then(
-      () => this.applyNow(action, change, target, signal),
-      () => this.applyNow(action, change, target, signal),
-    );
+    return this.serialized(target.dir, () => this.applyNow(action, change, target, signal));
+  }
+
+  /** Runs `work` after every change already queued for this target directory. */
+  private serialized<T>(dir: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.locks.get(dir) ?? Promise.resolve();
+    const run = previous.then(work, work);
     const settled = run.catch(() => undefined);
-    this.locks.set(target.dir, settled);
+    this.locks.set(dir, settled);
     void settled.then(() => {
-      if (this.locks.get(target.dir) === settled) this.locks.delete(target.dir);
+      if (this.locks.get(dir) === settled) this.locks.delete(dir);
     });
     return run;
   }
 
-  private async applyNow(action: JournalRecord['action'], change: TargetChange, target: LocalTarget, signal?: AbortSignal): Promise<ChangeResult> {
+  private async setFeatureNow(change: FeatureChange, target: LocalTarget, signal?: AbortSignal): Promise<FeatureResult> {
+    const { dir } = target;
+    const to = `${change.feature}=${change.enabled}`;
+    const result = { targetId: target.id, feature: change.feature, enabled: change.enabled };
+    const { begun, done } = findChange(await readJournal(dir), change.key);
+    const first = begun ?? done;
+    if (first && (first.action !== 'feature' || first.to !== to)) {
+      throw adapterError('ConfigurationError', `key ${change.key} was used for ${first.action} ${first.to} on ${target.id}; it cannot now mean feature ${to}`);
+    }
+    if (done) return { ...result, replayed: true };
+    signal?.throwIfAborted();
+
+    // Reading the switches first also refuses a broken features.json before anything is recorded.
+    const from = begun ? begun.from : `${change.feature}=${(await readFeatures(dir))[change.feature] ?? true}`;
+    if (!begun) await appendJournal(dir, { key: change.key, action: 'feature', from, to, at: new Date().toISOString(), phase: 'begin' });
+    await writeFeature(dir, change.feature, change.enabled);
+    await appendJournal(dir, { key: change.key, action: 'feature', from, to, at: new Date().toISOString(), phase: 'done' });
+    return { ...result, replayed: false };
+  }
+
+  private async waitForFeature(target: LocalTarget, feature: string, enabled: boolean, signal?: AbortSignal): Promise<boolean> {
+    const deadline = Date.now() + this.featureConfirmMs;
+    for (;;) {
+      signal?.throwIfAborted();
+      if ((await readFeatureState(target, feature)) === enabled) return true;
+      if (Date.now() >= deadline) return false;
+      await sleep(Math.min(this.pollIntervalMs, 100), signal);
+    }
+  }
+
+  private async applyNow(action: 'install' | 'rollback', change: TargetChange, target: LocalTarget, signal?: AbortSignal): Promise<ChangeResult> {
     const { dir } = target;
     const { begun, done } = findChange(await readJournal(dir), change.key);
+    if (done?.action === 'feature') {
+      throw adapterError('ConfigurationError', `key ${change.key} was used for feature ${done.to} on ${target.id}; it cannot now mean ${action} of ${change.version}`);
+    }
     if (done) return { targetId: target.id, version: done.to, previousVersion: done.from, replayed: true };
     if (begun && (begun.to !== change.version || begun.action !== action)) {
       throw adapterError('ConfigurationError', `key ${change.key} was used for ${begun.action} of ${begun.to} on ${target.id}; it cannot now mean ${action} of ${change.version}`);
@@ -110,6 +167,20 @@ export class LocalAdapter implements DeployAdapter {
       if (Date.now() >= deadline) return false;
       await sleep(this.pollIntervalMs, signal);
     }
+  }
+}
+
+/** The switch as the running target reports it on /health; undefined when it cannot tell. */
+async function readFeatureState(target: LocalTarget, feature: string): Promise<boolean | undefined> {
+  try {
+    const res = await httpRequest({ url: joinUrl(target.url, '/health'), timeoutMs: 1000 });
+    if (res.status !== 200) return undefined;
+    const body = JSON.parse(res.text) as { features?: Record<string, unknown> };
+    const state = body.features?.[feature];
+    // A feature the target does not report is on (no release gates on it, no switch in the file).
+    return state === undefined ? true : typeof state === 'boolean' ? state : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -72,7 +72,7 @@ export async function switchCurrent(dir: string, version: string): Promise<boole
 }
 
 /** Makes the rename itself durable, not just the data: otherwise a power cut could undo the switch. */
-async function syncDirectory(dir: string): Promise<void> {
+export async function syncDirectory(dir: string): Promise<void> {
   const handle = await open(dir, 'r').catch(() => undefined);
   if (!handle) return;
   try {

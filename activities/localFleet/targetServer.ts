@@ -5,7 +5,10 @@
  *   node --import tsx activities/localFleet/targetServer.ts --id t-01 --dir DIR --port P
  *
  * The version is read once at start: switching `current` changes nothing until the supervisor
- * restarts the process, exactly like a real service that loads its code at boot.
+ * restarts the process, exactly like a real service that loads its code at boot. Feature switches
+ * (DIR/features.json) are runtime configuration instead: a change takes effect within
+ * FeatureSwitches.RECHECK_MS, without a restart. A fault gated on a feature (fault.feature) only
+ * applies its error rate and latency while that feature is on.
  */
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
@@ -14,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { describeErrors, parseInput } from '../../domain/issues';
 import { manifestSchema, type Manifest } from '../../domain/release';
 import { exitWithParent } from './exitWithParent';
+import { FeatureSwitches } from './featureSwitches';
 import { RequestMetrics } from './requestMetrics';
 import { startSyntheticTraffic, trafficRateFromEnv } from './syntheticTraffic';
 
@@ -59,12 +63,15 @@ function main(): void {
   const { version, fault = {} } = release;
   const startedAt = new Date().toISOString();
   const metrics = new RequestMetrics();
+  const features = new FeatureSwitches(dir, log);
+  const knownFeatures = fault.feature ? [fault.feature] : [];
 
   /** The "real" request: it carries the version's behaviour, so gates can see a bad release. */
   async function serveRequest(res: http.ServerResponse): Promise<void> {
     const start = process.hrtime.bigint();
-    if (fault.latencyMs) await new Promise((r) => setTimeout(r, fault.latencyMs));
-    const failed = fault.errorRate !== undefined && Math.random() < fault.errorRate;
+    const faulty = fault.feature === undefined || features.isOn(fault.feature);
+    if (faulty && fault.latencyMs) await new Promise((r) => setTimeout(r, fault.latencyMs));
+    const failed = faulty && fault.errorRate !== undefined && Math.random() < fault.errorRate;
     res.writeHead(failed ? 500 : 200, { 'content-type': 'text/plain' });
     res.end(failed ? `${id} ${version}: injected error\n` : `${id} ${version}: ok\n`);
     metrics.observe(Number(process.hrtime.bigint() - start) / 1e9, failed);
@@ -76,7 +83,7 @@ function main(): void {
       void serveRequest(res);
     } else if (req.method === 'GET' && path === '/health') {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ status: 'ok', id, version, startedAt, pid: process.pid }));
+      res.end(JSON.stringify({ status: 'ok', id, version, startedAt, pid: process.pid, features: features.snapshot(knownFeatures) }));
     } else if (req.method === 'GET' && path === '/metrics') {
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
       res.end(metrics.render(version));

@@ -36,7 +36,7 @@ export function registerArtifactCommands(program: Command): void {
     .requiredOption('--version <version>', 'release version')
     .requiredOption('--out <dir>', 'output folder')
     .option('--notes <text>', 'release notes')
-    .option('--fault <fault>', 'error-rate=0.3 | latency=800ms | crash (comma-joined for several)')
+    .option('--fault <fault>', 'error-rate=0.3 | latency=800ms | crash, comma-joined; feature=<name> makes error-rate/latency apply only while that feature is on')
     .option('--json', 'print JSON')
     .action(build);
 }
