@@ -112,6 +112,17 @@ export const playbookSchema = z
     onBreach: z.enum(['rollback', 'pause'], { error: 'expected rollback or pause' }).default('rollback'),
     maxParallel: z.number().int().min(1).max(500).default(5),
     approvals: z.array(approvalSchema).default([]),
+    /**
+     * Graceful degradation: on a breach, first switch this feature off on every target the rollout
+     * changed. If health recovers, hold there (then: hold, instead of a rollback) or roll back
+     * anyway at lower impact (then: rollback); if it does not, roll back.
+     */
+    degrade: z
+      .strictObject({
+        feature: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'expected a feature name such as "new-checkout"'),
+        then: z.enum(['hold', 'rollback'], { error: 'expected hold or rollback' }).default('hold'),
+      })
+      .optional(),
     /** What happens when the breaker trips, beyond the rollback: who is paged, what they are told. */
     incidents: z
       .strictObject({

@@ -102,4 +102,23 @@ describe('rollout on a real local fleet (dev server)', () => {
     await incident.executeUpdate('resolve', { args: [{ by: 'olga', reason: 'rolled back' }] });
     assert.equal(((await incident.result()) as IncidentStatus).state, 'resolved');
   });
+
+  test('a degrade action switches the faulty feature off and holds, healthy, instead of rolling back', async () => {
+    const before = await h.versions();
+    const artifact = await h.artifact('1.7.0-flag', { errorRate: 0.6, feature: 'new-checkout' });
+    const playbook = fastPlaybook({ degrade: { feature: 'new-checkout', then: 'hold' } });
+    const handle = await h.startRollout(h.input('degrade-1', playbook, artifact, '1.7.0-flag'));
+    const held = await h.waitFor('degrade-1', (s) => ['held', 'completed', 'rolled_back', 'failed'].includes(s.state), 120_000);
+    assert.equal(held.state, 'held', held.outcome?.reason);
+    assert.match(held.outcome?.reason ?? '', /degraded \(new-checkout off\) and healthy/);
+    assert.ok(held.timeline.some((e) => e.event === 'degraded'));
+    const canary = held.steps[0]?.targets[0] as string;
+    assert.equal((await h.versions())[canary], '1.7.0-flag', 'the canary keeps the new version, with the feature off');
+    const health = (await (await fetch(`${(h.fleet.fleet.targets.find((t) => t.id === canary) as { url: string }).url}/health`)).json()) as { features: Record<string, boolean> };
+    assert.equal(health.features['new-checkout'], false);
+    await handle.executeUpdate('rollback', { args: [{ by: 'oncall', reason: 'fix forward next week' }] });
+    const done = await h.waitFor('degrade-1', (s) => s.state === 'rolled_back', 60_000);
+    assert.equal(done.state, 'rolled_back');
+    assert.deepEqual(await h.versions(), before);
+  });
 });

@@ -12,6 +12,7 @@ import { RolloutControls, registerRolloutCommands } from './rolloutCommands';
 import { RolloutTracker } from './rolloutTracker';
 import { stepWorkflow } from './step';
 import { RolloutIncidents } from './rolloutIncidents';
+import { degradeFeature } from './degrade';
 import type { TargetChangeRecord } from './stepTypes';
 
 const listErrors = (where: string, errors: InputError[]) => errors.map((e) => `${where}.${e.path}: ${e.message}`);
@@ -173,8 +174,27 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatu
         await incidents.open(playbook.incidents, input.escalation, `${step.name}: ${result.reasons.join('; ')}`);
       }
       const automated = playbook.incidents?.automatedRollback !== false;
-      if (playbook.onBreach === 'rollback' && automated) return rollBack(`health gate breached in ${step.name}: ${result.reasons.join('; ')}`);
-      const why = automated ? 'paused by playbook' : 'automated rollback is not possible: follow the manual recovery steps';
+      let contained = false;
+      if (playbook.degrade && patched('degrade-before-rollback')) {
+        const changedIds = new Set(changed.map((c) => c.targetId));
+        contained = await degradeFeature({
+          rolloutId: input.rolloutId,
+          feature: playbook.degrade.feature,
+          changed: fleet.targets.filter((t) => changedIds.has(t.id)),
+          untouched: fleet.targets.filter((t) => !changedIds.has(t.id)),
+          health: playbook.health,
+          maxParallel: playbook.maxParallel,
+          tracker,
+        });
+        await incidents.note(contained ? 'contained' : 'degrade did not help', `${playbook.degrade.feature} switched off on the changed targets`);
+      }
+      const holdDegraded = contained && playbook.degrade?.then === 'hold';
+      if (playbook.onBreach === 'rollback' && automated && !holdDegraded) {
+        return rollBack(`health gate breached in ${step.name}: ${result.reasons.join('; ')}`);
+      }
+      const why = holdDegraded
+        ? `degraded (${playbook.degrade?.feature} off) and healthy: roll back or resume when ready`
+        : automated ? 'paused by playbook' : 'automated rollback is not possible: follow the manual recovery steps';
       if ((await holdUntilDecided(`health gate breached in ${step.name}; ${why}`)) === 'rollback') {
         return rollBack('rollback requested after breach', controls.rollbackBy());
       }
