@@ -136,4 +136,27 @@ describe('incident paging over real Slack-like and SMTP servers (dev server)', (
     await second.stop();
     await h.startWorker();
   });
+
+  test('Alertmanager notifications open an incident; the same group again joins it; a bad signature starts nothing', async () => {
+    const payload = JSON.stringify({
+      version: '4', status: 'firing', receiver: 'rampart', groupKey: '{}:{alertname="HighErrorRate"}', truncatedAlerts: 0,
+      groupLabels: { alertname: 'HighErrorRate' }, commonLabels: { alertname: 'HighErrorRate' }, commonAnnotations: { summary: 'checkout error rate above 5%' },
+      externalURL: 'http://127.0.0.1:9093',
+      alerts: [{ status: 'firing', labels: { alertname: 'HighErrorRate', severity: 'critical' }, annotations: { summary: 'checkout error rate above 5%' },
+        startsAt: '2026-11-23T10:00:00Z', endsAt: '0001-01-01T00:00:00Z', generatorURL: '', fingerprint: 'f00d' }],
+    });
+    const post = (auth: string) => fetch(`${hooks.url}/hooks/alertmanager`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: auth }, body: payload });
+    const forged = await post('Bearer not-the-secret-at-all');
+    assert.equal(forged.status, 401);
+    const first = (await (await post('Bearer webhook-secret-for-tests-0123')).json()) as { incidents: { incidentId: string; opened: boolean }[] };
+    const second = (await (await post('Bearer webhook-secret-for-tests-0123')).json()) as { incidents: { incidentId: string; opened: boolean }[] };
+    assert.equal(first.incidents[0]?.opened, true);
+    assert.deepEqual(second.incidents[0], { incidentId: first.incidents[0]?.incidentId, opened: false });
+    const id = first.incidents[0]!.incidentId;
+    const s = await waitFor(id, (x) => x.duplicateAlerts === 1);
+    assert.equal(s.source, 'alertmanager');
+    assert.equal(s.severity, 'sev1');
+    await incident(id).executeUpdate('resolve', { args: [{ by: 'olga' }] });
+    await incident(id).result();
+  });
 });
