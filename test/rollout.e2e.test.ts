@@ -121,4 +121,21 @@ describe('rollout on a real local fleet (dev server)', () => {
     assert.equal(done.state, 'rolled_back');
     assert.deepEqual(await h.versions(), before);
   });
+
+  test('where automated rollback is impossible, the breaker holds and the incident carries the manual recovery steps', async () => {
+    const artifact = await h.artifact('1.8.0-bad', { errorRate: 0.6 });
+    const escalation = { policies: [{ name: 'p', severities: ['sev1'], tiers: [{ name: 'on-call', ackDeadline: '10m', people: [{ name: 'olga' }] }] }] };
+    const playbook = fastPlaybook({
+      incidents: { severity: 'sev1', policyFile: 'unused-here.yaml', automatedRollback: false, manualRecovery: ['Restore the database snapshot', 'Reinstall 1.7 by hand'] },
+    });
+    const handle = await h.startRollout({ ...h.input('manual-1', playbook, artifact, '1.8.0-bad'), escalation });
+    const held = await h.waitFor('manual-1', (s) => ['held', 'completed', 'rolled_back', 'failed'].includes(s.state), 120_000);
+    assert.equal(held.state, 'held');
+    assert.match(held.outcome?.reason ?? '', /automated rollback is not possible: follow the manual recovery steps/);
+    const incident = await h.client.workflow.getHandle('inc-manual-1').query<IncidentStatus>('incidentStatus');
+    assert.equal(incident.details.manualRecovery, '1. Restore the database snapshot\n2. Reinstall 1.7 by hand');
+    await handle.executeUpdate('rollback', { args: [{ by: 'olga', reason: 'manual recovery done, clean up' }] });
+    await h.waitFor('manual-1', (s) => s.state === 'rolled_back', 60_000);
+    await h.client.workflow.getHandle('inc-manual-1').executeUpdate('resolve', { args: [{ by: 'olga' }] });
+  });
 });
