@@ -6,6 +6,8 @@ import type { IncidentInput } from '../domain/incident';
 import type { IncidentStatus } from '../domain/incidentStatus';
 import { rejectsWith } from './helpers/assertions';
 import { TimeSkippingRig } from './helpers/dryRun';
+import { fastPlaybook } from './helpers/rolloutHarness';
+import type { RolloutStatus } from '../domain/rolloutStatus';
 
 const MINUTE = 60_000;
 
@@ -100,5 +102,28 @@ describe('escalation chains on durable timers (time-skipping server)', () => {
     assert.equal(s.duplicateAlerts, 1);
     await rejectsWith(handle.executeUpdate('ack', { args: [{ by: 'bad name!' }] }), /invalid command: by/);
     await handle.executeUpdate('resolve', { args: [{ by: 'sam' }] });
+  });
+
+  test('a breaker trip opens an incident whose escalation runs on time', async () => {
+    // A target nobody answers for: every install fails, which trips the breaker.
+    process.env.RAMPART_TEST_UNREACHABLE_SECRET = 'not-used-because-nobody-listens';
+    const fleet = { name: 'unreachable', version: '1.0.0', targets: [{ id: 'w-1', adapter: 'webhook', url: 'http://127.0.0.1:1/deploy', healthUrl: 'http://127.0.0.1:1', secretEnv: 'RAMPART_TEST_UNREACHABLE_SECRET', labels: {} }] };
+    const playbook = fastPlaybook({ method: 'direct', phases: { waves: [{ size: '100%', bakeTime: '10m' }] }, incidents: { severity: 'sev2', policyFile: 'inline' } });
+    const escalation = { policies: [incident('x').policy] };
+    const rollout = await rig.startRollout({ ...rig.input('breaker-rollout', playbook), fleet, escalation });
+    const ended = (await rollout.result()) as RolloutStatus;
+    assert.equal(ended.state, 'rolled_back');
+    assert.match(ended.breaker?.reasons.join(' ') ?? '', /install failed on w-1/);
+    const handle = rig.env.client.workflow.getHandle('inc-breaker-rollout');
+    await rig.env.sleep('6m');
+    const s = await handle.query<IncidentStatus>('incidentStatus');
+    assert.equal(s.source, 'breaker');
+    assert.deepEqual(paged(s).map((e) => e.detail?.split(' (')[0]), ['tier on-call', 'tier senior']);
+    const gap = Date.parse(paged(s)[1]!.at) - Date.parse(paged(s)[0]!.at);
+    assert.ok(Math.abs(gap - 5 * MINUTE) < 1000, `senior paged ${gap} ms after on-call`);
+    assert.ok(s.timeline.some((e) => e.event === 'rollback finished'), 'the rollback is reported into the incident');
+    await handle.executeUpdate('ack', { args: [{ by: 'sam' }] });
+    await handle.executeUpdate('resolve', { args: [{ by: 'sam' }] });
+    assert.equal(((await handle.result()) as IncidentStatus).state, 'resolved');
   });
 });
