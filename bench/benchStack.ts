@@ -3,6 +3,7 @@ import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, t
 import { findFreePort, startDevServer, stopDevServer, type DevServer } from '../client/devServer';
 import { createRampartWorker } from '../worker/createWorker';
 import * as bareActivities from './bareActivities';
+import { benchLogger } from './benchLogger';
 
 export const RAMPART_QUEUE = 'bench-rampart';
 export const BARE_QUEUE = 'bench-bare';
@@ -25,7 +26,8 @@ async function within<T>(promise: Promise<T>, timeoutMs: number, what: string): 
 
 /**
  * Everything the bench runs on, in this one process: its own Temporal dev server (free loopback
- * port, SQLite in a temp folder, no UI), a client, the Rampart worker and the bare worker.
+ * port, SQLite in a temp folder, no UI), a client, the Rampart worker and the bare worker, and
+ * any worker a measurement starts for itself (startRampartWorker).
  * `close` takes down whatever came up, in reverse order, each part bounded in time.
  */
 export class BenchStack {
@@ -34,11 +36,12 @@ export class BenchStack {
   bundleMs = 0;
   private readonly closers: { what: string; close: () => Promise<unknown> }[] = [];
   private workerFailure: Error | undefined;
+  private native: NativeConnection | undefined;
 
   constructor(private readonly log: Log) {
     try {
       // Core's own logs are forwarded to this logger (stderr): by default they go to stdout, where only the JSON belongs.
-      Runtime.install({ logger: new DefaultLogger('WARN'), telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } } });
+      Runtime.install({ logger: benchLogger(), telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } } });
     } catch {
       // a Runtime exists already: keep it
     }
@@ -69,6 +72,7 @@ export class BenchStack {
 
     const native = await NativeConnection.connect({ address: this.server.address });
     this.closers.push({ what: 'worker connection', close: () => native.close() });
+    this.native = native;
     const rampart = await createRampartWorker({
       connection: native,
       namespace: 'default',
@@ -89,6 +93,28 @@ export class BenchStack {
   }
 
   /**
+   * One more worker, started when a measurement needs it: `workflowsPath` bundled on its own and
+   * run by a Rampart worker (createRampartWorker: every activity, the production defaults) on
+   * `taskQueue`. Returns how long the bundling took and a stop for the measurement to call when
+   * done; close() stops it too, should the measurement not get that far.
+   */
+  async startRampartWorker(what: string, taskQueue: string, workflowsPath: string): Promise<{ bundleMs: number; stop: () => Promise<void> }> {
+    if (!this.native) throw new Error('the bench stack is not started');
+    const started = Date.now();
+    const workflowBundle = await this.bundle(workflowsPath);
+    const bundleMs = Date.now() - started;
+    const worker = await createRampartWorker({
+      connection: this.native,
+      namespace: 'default',
+      taskQueue,
+      workflowBundle,
+      maxConcurrentActivityTaskExecutions: MAX_CONCURRENT_ACTIVITIES,
+    });
+    const close = this.run(what, worker);
+    return { bundleMs, stop: () => within(close(), 20_000, `stopping the ${what}`) };
+  }
+
+  /**
    * `interrupted`: Ctrl-C has already stopped the dev server (client/devServer.ts stops it on
    * SIGINT), so a worker cannot finish its last tasks: give each part only a moment.
    */
@@ -106,7 +132,8 @@ export class BenchStack {
     return bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
   }
 
-  private run(what: string, worker: Worker): void {
+  /** Runs `worker` until close(); returns its stop (safe to call more than once). */
+  private run(what: string, worker: Worker): () => Promise<void> {
     let closing = false;
     const running = worker.run().then(
       () => {
@@ -116,13 +143,12 @@ export class BenchStack {
         this.workerFailure = new Error(`the ${what} failed: ${error.message}`);
       },
     );
-    this.closers.push({
-      what,
-      close: async () => {
-        closing = true;
-        if (worker.getState() === 'RUNNING') worker.shutdown();
-        await running;
-      },
-    });
+    const close = async () => {
+      closing = true;
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+    };
+    this.closers.push({ what, close });
+    return close;
   }
 }

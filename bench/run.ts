@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: Rampart's performance against its goals, as ONE JSON object on stdout
  * (progress goes to stderr). It starts its own Temporal dev server (free loopback port, SQLite in
- * a temp folder) and runs both workers in this process, then measures:
+ * a temp folder) and runs its workers in this process, then measures:
  *
  *   overheadRatio     a zero-bake 500-target rollout on noop targets vs. a bare workflow running
  *                     500 no-op activities at the same parallelism (bench/overhead.ts)
@@ -9,7 +9,15 @@
  *                     the rollout's status shows wave-1 installing (bench/stopLatency.ts)
  *   stopLatencyOnceStepRunningMs
  *                     the same, stop pressed once the wave's child workflow reports an install running
- *   workerPeakRssMb   peak RSS of this process, which hosts the workers (bench/rssSampler.ts)
+ *   notificationsPerSecond
+ *                     500 incidents' Slack posts and mails (1,000 notifications) through Temporal
+ *                     to local Slack and SMTP stand-ins, 20 at a time, with a Slack 429 burst
+ *                     midway (bench/notifications.ts, bench/notifyWorkflow.ts)
+ *   duplicateNotifications
+ *                     messages in the stand-ins beyond one per key, after that run and a replay
+ *                     of the whole batch with the same keys (must be 0)
+ *   workerPeakRssMb   peak RSS of this process, which hosts the workers, up to the end of the stop
+ *                     trials (bench/rssSampler.ts); later phases show in workerRss.marks
  *
  * Everything it starts is stopped in a finally block, also on Ctrl-C (exit code 130).
  */
@@ -22,6 +30,7 @@ import type { BenchContext } from './benchContext';
 import { BenchStack } from './benchStack';
 import { describeEnvironment } from './environment';
 import { TO_VERSION } from './noopRollout';
+import { measureNotifications, NOTIFY_QUEUE } from './notifications';
 import { measureOverhead } from './overhead';
 import { RssSampler, vmHwmMb } from './rssSampler';
 import { measureStopLatency } from './stopLatency';
@@ -29,6 +38,7 @@ import { measureStopLatency } from './stopLatency';
 const GOALS = { stopLatencyP99Ms: 1000, overheadRatio: 1.5 };
 const OVERHEAD = { targets: 500, maxParallel: 20, runs: 5 };
 const STOP = { trials: 20, targets: 200, maxParallel: 2, pollIntervalMs: 10 } as const;
+const NOTIFY = { incidents: 500, workflows: 4, lanesPerWorkflow: 5, rateLimitBurst: 20, retryAfterSeconds: 1 };
 
 const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
 
@@ -68,18 +78,35 @@ async function main(): Promise<number> {
     const stopLatencyMs = await measureStopLatency(ctx, { ...STOP, trigger: 'status' });
     const stopLatencyOnceStepRunningMs = await measureStopLatency(ctx, { ...STOP, trigger: 'step' });
     rss.mark('afterStopTrials');
+    // The notifications phase adds a worker and hosts the Slack and SMTP stand-ins (every message
+    // they received) in this process: its peak goes into marks.afterNotifications, not into
+    // workerPeakRssMb, which keeps measuring what it always has.
+    const workerPeakRssMb = rss.peakMb();
+    const notifications = await measureNotifications(
+      ctx,
+      () => stack.startRampartWorker('notify worker', NOTIFY_QUEUE, require.resolve('./notifyWorkflow')),
+      path.join(dir, 'notify-state'),
+      NOTIFY,
+    );
+    rss.mark('afterNotifications');
     stack.assertWorkersRunning();
 
     const { method: overheadMethod, ...overheadNumbers } = overhead;
-    const workerPeakRssMb = rss.peakMb();
     const result = {
       stopLatencyMs,
       stopLatencyOnceStepRunningMs,
       ...overheadNumbers,
       overheadMethod,
+      notificationsPerSecond: notifications.notificationsPerSecond,
+      notificationsMethod: notifications.method,
+      duplicateNotifications: notifications.duplicateNotifications,
+      notifications: notifications.details,
       workerPeakRssMb,
       workerRss: {
-        source: 'process.memoryUsage().rss sampled every 100 ms in the bench process, which hosts both workers, the client and the workflow bundler',
+        source:
+          'process.memoryUsage().rss sampled every 100 ms in the bench process, which hosts both workers, the client and the workflow bundler; ' +
+          'workerPeakRssMb is the peak up to the end of the stop trials (marks.afterStopTrials); the notifications phase, which adds a notify worker ' +
+          'and runs the Slack and SMTP stand-ins in this process, shows in marks.afterNotifications',
         marks: rss.marks,
         vmHwmMb: vmHwmMb() ?? null,
       },
@@ -93,6 +120,12 @@ async function main(): Promise<number> {
           ...(stopLatencyMs.lost > 0 ? { note: `${stopLatencyMs.lost} of ${stopLatencyMs.trials} accepted stops never held the rollout (stopLatencyMs.lostStops)` } : {}),
         },
         overheadRatio: { goal: GOALS.overheadRatio, value: overhead.overheadRatio, met: overhead.overheadRatio <= GOALS.overheadRatio },
+        duplicateNotifications: {
+          goal: 0,
+          value: notifications.duplicateNotifications,
+          met: notifications.duplicateNotifications === 0 && notifications.details.replayDeliveredNothingNew,
+          ...(notifications.details.replayDeliveredNothingNew ? {} : { note: 'the replay with the same keys delivered or called Slack again (notifications.deliveredAfterReplay)' }),
+        },
       },
       totalMs: Date.now() - started,
     };
