@@ -3,13 +3,18 @@
  * on this machine, in about two minutes.
  *
  *   1. the embedded Temporal dev server (SQLite, Web UI) with its data in .rampart/demo
- *   2. a Rampart worker process on the demo task queue
- *   3. a real local fleet of 10 target processes on 1.0.0 (2 of them the internal dogfood ring)
- *   4. two artifacts: 1.1.0 (good) and 1.2.0 (fails 30% of requests)
- *   5. playbooks/demo.yaml, checked with `rampart playbook validate`
- *   6. `rampart rollout start --wait` of 1.1.0: dogfood, canary and two waves, every gate passes
- *   7. `rampart rollout start --wait` of 1.2.0: the breaker trips on the internal ring and the
- *      changed targets are rolled back to 1.1.0
+ *   2. the local Slack Web API and SMTP stand-ins (client/standins/), as processes of their own
+ *   3. a Rampart worker process on the demo task queue, posting to and mailing through them
+ *   4. a real local fleet of 10 target processes on 1.0.0 (2 of them the internal dogfood ring)
+ *   5. two artifacts: 1.1.0 (good) and 1.2.0 (fails 30% of requests)
+ *   6. playbooks/demo.yaml and its escalation policy, checked with `rampart playbook validate`
+ *      and `rampart escalation validate`
+ *   7. `rampart rollout start --wait` of 1.1.0: dogfood, canary and two waves, every gate passes
+ *   8. `rampart rollout start --wait` of 1.2.0: the breaker trips on the internal ring, the
+ *      changed targets are rolled back to 1.1.0, and incident inc-<rollout id> is opened
+ *   9. the incident: nobody on-call acknowledges within 5 s, so it escalates to the senior
+ *      engineer, who acknowledges and resolves it (`rampart incident status|ack|resolve|report`);
+ *      then its Slack thread and its mail thread, read back from the stand-ins
  *
  * Then it checks every target's /health, prints a summary, and stops everything it started (on
  * success, failure, Ctrl-C or SIGTERM), unless --keep leaves the stack up to explore. Exit codes:
@@ -20,6 +25,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { isAbsolute, join, relative, resolve } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import type { RolloutStatus } from '../domain/rolloutStatus';
 import { buildArtifact, type BuiltArtifact } from './artifactBuild';
@@ -27,8 +33,14 @@ import { findFreePort, startDevServer, stopDevServer, type DevServer } from './d
 import { fleetDown, fleetStatus, fleetUp, isAlive, readInstallJournals, type FleetUpResult } from './localFleet';
 import { REPO_ROOT } from './temporalBinaries';
 import { isWorkerProcess, killDemoWorkerNow, startDemoWorker, stopDemoWorker, type DemoWorker } from './demo/demoWorker';
+import { mailThreadRoot, readMailThread, readSlackThread, renderThreads } from './demo/incidentTranscript';
 import { killRunningRampart, runRampart, type RampartRun } from './demo/runRampart';
 import { readStackRecord, writeStackRecord, type DemoStackRecord } from './demo/stackRecord';
+import { isStandinProcess, killStandinNow, SLACK_STANDIN_SCRIPT, SMTP_STANDIN_SCRIPT, startStandin, stopStandin, type RunningStandin } from './demo/standins';
+import { formatDuration } from '../domain/duration';
+import { escalationPoliciesSchema, policyFor } from '../domain/incident';
+import type { IncidentStatus } from '../domain/incidentStatus';
+import { loadDocument } from './loadDocument';
 
 const TASK_QUEUE = 'rampart-demo';
 const NAMESPACE = 'default';
@@ -39,13 +51,22 @@ const GOOD_VERSION = '1.1.0';
 const BAD_VERSION = '1.2.0';
 const BAD_ERROR_RATE = 0.3;
 const PLAYBOOK = join(REPO_ROOT, 'playbooks', 'demo.yaml');
+/** The escalation policy playbooks/demo.yaml names (incidents.policyFile). */
+const ESCALATION = join(REPO_ROOT, 'playbooks', 'escalation', 'demo.yaml');
+/** The senior engineer of that policy's second tier, who acknowledges and resolves the incident. */
+const SENIOR = 'sam';
+const MAIL_FROM = 'rampart-demo@example.com';
+/** How many lines of the root cause analysis the demo prints. */
+const REPORT_LINES = 25;
+const STEPS = 9;
 const STANDARD_PORT = 7233;
 const STANDARD_UI_PORT = 8233;
 const CLI_PREFIX = '  rampart | ';
 
 const USAGE = `usage: npm run demo [-- --keep] [-- --dir <dir>]
 
-  --keep       leave the Temporal dev server, the worker and the fleet running afterwards
+  --keep       leave the Temporal dev server, the Slack and SMTP stand-ins, the worker and the
+               fleet running afterwards
   --dir <dir>  where the demo keeps its state and logs (default .rampart/demo)
   --help       print this`;
 
@@ -58,7 +79,7 @@ class DemoFailure extends Error {}
 const startedAt = Date.now();
 const say = (line = '') => process.stdout.write(`${line}\n`);
 let stepNo = 0;
-const heading = (title: string) => say(`\n[${++stepNo}/7] ${title}`);
+const heading = (title: string) => say(`\n[${++stepNo}/${STEPS}] ${title}`);
 
 function elapsed(ms: number): string {
   const s = Math.round(ms / 1000);
@@ -83,6 +104,11 @@ interface Stack {
   /** Set as soon as the dev server is being started, and the server once it answers. */
   serverStarted: boolean;
   server?: DevServer;
+  /** Set as soon as each stand-in process exists, and the stand-in once it listens. */
+  slackPid?: number;
+  slack?: RunningStandin;
+  smtpPid?: number;
+  smtp?: RunningStandin;
   /** Set as soon as the worker process exists, and the worker once it polls. */
   workerPid?: number;
   worker?: DemoWorker;
@@ -131,6 +157,15 @@ async function stopStack(stack: Stack): Promise<string[]> {
       problems.push(`${what}: ${(err as Error).message}`);
     }
   };
+  // The stand-ins before the worker: its pooled SMTP connection to the stand-in would otherwise
+  // keep the worker process alive after it stopped polling, until the 15 s SIGKILL.
+  for (const [what, pid] of [['Slack stand-in', stack.slackPid], ['SMTP stand-in', stack.smtpPid]] as const) {
+    await attempt(what, async () => {
+      if (pid === undefined) return undefined;
+      const how = await stopStandin(pid);
+      return how === 'not running' ? undefined : `${what} (pid ${pid}) ${how}`;
+    });
+  }
   await attempt('worker', async () => {
     if (stack.workerPid === undefined) return undefined;
     const how = await stopDemoWorker(stack.workerPid);
@@ -154,6 +189,7 @@ async function stopStack(stack: Stack): Promise<string[]> {
 function killStackNow(stack: Stack): void {
   if (stack.stopped) return;
   if (stack.workerPid !== undefined) killDemoWorkerNow(stack.workerPid);
+  for (const pid of [stack.slackPid, stack.smtpPid]) if (pid !== undefined) killStandinNow(pid);
   try {
     const pid = Number(readFileSync(join(stack.fleetDir, 'supervisor.pid'), 'utf8').trim());
     // The supervisor stops its targets on SIGTERM; they also exit by themselves once it is gone.
@@ -186,6 +222,13 @@ async function stopLeftovers(dir: string, fleetDir: string): Promise<void> {
     }
   }
   const stopped: string[] = [];
+  // The stand-ins first, as in stopStack: then no open SMTP connection holds the worker up.
+  for (const [what, standin, script] of [['Slack stand-in', earlier?.slack, SLACK_STANDIN_SCRIPT], ['SMTP stand-in', earlier?.smtp, SMTP_STANDIN_SCRIPT]] as const) {
+    if (standin && isStandinProcess(standin.pid, script)) {
+      await stopStandin(standin.pid);
+      stopped.push(`${what} (pid ${standin.pid})`);
+    }
+  }
   if (earlier?.worker && isWorkerProcess(earlier.worker.pid)) {
     await stopDemoWorker(earlier.worker.pid);
     stopped.push(`worker (pid ${earlier.worker.pid})`);
@@ -198,10 +241,12 @@ async function stopLeftovers(dir: string, fleetDir: string): Promise<void> {
 /** A fresh start: the files of earlier runs (and only those) are removed. */
 function removeEarlierRun(dir: string, fleetDir: string): void {
   for (const name of readdirSync(dir)) {
-    if (/^temporal\.(sqlite.*|log|json|pid)$/.test(name) || /^(worker|rollout-.*)\.log$/.test(name) || name === 'stack.json') {
+    if (/^temporal\.(sqlite.*|log|json|pid)$/.test(name) || /^(worker|rollout-.*|incident|slack|smtp)\.log$/.test(name) || name === 'stack.json' || name === MAIL_STORE) {
       rmSync(join(dir, name), { force: true });
     }
   }
+  // The worker's notification ledger and reports: a fresh run sends afresh.
+  rmSync(join(dir, WORKER_STATE), { recursive: true, force: true });
   rmSync(join(dir, 'artifacts'), { recursive: true, force: true });
   rmSync(join(fleetDir, 'supervisor.log'), { force: true });
 }
@@ -235,6 +280,11 @@ async function startTemporal(stack: Stack): Promise<DevServer> {
   say(`  ports ${STANDARD_PORT}/${STANDARD_UI_PORT} are taken; using ${port}/${uiPort} instead`);
   return await startDevServer({ ...common, port, uiPort });
 }
+
+/** Where the SMTP stand-in keeps every mail it received, one JSON line each (in the demo folder). */
+const MAIL_STORE = 'mails.jsonl';
+/** The worker's RAMPART_STATE_DIR (notification ledger, incident reports), in the demo folder. */
+const WORKER_STATE = 'worker-state';
 
 /** The environment every child gets: the demo's server and task queue, whatever the shell says. */
 function demoEnv(address: string): NodeJS.ProcessEnv {
@@ -307,6 +357,150 @@ async function rollOut(stack: Stack, env: NodeJS.ProcessEnv, artifact: BuiltArti
 
 function rolloutTook(status: RolloutStatus): string {
   return status.endedAt ? elapsed(Date.parse(status.endedAt) - Date.parse(status.startedAt)) : '?';
+}
+
+/** Seconds from one ISO time to another, as "5.1s". */
+function secondsBetween(from: string, to: string | undefined): string {
+  return to ? `${((Date.parse(to) - Date.parse(from)) / 1000).toFixed(1)}s` : '?';
+}
+
+const quoted = (args: string[]) => args.map((a) => (/[\s;()<>|&"']/.test(a) ? `"${a.replace(/"/g, '\\"')}"` : a)).join(' ');
+
+/** `rampart incident status ID --json`, quietly; undefined while there is no such incident. */
+async function readIncident(env: NodeJS.ProcessEnv, id: string): Promise<IncidentStatus | undefined> {
+  const run = await runRampart(['incident', 'status', id, '--json'], { env, cwd: REPO_ROOT, timeoutMs: 30_000 });
+  if (run.code !== 0) return undefined;
+  try {
+    return JSON.parse(run.stdout) as IncidentStatus;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Polls the incident (as a user would, with the CLI) until `done`; bounded, and stops when the demo is aborted. */
+async function waitForIncident(env: NodeJS.ProcessEnv, id: string, what: string, done: (s: IncidentStatus) => boolean, timeoutMs: number, signal: AbortSignal): Promise<IncidentStatus> {
+  const deadline = Date.now() + timeoutMs;
+  let last: IncidentStatus | undefined;
+  for (;;) {
+    last = (await readIncident(env, id)) ?? last;
+    if (last && done(last)) return last;
+    if (signal.aborted) throw signal.reason;
+    if (Date.now() > deadline) {
+      const where = last ? `it is ${last.state}, last paged ${last.tier?.name ?? 'nobody'}` : 'there is no such incident';
+      throw new DemoFailure(`incident ${id}: ${what} did not happen within ${timeoutMs / 1000} s (${where})`);
+    }
+    await delay(500);
+  }
+}
+
+interface IncidentRun {
+  status: IncidentStatus;
+  /** The first tier paged, its roster and deadline: "on-call (olga)", "5s". */
+  onCall: string;
+  onCallDeadline: string;
+  escalatedTo: string;
+  escalatedAt?: string;
+  reportPath?: string;
+  channelName?: string;
+  headerUpdates: number;
+  replies: number;
+  mails: number;
+  mailRoot?: string;
+}
+
+/**
+ * Step 9: the incident the breaker opened. Nobody on-call acknowledges, so it escalates once; the
+ * senior engineer acknowledges and resolves it; then the root cause analysis, and what Slack and
+ * mail carried, read back from the stand-ins.
+ */
+async function followIncident(options: {
+  stack: Stack;
+  env: NodeJS.ProcessEnv;
+  rollout: RolloutStatus;
+  rootCause: string;
+  step: <T>(work: Promise<T>) => Promise<T>;
+  signal: AbortSignal;
+}): Promise<IncidentRun> {
+  const { stack, env, step, signal } = options;
+  const opening = options.rollout.timeline.find((e) => e.event === 'incident opened' || e.event === 'incident not opened');
+  if (opening?.event !== 'incident opened' || !opening.detail) {
+    throw new DemoFailure(`the breaker of ${options.rollout.rolloutId} opened no incident${opening?.detail ? `: ${opening.detail}` : ''}`);
+  }
+  const id = opening.detail;
+  const logFile = join(stack.dir, 'incident.log');
+  const cli = async (args: string[]): Promise<RampartRun> => {
+    say(`\n  $ bin/rampart ${quoted(args)}`);
+    const run = await step(runRampart(args, { env, cwd: REPO_ROOT, prefix: CLI_PREFIX, logFile, timeoutMs: 60_000 }));
+    if (run.code !== 0) throw new DemoFailure(`\`bin/rampart ${args.slice(0, 2).join(' ')}\` exited with ${run.timedOut ? 'a timeout' : (run.signal ?? run.code)}: ${run.stderr.trim() || '(no message)'}`);
+    return run;
+  };
+
+  const opened = await step(waitForIncident(env, id, 'the first page', (s) => s.tier !== null, 30_000, signal));
+  // Who was paged first, from the policy itself: by now the incident may have escalated already.
+  const policy = policyFor((await step(loadDocument(ESCALATION, escalationPoliciesSchema))).value, opened.severity);
+  const first = policy?.tiers[policy.startTier];
+  if (!first) throw new DemoFailure(`${show(ESCALATION)} has no policy for ${opened.severity}`);
+  const onCall = `${first.name} (${first.people.map((p) => p.name).join(', ')})`;
+  say(`  the breaker opened ${id} (${opened.severity}, policy "${opened.policy}" of ${show(ESCALATION)})`);
+  say(`  paged: ${onCall}, to acknowledge within ${formatDuration(first.ackDeadline)}; nobody does, so the demo waits past that deadline ...`);
+  const escalated = await step(waitForIncident(env, id, 'the escalation to the next tier', (s) => (s.tier?.index ?? 0) > 0 || s.state !== 'open', 60_000, signal));
+  if (escalated.state !== 'open' || !escalated.tier) throw new DemoFailure(`incident ${id} is ${escalated.state} before anyone acknowledged it`);
+  const escalatedAt = escalated.timeline.find((e) => e.event === 'escalated')?.at;
+  say(`  escalated to ${escalated.tier.name} (${escalated.tier.roster.join(', ')}) ${secondsBetween(escalated.openedAt, escalatedAt)} after the incident opened`);
+
+  await cli(['incident', 'status', id]);
+  await cli(['incident', 'ack', id, '--by', SENIOR, '--reason', 'on it; the rollout already rolled itself back']);
+  await cli(['incident', 'resolve', id, '--by', SENIOR, '--reason', `${BAD_VERSION} rolled back, every target healthy on ${GOOD_VERSION}`, '--root-cause', options.rootCause]);
+  // The workflow sends its last Slack reply and mail, then writes the report, and ends.
+  const final = await step(waitForIncident(env, id, 'the root cause analysis', (s) => s.timeline.some((e) => e.event === 'root cause analysis written'), 60_000, signal));
+  const reportPath = final.timeline.find((e) => e.event === 'root cause analysis written')?.detail;
+
+  say(`\n  $ bin/rampart incident report ${id}   (the root cause analysis, Markdown; first ${REPORT_LINES} lines)`);
+  const report = await step(runRampart(['incident', 'report', id], { env, cwd: REPO_ROOT, logFile, timeoutMs: 60_000 }));
+  if (report.code !== 0) throw new DemoFailure(`\`bin/rampart incident report\` exited with ${report.signal ?? report.code}: ${report.stderr.trim()}`);
+  const lines = report.stdout.trimEnd().split('\n');
+  for (const line of lines.slice(0, REPORT_LINES)) say(`${CLI_PREFIX}${line}`);
+  if (lines.length > REPORT_LINES) say(`${CLI_PREFIX}... ${lines.length - REPORT_LINES} more lines${reportPath ? `; the whole report is also in ${show(reportPath)}` : ''}`);
+
+  say(`\n  what the people paged saw, read back from the stand-ins:`);
+  const slack = stack.slack!;
+  const smtp = stack.smtp!;
+  const slackThread = final.slackThread ? await step(readSlackThread(slack.url, final.slackThread)) : undefined;
+  const mails = readMailThread(join(stack.dir, MAIL_STORE), id);
+  const where = { slack: `${new URL('../_test/messages', slack.url).href}`, smtp: smtp.url };
+  for (const line of renderThreads({ slack: slackThread, mails }, final.openedAt, where)) say(line);
+
+  // The demo promises a thread in each; say exactly what is missing if not.
+  const problems: string[] = [];
+  const replies = slackThread?.replies.map((r) => r.text) ?? [];
+  const expected: [string, RegExp][] = [
+    ['the first page', new RegExp(`^Paging ${first.name}:`)],
+    ['the escalation', new RegExp(`^Paging ${escalated.tier.name}:`)],
+    ['the acknowledgement', new RegExp(`^Acknowledged by ${SENIOR}`)],
+    ['the resolution', new RegExp(`^Resolved by ${SENIOR}`)],
+  ];
+  if (!slackThread) problems.push('no Slack thread');
+  else for (const [what, pattern] of expected) if (!replies.some((t) => pattern.test(t))) problems.push(`no Slack reply for ${what}`);
+  const mailRoot = mailThreadRoot(mails);
+  if (mails.length < 3) problems.push(`${mails.length} mail(s) instead of one each for the pages, the acknowledgement and the resolution`);
+  else if (!mailRoot) problems.push('the mails are not one thread');
+  if (problems.length > 0) {
+    const failed = final.timeline.filter((e) => e.event === 'notification failed').map((e) => e.detail);
+    throw new DemoFailure(`incident ${id}: ${problems.join('; ')}${failed.length > 0 ? ` (the incident noted: ${failed.join('; ')})` : ''}; see ${show(join(stack.dir, 'worker.log'))}`);
+  }
+  return {
+    status: final,
+    onCall,
+    onCallDeadline: formatDuration(first.ackDeadline),
+    escalatedTo: `${escalated.tier.name} (${escalated.tier.roster.join(', ')})`,
+    ...(escalatedAt ? { escalatedAt } : {}),
+    ...(reportPath ? { reportPath } : {}),
+    ...(slackThread ? { channelName: slackThread.channelName } : {}),
+    headerUpdates: slackThread?.header.updates ?? 0,
+    replies: replies.length,
+    mails: mails.length,
+    ...(mailRoot ? { mailRoot } : {}),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -408,7 +602,7 @@ async function main(): Promise<number> {
   let outcome: 'ok' | 'failed' = 'failed';
   let failure: string | undefined;
   let summary: string[] = [];
-  say(`Rampart demo: a good release and a bad one, rolled out to a real local fleet with Temporal${flags.keep ? ' (--keep)' : ''}`);
+  say(`Rampart demo: a good release and a bad one, rolled out to a real local fleet with Temporal, and the incident the bad one opens${flags.keep ? ' (--keep)' : ''}`);
   say(`state and logs in ${show(dir)}/`);
   try {
     mkdirSync(dir, { recursive: true });
@@ -431,12 +625,63 @@ async function main(): Promise<number> {
     say(`  Temporal at ${server.address} (pid ${server.pid}), Web UI ${server.uiUrl ?? 'off'}, log ${show(server.logFile)}`);
     const env = demoEnv(server.address);
 
+    heading('Slack Web API and SMTP stand-ins (Slack itself is out of reach here)');
+    // A bot token of this run only: the stand-in accepts it, the worker sends it; neither on a command line.
+    const slackToken = `xoxb-demo-${randomBytes(12).toString('hex')}`;
+    const mailStore = join(dir, MAIL_STORE);
+    const standin = (name: 'slack' | 'smtp', script: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}) => {
+      const logFile = join(dir, `${name}.log`);
+      return startStandin({
+        script,
+        args,
+        env: { ...env, ...extraEnv },
+        cwd: REPO_ROOT,
+        logFile,
+        outlive: stack.keep,
+        readyTimeoutMs: 30_000,
+        signal: abort.signal,
+        onSpawn: (pid) => {
+          if (name === 'slack') {
+            stack.slackPid = pid;
+            stack.record.slack = { pid, logFile };
+          } else {
+            stack.smtpPid = pid;
+            stack.record.smtp = { pid, logFile, storeFile: mailStore };
+          }
+          saveRecord(stack);
+        },
+      }).then((started) => {
+        if (name === 'slack') stack.slack = started;
+        else stack.smtp = started;
+        Object.assign(stack.record[name]!, { port: started.port, url: started.url });
+        saveRecord(stack);
+        return started;
+      });
+    };
+    const [slack, smtp] = await step(
+      Promise.all([
+        standin('slack', SLACK_STANDIN_SCRIPT, ['--port', '0'], { SLACK_BOT_TOKEN: slackToken }),
+        standin('smtp', SMTP_STANDIN_SCRIPT, ['--port', '0', '--store', mailStore]),
+      ]),
+    );
+    say(`  Slack stand-in ${slack.url} (pid ${slack.pid}): Slack's Web API for this run's bot token; log ${show(slack.logFile)}`);
+    say(`  SMTP stand-in  ${smtp.url} (pid ${smtp.pid}): keeps every mail in ${show(mailStore)}; log ${show(smtp.logFile)}`);
+    // Only the worker sends: it alone gets the token and the mail server.
+    const workerEnv: NodeJS.ProcessEnv = {
+      ...env,
+      SLACK_BOT_TOKEN: slackToken,
+      SLACK_API_URL: slack.url,
+      SMTP_URL: smtp.url,
+      MAIL_FROM,
+      RAMPART_STATE_DIR: join(dir, WORKER_STATE),
+    };
+
     heading(`Rampart worker on task queue "${TASK_QUEUE}"`);
     const workerLog = join(dir, 'worker.log');
     const workerReady = track(
       stack,
       startDemoWorker({
-        env,
+        env: workerEnv,
         cwd: REPO_ROOT,
         logFile: workerLog,
         readyTimeoutMs: 150_000,
@@ -449,7 +694,7 @@ async function main(): Promise<number> {
       }).then((worker) => (stack.worker = worker)),
     );
     workerReady.catch(() => undefined); // awaited below; failing early must not be an unhandled rejection
-    say(`  starting (it bundles the workflow code first); log ${show(workerLog)}`);
+    say(`  starting (it bundles the workflow code first); Slack and mail go to the stand-ins; log ${show(workerLog)}`);
 
     heading(`local fleet: ${FLEET_SIZE} target processes on ${FIRST_VERSION}, ${INTERNAL_TARGETS} of them the internal ring`);
     stack.fleetStarted = true;
@@ -467,10 +712,13 @@ async function main(): Promise<number> {
     const bad = await step(buildArtifact({ version: BAD_VERSION, outDir: artifacts, notes: 'A bad release: a regression fails some requests.', fault: { errorRate: BAD_ERROR_RATE } }));
     for (const a of [good, bad]) say(`  ${show(a.path)}  sha256 ${a.sha256.slice(0, 16)}...`);
 
-    heading(`playbook ${show(PLAYBOOK)}`);
+    heading(`playbook ${show(PLAYBOOK)} and its escalation policy`);
     say(`  $ bin/rampart playbook validate ${show(PLAYBOOK)}`);
     const validation = await step(runRampart(['playbook', 'validate', show(PLAYBOOK)], { env, cwd: REPO_ROOT, prefix: CLI_PREFIX, timeoutMs: 60_000 }));
     if (validation.code !== 0) throw new DemoFailure(`${show(PLAYBOOK)} did not validate (exit ${validation.signal ?? validation.code}): ${validation.stderr.trim()}`);
+    say(`  $ bin/rampart escalation validate ${show(ESCALATION)}   (the playbook's incidents.policyFile)`);
+    const policyCheck = await step(runRampart(['escalation', 'validate', show(ESCALATION)], { env, cwd: REPO_ROOT, prefix: CLI_PREFIX, timeoutMs: 60_000 }));
+    if (policyCheck.code !== 0) throw new DemoFailure(`${show(ESCALATION)} did not validate (exit ${policyCheck.signal ?? policyCheck.code}): ${policyCheck.stderr.trim()}`);
 
     const worker = await step(workerReady);
     say(`  worker ready (pid ${worker.pid}) after ${elapsed(Date.now() - startedAt)}`);
@@ -500,6 +748,17 @@ async function main(): Promise<number> {
     const journals = await step(readInstallJournals({ stateDir: fleetDir }));
     const touched = journals.filter((j) => j.records.some((r) => r.to === BAD_VERSION)).map((j) => j.targetId);
 
+    heading(`the incident the breaker opened: escalation, acknowledgement, resolution, root cause analysis`);
+    const incident = await followIncident({
+      stack,
+      env,
+      rollout: second.status,
+      rootCause: `${BAD_VERSION} fails ~${BAD_ERROR_RATE * 100}% of requests (a regression); the breaker caught it in ${second.status.breaker.step} and rolled ${touched.join(', ') || 'nothing'} back to ${GOOD_VERSION}`,
+      step,
+      signal: abort.signal,
+    });
+    const inc = incident.status;
+
     const g = first.status;
     const b = second.status;
     const breaker = b.breaker!;
@@ -511,6 +770,11 @@ async function main(): Promise<number> {
       ...breaker.reasons.map((r) => `           - ${r}`),
       `         ${touched.length > 0 ? `${touched.join(', ')} got ${BAD_VERSION} and went back to ${GOOD_VERSION}` : `no target was changed`}; the other ${FLEET_SIZE - touched.length} never saw ${BAD_VERSION}.`,
       `  fleet  all ${FLEET_SIZE} targets answer /health with version ${GOOD_VERSION} (checked after the rollback).`,
+      `  incident ${inc.incidentId} (${inc.severity}) opened by the breaker: ${incident.onCall} did not acknowledge within ${incident.onCallDeadline},`,
+      `         so it escalated to ${incident.escalatedTo} after ${secondsBetween(inc.openedAt, incident.escalatedAt)}; ${inc.acknowledged?.by} acknowledged it after ${secondsBetween(inc.openedAt, inc.acknowledged?.at)} and resolved it after ${secondsBetween(inc.openedAt, inc.resolved?.at)};`,
+      `         root cause analysis: ${incident.reportPath ? show(incident.reportPath) : '(not written)'}`,
+      `         Slack: one thread in #${incident.channelName} (its header updated in place ${incident.headerUpdates}x, ${incident.replies} replies);`,
+      `         mail: ${incident.mails} messages in one thread (each replying to ${incident.mailRoot})`,
       `  Temporal Web UI: ${uiUrl ?? '(off)'}`,
       `         each rollout is a workflow, each step a child workflow, with every activity in its history`,
     ];
@@ -526,6 +790,9 @@ async function main(): Promise<number> {
     existsIn(dir, 'worker.log') ? `worker      ${show(join(dir, 'worker.log'))}` : undefined,
     stack.fleetStarted ? `fleet       ${show(join(fleetDir, 'supervisor.log'))}` : undefined,
     ...[GOOD_VERSION, BAD_VERSION].filter((v) => existsIn(dir, `rollout-${v}.log`)).map((v) => `rollout     ${show(join(dir, `rollout-${v}.log`))}`),
+    existsIn(dir, 'incident.log') ? `incident    ${show(join(dir, 'incident.log'))}` : undefined,
+    existsIn(dir, 'slack.log') ? `Slack       ${show(join(dir, 'slack.log'))}` : undefined,
+    existsIn(dir, 'smtp.log') ? `SMTP        ${show(join(dir, 'smtp.log'))}` : undefined,
   ].filter((l): l is string => l !== undefined);
 
   const keepRunning = stack.keep && !interrupted;
@@ -553,14 +820,19 @@ async function main(): Promise<number> {
     if (s) say(`    Temporal dev server  ${s.address} (pid ${s.pid})${s.uiUrl ? `, Web UI ${s.uiUrl}` : ''}`);
     if (stack.workerPid !== undefined) say(`    worker               pid ${stack.workerPid}, task queue ${TASK_QUEUE}, log ${show(join(dir, 'worker.log'))}`);
     if (stack.fleet) say(`    fleet                ${FLEET_SIZE} targets, supervisor pid ${stack.fleet.supervisorPid}`);
+    if (stack.slack) say(`    Slack stand-in       ${stack.slack.url} (pid ${stack.slack.pid})`);
+    if (stack.smtp) say(`    SMTP stand-in        ${stack.smtp.url} (pid ${stack.smtp.pid}), mails in ${show(join(dir, MAIL_STORE))}`);
     if (s) {
       say('  look around:');
       say(`    export TEMPORAL_ADDRESS=${s.address} RAMPART_TASK_QUEUE=${TASK_QUEUE}`);
       say(`    bin/rampart fleet status --dir ${show(fleetDir)}`);
       for (const id of rolloutIdsStarted.length > 0 ? rolloutIdsStarted : ['<id>']) say(`    bin/rampart rollout status ${id}`);
+      if (rolloutIdsStarted.length > 1) say(`    bin/rampart incident report inc-${rolloutIdsStarted.at(-1)}`);
+      if (stack.slack) say(`    curl -s ${new URL('../_test/messages', stack.slack.url).href}   (every Slack message the worker posted)`);
     }
     say('  stop it with:');
-    if (stack.workerPid !== undefined) say(`    kill ${stack.workerPid}`);
+    const pids = [stack.workerPid, stack.slackPid, stack.smtpPid].filter((pid): pid is number => pid !== undefined);
+    if (pids.length > 0) say(`    kill ${pids.join(' ')}`);
     say(`    bin/rampart fleet down --dir ${show(fleetDir)}`);
     say(`    bin/rampart server stop --dir ${show(dir)}`);
     say('  (or run the demo again: it stops what an earlier run left behind)');

@@ -1,8 +1,10 @@
 /**
  * The quick-start demo (`npm run demo`) as a user runs it: a child process with no stdin and
- * CI=true, its own dev server, worker and 10-target fleet in a temp folder. It must end by itself,
- * exit 0, tell the story (1.1.0 completed, 1.2.0 rolled back by the breaker with its reason), and
- * leave no process behind; interrupted, it must stop everything too.
+ * CI=true, its own dev server, Slack and SMTP stand-ins, worker and 10-target fleet in a temp
+ * folder. It must end by itself, exit 0, tell the story (1.1.0 completed, 1.2.0 rolled back by the
+ * breaker with its reason, the incident that opened escalated, acknowledged and resolved, with one
+ * Slack thread and one mail thread), and leave no process behind; interrupted, it must stop
+ * everything too.
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -101,6 +103,8 @@ async function assertNothingLeft(run: DemoRun, child: ChildProcess | undefined):
       ['Temporal dev server', record.temporal?.pid],
       ['worker', record.worker?.pid],
       ['fleet supervisor', record.fleet?.supervisorPid],
+      ['Slack stand-in', record.slack?.pid],
+      ['SMTP stand-in', record.smtp?.pid],
     ].filter((entry): entry is [string, number] => typeof entry[1] === 'number' && isAlive(entry[1]));
   // A helper such as tsx's esbuild service exits a moment after its parent: the group gets a moment too.
   const groupAlive = () => killGroup(child?.pid, 0);
@@ -115,6 +119,8 @@ async function assertNothingLeft(run: DemoRun, child: ChildProcess | undefined):
     ...(record.temporal ? [Number(record.temporal.address.split(':').pop())] : []),
     ...(record.temporal?.uiUrl ? [Number(new URL(record.temporal.uiUrl).port)] : []),
     ...(record.fleet?.ports ?? []),
+    ...(record.slack?.port ? [record.slack.port] : []),
+    ...(record.smtp?.port ? [record.smtp.port] : []),
   ];
   for (const port of ports) assert.ok(await portIsFree(port), `port ${port} is still in use`);
   return record;
@@ -124,7 +130,7 @@ after(async () => {
   for (const child of children) killGroup(child.pid, 'SIGKILL');
   for (const dir of dirs) {
     const record = readStackRecord(dir);
-    for (const pid of [record?.worker?.pid, record?.fleet?.supervisorPid, record?.temporal?.pid]) {
+    for (const pid of [record?.worker?.pid, record?.fleet?.supervisorPid, record?.temporal?.pid, record?.slack?.pid, record?.smtp?.pid]) {
       if (pid !== undefined && isAlive(pid)) killGroup(pid, 'SIGKILL');
     }
     rmSync(dir, { recursive: true, force: true });
@@ -153,23 +159,74 @@ test('the demo rolls out a good release, catches a bad one, and leaves nothing r
   assert.match(summary, /Temporal Web UI: http:\/\/127\.0\.0\.1:\d+\/namespaces\/default\/workflows/);
   assert.match(summary, /--keep/);
 
+  // The incident the breaker opened: shown, escalated once, acknowledged and resolved by the senior engineer.
+  const rolloutId = /1\.2\.0\s+rollout (demo-1\.2\.0-[0-9a-f]+) ROLLED BACK/.exec(summary)![1]!;
+  const incidentId = `inc-${rolloutId}`;
+  const part = run.output.slice(run.output.indexOf('[9/9]'), run.output.indexOf('stopping the demo stack'));
+  const esc = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const id = esc(incidentId);
+  assert.match(part, new RegExp(`the breaker opened ${id} \\(sev2, policy "demo"`));
+  assert.match(part, /paged: on-call \(olga\), to acknowledge within 5s; nobody does/);
+  assert.match(part, /escalated to senior-engineer \(sam\) \d+\.\ds after the incident opened/);
+  assert.match(part, new RegExp(`\\$ bin/rampart incident status ${id}\\n`));
+  assert.match(part, new RegExp(`rampart \\| incident ${id}  sev2  open  Breaker tripped in rollout ${esc(rolloutId)}`));
+  assert.match(part, /rampart \| .*escalated: tier senior-engineer \(sam\)/);
+  assert.match(part, new RegExp(`\\$ bin/rampart incident ack ${id} --by sam`));
+  assert.match(part, new RegExp(`rampart \\| acknowledged ${id}; escalation stopped`));
+  assert.match(part, new RegExp(`\\$ bin/rampart incident resolve ${id} --by sam .*--root-cause`));
+  assert.match(part, new RegExp(`rampart \\| resolved ${id}`));
+  // The root cause analysis (its first lines).
+  assert.match(part, new RegExp(`rampart \\| # Incident ${id}: Breaker tripped`));
+  assert.match(part, /rampart \| - Status: resolved/);
+  assert.match(part, /rampart \| \| time to acknowledge \| \d+\.\d min \|/);
+  // One Slack thread with its replies, in order: the pages, the acknowledgement, the resolution.
+  const slack = /Slack #incidents: one thread, (\d+) replies[^\n]*\n([\s\S]*?)\n  Mail:/.exec(part);
+  assert.ok(slack, `no Slack thread in the output:\n${part.slice(-4000)}`);
+  assert.ok(Number(slack[1]) >= 4, `only ${slack[1]} Slack replies`);
+  const thread = slack[2]!;
+  assert.match(thread, new RegExp(`\\[SEV2\\] ${id}: Breaker tripped`), 'the thread header');
+  assert.match(thread, /updated in place [1-9]\d* time/);
+  const order = [/↳ Paging on-call: <@U0ONCALL1>/, /↳ Paging senior-engineer: <@U0SENIOR1>/, /↳ Acknowledged by sam/, /↳ Resolved by sam/].map((p) => thread.search(p));
+  assert.ok(order.every((i) => i >= 0), `a Slack reply is missing:\n${thread}`);
+  assert.deepEqual([...order].sort((a, b) => a - b), order, `the Slack replies are out of order:\n${thread}`);
+  // The mails: one thread, every later mail In-Reply-To the first.
+  const mail = /  Mail: (\d+) message\(s\) in one thread[^\n]*\n([\s\S]*)$/.exec(part);
+  assert.ok(mail, `no mail thread in the output:\n${part.slice(-4000)}`);
+  const root = `<${incidentId}.opened@rampart>`;
+  const mails = mail[2]!.split('\n').filter((l) => /Message-ID/.test(l));
+  assert.equal(mails.length, Number(mail[1]));
+  assert.ok(mails.length >= 3, `only ${mails.length} mails`);
+  assert.match(mails[0]!, new RegExp(`to olga@example\\.com, incidents@example\\.com; Message-ID ${esc(root)}, the thread root`));
+  for (const line of mails.slice(1)) assert.match(line, new RegExp(`In-Reply-To ${esc(root)}$`));
+  assert.ok(mails.some((l) => /to [^;]*sam@example\.com/.test(l)), 'the senior engineer was mailed');
+  assert.match(mail[2]!, /Re: \[SEV2\]/);
+  // And the summary tells it in short.
+  assert.match(summary, new RegExp(`incident ${id} \\(sev2\\) opened by the breaker: on-call \\(olga\\) did not acknowledge within 5s`));
+  assert.match(summary, /escalated to senior-engineer \(sam\) after \d+\.\ds; sam acknowledged it after \d+\.\ds and resolved it after \d+\.\ds/);
+  assert.match(summary, /Slack: one thread in #incidents \(its header updated in place \d+x, \d+ replies\)/);
+  assert.match(summary, new RegExp(`mail: \\d+ messages in one thread \\(each replying to ${esc(root)}\\)`));
+
   const record = await assertNothingLeft(run, child);
   assert.ok(record.stoppedAt, 'the demo did not record a clean stop');
+  assert.ok(record.slack?.url && record.smtp?.url && record.smtp.storeFile, `the stand-ins are not in stack.json: ${JSON.stringify(record)}`);
   t.diagnostic(`the demo took ${Math.round(took / 1000)} s`);
 });
 
 test('an interrupted demo stops everything it started', { timeout: 240_000 }, async () => {
   const run = await runDemo([], 210_000, async (child, output) => {
-    // Interrupt once the fleet is up and the worker is starting: the most to clean up.
+    // Interrupt once the stand-ins are up, the worker is starting and the fleet is coming up: the most to clean up.
     const deadline = Date.now() + 150_000;
-    while (!/\[4\/7\]/.test(output()) && child.exitCode === null && Date.now() < deadline) await delay(100);
-    assert.match(output(), /\[4\/7\]/, `the demo never got to its fleet:\n${output().slice(-4000)}`);
+    while (!/\[4\/9\] local fleet/.test(output()) && child.exitCode === null && Date.now() < deadline) await delay(100);
+    assert.match(output(), /\[4\/9\] local fleet/, `the demo never got to its fleet:\n${output().slice(-4000)}`);
     process.kill(child.pid!, 'SIGINT');
   });
   assert.equal(run.code, 130, `expected exit 130 after SIGINT, got ${run.signal ?? run.code}:\n${run.output.slice(-4000)}`);
   assert.match(run.output, /SIGINT: stopping everything the demo started/);
   assert.match(run.output, /fleet: local fleet in .* stopped/);
-  await assertNothingLeft(run, children.at(-1));
+  assert.match(run.output, /Slack stand-in \(pid \d+\) stopped/);
+  assert.match(run.output, /SMTP stand-in \(pid \d+\) stopped/);
+  const record = await assertNothingLeft(run, children.at(-1));
+  assert.ok(record.slack?.pid && record.smtp?.pid, `the stand-ins are not in stack.json: ${JSON.stringify(record)}`);
 });
 
 test('bad flags are exit 2 with the usage; --help is exit 0', async () => {

@@ -1,4 +1,5 @@
 import { temporalConfigFromEnv, TemporalConfigError } from '../domain/temporalConfig';
+import { closeMailTransport } from '../activities/notify/mailTransport';
 import { createRampartWorker } from './createWorker';
 import { connectNative } from './nativeConnection';
 
@@ -21,6 +22,8 @@ async function main(): Promise<void> {
   const worker = await createRampartWorker({ connection, namespace: config.namespace, taskQueue: config.taskQueue });
   console.log(`rampart worker: polling task queue "${config.taskQueue}" on ${config.address} (namespace ${config.namespace})`);
   await worker.run();
+  // Pooled SMTP connections would keep the process alive after the worker has stopped polling.
+  closeMailTransport();
   await connection.close();
 }
 

@@ -14,8 +14,20 @@ export interface DemoStackRecord {
   temporal?: { pid: number; address: string; uiUrl?: string; dataDir: string };
   worker?: { pid: number; taskQueue: string; logFile: string };
   fleet?: { supervisorPid: number; stateDir: string; fleetFile: string; ports: number[] };
+  /** The Slack Web API stand-in the worker posts to (url: its slackApiUrl). */
+  slack?: StandinRecord;
+  /** The SMTP stand-in the worker mails through; every mail it received is a line of storeFile. */
+  smtp?: StandinRecord & { storeFile: string };
   /** Set once the demo has stopped everything it started (absent with --keep). */
   stoppedAt?: string;
+}
+
+/** A stand-in process: pid (its process group), and once it listens, its port and URL. */
+export interface StandinRecord {
+  pid: number;
+  logFile: string;
+  port?: number;
+  url?: string;
 }
 
 export const stackRecordFile = (dir: string) => join(dir, 'stack.json');
