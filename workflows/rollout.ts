@@ -85,9 +85,9 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatu
         targets: newestFirst.map((c) => ({ target: targetsById.get(c.targetId) as Target, toVersion: c.previousVersion ?? runningVersions[c.targetId] ?? fleet.version })),
       }],
     });
-    tracker.recordRollback(outcomes);
+    const summary = tracker.recordRollback(outcomes);
     tracker.finish('rolled_back', reason);
-    await incidents.note('rollback finished', tracker.status.timeline.at(-2)?.detail ?? reason);
+    await incidents.note('rollback finished', summary);
     return tracker.status;
   };
 

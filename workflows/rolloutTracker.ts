@@ -132,7 +132,8 @@ export class RolloutTracker {
     }
   }
 
-  recordRollback(outcomes: RollbackOutcome[]): void {
+  /** Records each target's rollback; returns the one-line summary it put on the timeline. */
+  recordRollback(outcomes: RollbackOutcome[]): string {
     for (const o of outcomes) {
       const t = this.target(o.targetId);
       if (!t) continue;
@@ -141,11 +142,11 @@ export class RolloutTracker {
       t.health = { up: o.verified, version: o.verified ? o.version : null, checkedAt: o.at };
     }
     const unverified = outcomes.filter((o) => !o.verified);
-    this.note('rollback finished', {
-      detail: unverified.length === 0
-        ? `${outcomes.length} target(s) back on their previous version, each verified healthy`
-        : `${unverified.length} target(s) not verified: ${unverified.map((o) => `${o.targetId} (${o.detail})`).join(', ')}`,
-    });
+    const detail = unverified.length === 0
+      ? `${outcomes.length} target(s) back on their previous version, each verified healthy`
+      : `${unverified.length} target(s) not verified: ${unverified.map((o) => `${o.targetId} (${o.detail})`).join(', ')}`;
+    this.note('rollback finished', { detail });
+    return detail;
   }
 
   finish(result: NonNullable<RolloutStatus['outcome']>['result'], reason: string): void {
