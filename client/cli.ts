@@ -10,6 +10,7 @@ import { registerServerCommands } from './commands/server';
 import { registerIncidentCommands } from './commands/incident';
 import { registerNearMissCommands } from './commands/nearMisses';
 import { registerHookCommands } from './commands/hooks';
+import { registerCustomerCommands } from './commands/customers';
 
 function buildProgram(): Command {
   const program = new Command('rampart')
@@ -25,6 +26,7 @@ function buildProgram(): Command {
   registerIncidentCommands(program);
   registerNearMissCommands(program);
   registerHookCommands(program);
+  registerCustomerCommands(program);
   for (const cmd of program.commands) {
     cmd.exitOverride();
     for (const sub of cmd.commands) sub.exitOverride();
