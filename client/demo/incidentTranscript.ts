@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import type { StoredMessage } from '../standins/slackWorkspace';
-import type { ReceivedMail } from '../standins/smtpServer';
+import { loadStore, type ReceivedMail } from '../standins/smtpServer';
 
 /**
  * What an incident said, as the people paged saw it: its Slack thread, read back from the Slack
@@ -24,23 +23,7 @@ export async function readSlackThread(apiUrl: string, thread: { channel: string;
 
 /** The incident's mails (their Message-IDs carry its id), in the order the SMTP stand-in received them. */
 export function readMailThread(storeFile: string, incidentId: string): ReceivedMail[] {
-  let text = '';
-  try {
-    text = readFileSync(storeFile, 'utf8');
-  } catch {
-    return [];
-  }
-  return text
-    .split('\n')
-    .filter((line) => line.trim())
-    .flatMap((line) => {
-      try {
-        return [JSON.parse(line) as ReceivedMail];
-      } catch {
-        return [];
-      }
-    })
-    .filter((m) => (m.headers.messageId ?? '').startsWith(`<${incidentId}.`));
+  return loadStore(storeFile).filter((m) => (m.headers.messageId ?? '').startsWith(`<${incidentId}.`));
 }
 
 /** The mail every other one replies to, when they all do: the thread's root. */

@@ -58,7 +58,8 @@ function sameSecret(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-function loadStore(file: string | undefined): ReceivedMail[] {
+/** Every mail a stand-in stored in its JSONL file; a line torn by a crash is skipped. */
+export function loadStore(file: string | undefined): ReceivedMail[] {
   if (!file) return [];
   let text = '';
   try {
