@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { spawnUntilReady } from './spawnUntilReady';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { nodeArgsForTs } from '../../activities/localFleet/tsxCommand';
@@ -10,14 +10,6 @@ const WORKER_SCRIPT = resolve(__dirname, '../../worker/main.ts');
 export interface DemoWorker {
   pid: number;
   logFile: string;
-}
-
-function tail(file: string, from = 0, lines = 20): string {
-  try {
-    return readFileSync(file, 'utf8').slice(from).trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
-  }
 }
 
 /**
@@ -35,50 +27,23 @@ export async function startDemoWorker(options: {
   /** Stops waiting (the process is left for the caller to stop). */
   signal?: AbortSignal;
 }): Promise<DemoWorker> {
-  const { logFile } = options;
-  const fd = openSync(logFile, 'a');
-  let from: number;
-  let pid: number | undefined;
-  let exit: string | undefined;
-  try {
-    writeSync(fd, `\n--- ${new Date().toISOString()} demo: node ${nodeArgsForTs(WORKER_SCRIPT).join(' ')}\n`);
-    from = statSync(logFile).size;
-    const child = spawn(process.execPath, nodeArgsForTs(WORKER_SCRIPT), {
-      cwd: options.cwd,
-      env: options.env,
-      stdio: ['ignore', fd, fd],
-      detached: true,
-    });
-    child.once('exit', (code, signal) => (exit = signal ?? `code ${code}`));
-    child.once('error', (err) => (exit = err.message));
-    child.unref();
-    pid = child.pid;
-  } finally {
-    closeSync(fd);
-  }
-  if (pid === undefined) {
-    await delay(50);
-    throw new Error(`cannot start the worker (${process.execPath}): ${exit ?? 'no pid'}`);
-  }
-  options.onSpawn?.(pid);
-  const deadline = Date.now() + options.readyTimeoutMs;
-  for (;;) {
-    const output = (() => {
-      try {
-        return readFileSync(logFile, 'utf8').slice(from);
-      } catch {
-        return '';
-      }
-    })();
-    if (/polling task queue/.test(output)) return { pid, logFile };
-    if (options.signal?.aborted) throw new Error('the demo stopped waiting for the worker');
-    if (exit !== undefined) throw new Error(`the worker exited during start-up (${exit}); ${logFile} ends with:\n${tail(logFile, from)}`);
-    if (Date.now() > deadline) {
-      await stopDemoWorker(pid, 5_000);
-      throw new Error(`the worker did not start polling within ${options.readyTimeoutMs / 1000} s; ${logFile} ends with:\n${tail(logFile, from)}`);
-    }
-    await delay(200);
-  }
+  const { pid } = await spawnUntilReady({
+    what: 'the worker',
+    command: process.execPath,
+    args: nodeArgsForTs(WORKER_SCRIPT),
+    banner: `node ${nodeArgsForTs(WORKER_SCRIPT).join(' ')}`,
+    cwd: options.cwd,
+    env: options.env,
+    logFile: options.logFile,
+    ready: (output) => (/polling task queue/.test(output) ? true : undefined),
+    readyTimeoutMs: options.readyTimeoutMs,
+    pollMs: 200,
+    readyMeans: 'start polling',
+    stop: (p) => stopDemoWorker(p, 5_000),
+    ...(options.onSpawn ? { onSpawn: options.onSpawn } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  return { pid, logFile: options.logFile };
 }
 
 /** The worker leads its own process group (detached): signal the group, so nothing it started stays. */

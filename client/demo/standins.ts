@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { spawnUntilReady } from './spawnUntilReady';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { nodeArgsForTs } from '../../activities/localFleet/tsxCommand';
@@ -15,14 +15,6 @@ export interface RunningStandin {
   port: number;
   url: string;
   logFile: string;
-}
-
-function tail(file: string, from: number, lines = 20): string {
-  try {
-    return readFileSync(file, 'utf8').slice(from).trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
-  }
 }
 
 function signalGroup(pid: number, signal: NodeJS.Signals | 0): boolean {
@@ -58,47 +50,26 @@ export async function startStandin(options: {
   const node = [process.execPath, ...nodeArgsForTs(options.script, options.args)];
   // `; exit $?` keeps the shell from exec'ing node in its place: the shell must stay the parent.
   const [command, ...args] = options.outlive ? ['/bin/sh', '-c', '"$0" "$@"; exit $?', ...node] : node;
-  const fd = openSync(logFile, 'a');
-  let from: number;
-  let pid: number | undefined;
-  let exit: string | undefined;
-  try {
-    writeSync(fd, `\n--- ${new Date().toISOString()} demo: ${node.slice(1).join(' ')}\n`);
-    from = statSync(logFile).size;
-    const child = spawn(command!, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', fd, fd], detached: true });
-    child.once('exit', (code, signal) => (exit = signal ?? `code ${code}`));
-    child.once('error', (err) => (exit = err.message));
-    child.unref();
-    pid = child.pid;
-  } finally {
-    closeSync(fd);
-  }
-  if (pid === undefined) {
-    await delay(50);
-    throw new Error(`cannot start ${options.script}: ${exit ?? 'no pid'}`);
-  }
-  options.onSpawn?.(pid);
-  const deadline = Date.now() + options.readyTimeoutMs;
-  for (;;) {
-    let output = '';
-    try {
-      output = readFileSync(logFile, 'utf8').slice(from);
-    } catch {
-      // not written yet
-    }
-    const line = /^(\{"port":\d+,"url":"[^"]+"\})$/m.exec(output);
-    if (line) {
-      const { port, url } = JSON.parse(line[1]!) as { port: number; url: string };
-      return { pid, port, url, logFile };
-    }
-    if (options.signal?.aborted) throw new Error(`the demo stopped waiting for ${options.script}`);
-    if (exit !== undefined) throw new Error(`${options.script} exited during start-up (${exit}); ${logFile} ends with:\n${tail(logFile, from)}`);
-    if (Date.now() > deadline) {
-      await stopStandin(pid, 2_000);
-      throw new Error(`${options.script} did not listen within ${options.readyTimeoutMs / 1000} s; ${logFile} ends with:\n${tail(logFile, from)}`);
-    }
-    await delay(100);
-  }
+  const { pid, value } = await spawnUntilReady({
+    what: options.script,
+    command: command!,
+    args,
+    banner: node.slice(1).join(' '),
+    cwd: options.cwd,
+    env: options.env,
+    logFile,
+    ready: (output) => {
+      const line = /^(\{"port":\d+,"url":"[^"]+"\})$/m.exec(output);
+      return line ? (JSON.parse(line[1]!) as { port: number; url: string }) : undefined;
+    },
+    readyTimeoutMs: options.readyTimeoutMs,
+    pollMs: 100,
+    readyMeans: 'listen',
+    stop: (p) => stopStandin(p, 2_000),
+    ...(options.onSpawn ? { onSpawn: options.onSpawn } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  return { pid, port: value.port, url: value.url, logFile };
 }
 
 /** SIGTERM to the stand-in's group, until nothing in it is left; SIGKILL after timeoutMs. */
