@@ -88,14 +88,17 @@ describe('escalation chains on durable timers (time-skipping server)', () => {
     assert.equal(paged(s).length, 6, 'two walks of three tiers');
     assert.equal(s.cycle, 2);
     assert.deepEqual(s.nearMisses.map((n) => n.kind), ['escalation-last-tier']);
-    await handle.executeUpdate('escalate', { args: [{ by: 'maria', reason: 'no answer' }] });
+    assert.match(await handle.executeUpdate<string, [unknown]>('escalate', { args: [{ by: 'maria', reason: 'no answer' }] }), /already at its last tier manager; it stays paged/);
     await handle.executeUpdate('resolve', { args: [{ by: 'maria' }] });
     assert.equal(((await handle.result()) as IncidentStatus).state, 'resolved');
   });
 
   test('escalate pages the next tier at once; duplicate alerts join instead of opening another incident', async () => {
     const handle = await start(incident('inc-escalate-now'));
-    await handle.executeUpdate('escalate', { args: [{ by: 'olga', reason: 'need database help' }] });
+    assert.equal(
+      await handle.executeUpdate<string, [unknown]>('escalate', { args: [{ by: 'olga', reason: 'need database help' }] }),
+      'escalated inc-escalate-now to tier senior (sam)',
+    );
     await handle.signal('alert', { source: 'alertmanager', severity: 'sev2', summary: 'still failing', dedupKey: 'inc-escalate-now' });
     const s = await handle.query<IncidentStatus>('incidentStatus');
     assert.equal(s.tier?.name, 'senior');

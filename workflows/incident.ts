@@ -27,8 +27,13 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
   const tracker = new IncidentTracker(input, policy.name);
   const status = tracker.status;
   const pager = new IncidentPager(tracker, policy);
-  let escalateNow = false;
+  // A counter, not a flag: a request that lands between two pages must not be reset by the next page.
+  let escalationRequests = 0;
+  let escalationsServed = 0;
+  let servedAndPaged = 0;
+  let chainExhausted = false;
   const roster = (): string[] => status.tier?.roster ?? [];
+  const answered = () => status.state !== 'open';
 
   setHandler(incidentStatusQuery, () => status);
   setHandler(alertSignal, (alert) => {
@@ -64,10 +69,13 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
       }
     },
   });
-  setHandler(escalateUpdate, (args) => {
-    escalateNow = true;
+  setHandler(escalateUpdate, async (args) => {
+    const request = ++escalationRequests;
     tracker.note('escalation requested', { by: args.by, reason: args.reason });
-    return `escalating ${status.incidentId} to the next tier`;
+    // Answer once the next tier is paged, so the caller sees who holds the incident now.
+    await condition(() => servedAndPaged >= request || chainExhausted || answered());
+    if (servedAndPaged >= request) return `escalated ${status.incidentId} to tier ${status.tier?.name} (${roster().join(', ')})`;
+    return `${status.incidentId} is already at its last tier ${status.tier?.name}; it stays paged`;
   }, {
     validator: (args) => {
       validArgs(commandArgsSchema, args);
@@ -89,18 +97,19 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
 
   pager.open();
   const tiers = policy.tiers;
-  const answered = () => status.state !== 'open';
   chain: for (let cycle = 1; cycle <= policy.repeat; cycle++) {
     for (let index = cycle === 1 ? policy.startTier : 0; index < tiers.length; index++) {
       const tier = tiers[index] as Tier;
       tracker.page(index, tier, cycle);
       pager.page(index, tier, cycle);
-      escalateNow = false;
-      await condition(() => answered() || escalateNow, tier.ackDeadline);
+      servedAndPaged = escalationsServed;
+      await condition(() => answered() || escalationRequests > escalationsServed, tier.ackDeadline);
+      escalationsServed = escalationRequests;
       if (answered()) break chain;
     }
   }
   if (!answered()) {
+    chainExhausted = true;
     tracker.nearMiss('escalation-last-tier', `escalation reached the last tier (${tiers.at(-1)?.name}) without an acknowledgement`);
     pager.announce('Escalation chain exhausted: the last tier stays paged until someone acknowledges.');
     await condition(answered);
