@@ -85,6 +85,28 @@ const approvalSchema = z.strictObject({
   excludeStarter: z.boolean().default(true),
 });
 
+/** The customer notification plan of a playbook; every field has a default a careful operator would pick. */
+export const customerPlanSchema = z.strictObject({
+  /** What customers know the software as, in notices and on the status portal. */
+  component: z.string().min(1).max(80).default('the service'),
+  /** Lead time of the pre-deployment notice: no customer is updated sooner after being told. */
+  noticeBefore: durationSchema.default(24 * 3_600_000),
+  /** Caps every customer's own deferral allowance; a security fix defaults to 1d. */
+  maxDeferral: durationSchema.optional(),
+  /** How often affected customers hear from us while an incident lasts. */
+  incidentUpdateEvery: durationSchema.refine((ms) => ms >= 60_000, { message: 'expected at least 1m' }).default(3_600_000),
+  expectedImpact: z.string().min(1).default('Services restart one at a time; requests in flight are retried.'),
+  expectedDowntime: z.string().min(1).default('none expected'),
+  reportProblem: z.string().min(1).default('Reply to this message or open a ticket with support.'),
+  /** Public address of the status portal, quoted in notices. */
+  portalUrl: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
+});
+
+export type CustomerPlan = z.infer<typeof customerPlanSchema>;
+
+/** A security fix is urgent: customers may put it off for a day unless the playbook says otherwise. */
+export const SECURITY_FIX_DEFAULT_DEFERRAL_MS = 86_400_000;
+
 export const playbookSchema = z
   .strictObject({
     name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a lower-case name of letters, digits and "-"'),
@@ -123,6 +145,8 @@ export const playbookSchema = z
         then: z.enum(['hold', 'rollback'], { error: 'expected hold or rollback' }).default('hold'),
       })
       .optional(),
+    /** What customers are told and how long they may put the update off (with a customers file). */
+    customers: customerPlanSchema.optional(),
     /** What happens when the breaker trips, beyond the rollback: who is paged, what they are told. */
     incidents: z
       .strictObject({

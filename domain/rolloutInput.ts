@@ -13,6 +13,8 @@ export const rolloutInputSchema = z.strictObject({
   startedBy: z.string().min(1),
   /** The escalation policy file the playbook names, as written: who a breaker trip pages. */
   escalation: z.unknown().optional(),
+  /** The customers file as written: who owns which targets, their windows, channels and contacts. */
+  customers: z.unknown().optional(),
   reason: z.string().optional(),
 });
 

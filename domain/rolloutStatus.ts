@@ -1,6 +1,7 @@
 import type { GateResult } from './evaluateGate';
 import type { StepKind } from './planSteps';
 import type { NearMiss } from './incidentStatus';
+import type { CustomerRolloutStatus, NoticeTotals } from './customerRolloutStatus';
 
 export type RolloutState =
   | 'running'
@@ -85,4 +86,21 @@ export interface RolloutStatus {
   /** Things that went almost wrong: worth a look in the next plan. */
   nearMisses: NearMiss[];
   timeline: TimelineEntry[];
+  /** With a customers file: where each customer stands, and every notice they were (or were not) sent. */
+  customers?: CustomerRolloutStatus[];
+  notices?: NoticeTotals;
+  /** Customer-facing incident updates, in order; what the status portal shows. */
+  publicIncidents?: PublicIncidentUpdate[];
+  /** What customers know the software as (playbook customers.component). */
+  component?: string;
+}
+
+export interface PublicIncidentUpdate {
+  at: string;
+  state: 'investigating' | 'rolling_back' | 'monitoring' | 'resolved';
+  /** Plain words for customers: no host names, no people, no internal numbers. */
+  message: string;
+  /** Customer ids affected; the public page shows only how many. */
+  affected: string[];
+  nextUpdateAt: string | null;
 }

@@ -1,3 +1,4 @@
+import type { DeferArgs } from '../domain/deferral';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { CommandArgs, StopArgs } from '../domain/commands';
 import type { RolloutStatus } from '../domain/rolloutStatus';
@@ -9,6 +10,8 @@ export const approveUpdate = defineUpdate<string, [CommandArgs]>('approve');
 export const promoteUpdate = defineUpdate<string, [CommandArgs]>('promote');
 export const stopUpdate = defineUpdate<string, [StopArgs]>('stop');
 export const rollbackUpdate = defineUpdate<string, [CommandArgs]>('rollback');
+/** A customer puts their update off (validated against their allowance); answers with their new schedule. */
+export const deferUpdate = defineUpdate<string, [DeferArgs]>('defer');
 export const statusQuery = defineQuery<RolloutStatus>('status');
 
 /** Parent to step child: what the on-call engineer asked for, as a whole, so order never matters. */
