@@ -4,3 +4,4 @@ export { writeIncidentReport } from './incidentReport';
 export { measureWithPrometheus } from './prometheus/prometheusProvider';
 export { postSlackMessage, sendEmail, updateSlackMessage } from './notify';
 export { setTargetFeature } from './featureToggle';
+export { scheduleCustomerUpdate } from './customerSchedule';

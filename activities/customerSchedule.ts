@@ -1,0 +1,52 @@
+import { ApplicationFailure } from '@temporalio/common';
+import type { MaintenanceSlot } from '../domain/customerNotice';
+import type { Customer } from '../domain/customers';
+import { formatSlotLabel, nextWindow, quietHoursEnd } from '../domain/maintenanceWindow';
+
+export interface ScheduleCustomerUpdateArgs {
+  customer: Customer;
+  /** Earliest moment the notice may go out (ISO). */
+  after: string;
+  /** How long customers hear of an update before their window opens (ms). */
+  noticeBefore: number;
+  /** Security and incident notices go out at once, quiet hours or not. */
+  urgent: boolean;
+}
+
+export interface CustomerSchedule {
+  /** When to send the pre-deployment notice (ISO, UTC). */
+  noticeAt: string;
+  slot: MaintenanceSlot;
+}
+
+/**
+ * When to tell a customer about an update and which of their maintenance windows it lands in.
+ * An activity, not workflow code, because the answer depends on the tz database: a workflow keeps
+ * the result in its history and replays it unchanged. Pure, so a retry gives the same answer.
+ */
+export async function scheduleCustomerUpdate(args: ScheduleCustomerUpdateArgs): Promise<CustomerSchedule> {
+  const { customer, noticeBefore, urgent } = args;
+  const after = new Date(args.after);
+  if (Number.isNaN(after.getTime())) invalid(customer, `after: expected an ISO date-time, got "${args.after}"`);
+  if (!Number.isFinite(noticeBefore) || noticeBefore < 0) invalid(customer, `noticeBefore: expected milliseconds >= 0, got ${noticeBefore}`);
+  try {
+    const noticeAt = urgent ? after : quietHoursEnd(customer.quietHours, customer.timeZone, after) ?? after;
+    const window = nextWindow(customer.maintenanceWindows, customer.timeZone, new Date(noticeAt.getTime() + noticeBefore));
+    return {
+      noticeAt: noticeAt.toISOString(),
+      slot: {
+        opensAt: window.opensAt.toISOString(),
+        closesAt: window.closesAt.toISOString(),
+        label: formatSlotLabel(window.opensAt, window.closesAt, customer.timeZone),
+      },
+    };
+  } catch (err) {
+    // An unknown time zone or no usable window is the customer file's fault: retrying cannot fix it.
+    if (err instanceof RangeError) invalid(customer, err.message);
+    throw err;
+  }
+}
+
+function invalid(customer: Customer, message: string): never {
+  throw ApplicationFailure.nonRetryable(`scheduling an update for customer ${customer.id}: ${message}`, 'InvalidInput');
+}
