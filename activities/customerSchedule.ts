@@ -30,8 +30,13 @@ export async function scheduleCustomerUpdate(args: ScheduleCustomerUpdateArgs): 
   if (Number.isNaN(after.getTime())) invalid(customer, `after: expected an ISO date-time, got "${args.after}"`);
   if (!Number.isFinite(noticeBefore) || noticeBefore < 0) invalid(customer, `noticeBefore: expected milliseconds >= 0, got ${noticeBefore}`);
   try {
-    const noticeAt = urgent ? after : quietHoursEnd(customer.quietHours, customer.timeZone, after) ?? after;
-    const window = nextWindow(customer.maintenanceWindows, customer.timeZone, new Date(noticeAt.getTime() + noticeBefore));
+    const earliest = urgent ? after : quietHoursEnd(customer.quietHours, customer.timeZone, after) ?? after;
+    const window = nextWindow(customer.maintenanceWindows, customer.timeZone, new Date(earliest.getTime() + noticeBefore));
+    // Told `noticeBefore` ahead of the window, not a week ahead of it; earlier only when the
+    // ideal moment falls in their quiet hours. Security fixes are announced at once.
+    const ideal = new Date(window.opensAt.getTime() - noticeBefore);
+    const quietAtIdeal = !urgent && quietHoursEnd(customer.quietHours, customer.timeZone, ideal) !== null;
+    const noticeAt = !urgent && ideal > earliest && !quietAtIdeal ? ideal : earliest;
     return {
       noticeAt: noticeAt.toISOString(),
       slot: {

@@ -18,8 +18,8 @@ export interface NoticeRecord {
   kind: NoticeKind;
   category: NoticeCategory;
   at: string;
-  /** sent, suppressed (opt-out or cap), held (quiet hours, then sent later), batched (into a digest). */
-  outcome: 'sent' | 'suppressed' | 'held' | 'batched';
+  /** sent, suppressed (opt-out or cap), held (quiet hours, then sent later), batched (into a digest), failed (every retry refused). */
+  outcome: 'sent' | 'suppressed' | 'held' | 'batched' | 'failed';
   channels?: string[];
   reason?: string;
 }
@@ -55,4 +55,5 @@ export interface NoticeTotals {
   suppressed: number;
   held: number;
   batched: number;
+  failed: number;
 }

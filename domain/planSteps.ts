@@ -16,6 +16,16 @@ export interface PlanTarget {
   labels: Record<string, string>;
 }
 
+/** With a customers file: who goes where (see customerAssignment.ts). */
+export interface CustomerPlacement {
+  /** Pinned (N-1) customers' targets: not part of this rollout at all. */
+  exclude: Set<string>;
+  /** Early Access customers' targets: all of them in the canary. */
+  earlyAccess: string[];
+  /** Stable customers' targets, one group per customer: never in the canary, never split across waves. */
+  stableGroups: string[][];
+}
+
 export type PlanResult = { ok: true; steps: PlannedStep[] } | { ok: false; errors: string[] };
 
 function sizeToCount(size: Size, fleetSize: number): number {
@@ -40,10 +50,24 @@ function select(selector: Selector, pool: PlanTarget[], where: string, errors: s
  * Splits the fleet into ordered steps: dogfood ring, canary, then waves. Percentages are of the
  * whole fleet, rounded up; the last wave always takes every target left, so nobody is forgotten.
  */
-export function planSteps(playbook: Playbook, fleet: PlanTarget[]): PlanResult {
+export function planSteps(playbook: Playbook, allTargets: PlanTarget[], customers?: CustomerPlacement): PlanResult {
   const errors: string[] = [];
   const steps: PlannedStep[] = [];
-  let remaining = [...fleet];
+  const fleet = customers ? allTargets.filter((t) => !customers.exclude.has(t.id)) : allTargets;
+  const customerOwned = new Set(customers ? [...customers.earlyAccess, ...customers.stableGroups.flat()] : []);
+  // Customers' targets come after the unowned ones, customer by customer, so a wave never splits one.
+  let remaining = customers
+    ? [...fleet.filter((t) => !customerOwned.has(t.id)), ...[...customers.earlyAccess, ...customers.stableGroups.flat()].flatMap((id) => fleet.filter((t) => t.id === id))]
+    : [...fleet];
+  const groupOf = new Map((customers?.stableGroups ?? []).flatMap((group) => group.map((id) => [id, group] as const)));
+  /** Takes `count` targets, then the rest of the last one's customer. */
+  const takeWhole = (count: number): string[] => {
+    const ids = remaining.slice(0, count).map((t) => t.id);
+    const last = ids.at(-1);
+    const group = last ? groupOf.get(last) : undefined;
+    for (const id of group ?? []) if (!ids.includes(id) && remaining.some((t) => t.id === id)) ids.push(id);
+    return ids;
+  };
   const take = (ids: string[]) => {
     const chosen = new Set(ids);
     remaining = remaining.filter((t) => !chosen.has(t.id));
@@ -51,11 +75,21 @@ export function planSteps(playbook: Playbook, fleet: PlanTarget[]): PlanResult {
   const { dogfood, canary, waves } = playbook.phases;
 
   if (dogfood) {
-    const ids = select(dogfood, remaining, 'phases.dogfood', errors);
+    const ids = select(dogfood, remaining.filter((t) => !customerOwned.has(t.id)), 'phases.dogfood', errors);
     steps.push({ name: 'dogfood', kind: 'dogfood', targets: ids, bakeMs: dogfood.soakTime, maxParallel: playbook.maxParallel });
     take(ids);
   }
-  if (canary) {
+  if (canary && customers) {
+    // Early Access customers are the canary, with unowned targets selected as written; Stable never.
+    const unowned = remaining.filter((t) => !customerOwned.has(t.id));
+    const picked = canary.size !== undefined
+      ? unowned.slice(0, Math.max(0, sizeToCount(canary.size, fleet.length) - customers.earlyAccess.length)).map((t) => t.id)
+      : canary.targets || canary.labels ? select(canary, unowned, 'phases.canary', []) : [];
+    const ids = [...customers.earlyAccess.filter((id) => fleet.some((t) => t.id === id)), ...picked];
+    if (ids.length === 0) errors.push('phases.canary: no Early Access customer and no target outside Stable customers to canary on');
+    steps.push({ name: 'canary', kind: 'canary', targets: ids, bakeMs: canary.bakeTime, maxParallel: playbook.maxParallel });
+    take(ids);
+  } else if (canary) {
     const ids = canary.size !== undefined
       ? remaining.slice(0, sizeToCount(canary.size, fleet.length)).map((t) => t.id)
       : select(canary, remaining, 'phases.canary', errors);
@@ -67,7 +101,7 @@ export function planSteps(playbook: Playbook, fleet: PlanTarget[]): PlanResult {
   }
   waves.forEach((wave, index) => {
     const last = index === waves.length - 1;
-    const ids = (last ? remaining : remaining.slice(0, sizeToCount(wave.size, fleet.length))).map((t) => t.id);
+    const ids = last ? remaining.map((t) => t.id) : takeWhole(sizeToCount(wave.size, fleet.length));
     steps.push({
       name: `wave-${index + 1}`,
       kind: 'wave',

@@ -35,7 +35,7 @@ export interface TargetStatus {
   health: TargetHealth | null;
 }
 
-export type StepState = 'pending' | 'awaiting_approval' | 'installing' | 'baking' | 'awaiting_cutover' | 'passed' | 'breached' | 'halted';
+export type StepState = 'pending' | 'awaiting_approval' | 'waiting_for_window' | 'installing' | 'baking' | 'awaiting_cutover' | 'passed' | 'breached' | 'halted';
 
 export interface StepStatus {
   name: string;

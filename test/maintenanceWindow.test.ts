@@ -275,6 +275,16 @@ describe('scheduleCustomerUpdate activity', () => {
     });
   });
 
+  test('a routine notice goes noticeBefore ahead of a window days away, not at once', async () => {
+    // Monday noon UTC; the Tuesday 02:00 CET window is 13 h away, so with 2 h notice the mail goes at 23:00 UTC,
+    // unless that is inside the customer's quiet hours (then it goes at once).
+    const { noticeAt, slot } = await scheduleCustomerUpdate({ customer: { ...customer, quietHours: undefined }, after: '2026-11-23T12:00:00.000Z', noticeBefore: 2 * HOUR, urgent: false });
+    assert.equal(slot.opensAt, '2026-11-24T01:00:00.000Z');
+    assert.equal(noticeAt, '2026-11-23T23:00:00.000Z');
+    const quiet = await scheduleCustomerUpdate({ customer: { ...customer, quietHours: { start: '22:00', end: '07:00' } }, after: '2026-11-23T12:00:00.000Z', noticeBefore: 2 * HOUR, urgent: false });
+    assert.equal(quiet.noticeAt, '2026-11-23T12:00:00.000Z');
+  });
+
   test('bad input is a non-retryable failure that names the field', async () => {
     await assert.rejects(scheduleCustomerUpdate({ customer, after: 'next tuesday', noticeBefore: 0, urgent: false }), (err: unknown) => {
       assert.ok(err instanceof ApplicationFailure);

@@ -13,7 +13,10 @@ import { RolloutTracker } from './rolloutTracker';
 import { stepWorkflow } from './step';
 import { RolloutIncidents } from './rolloutIncidents';
 import { degradeFeature } from './degrade';
-import type { TargetChangeRecord } from './stepTypes';
+import type { StepResult, TargetChangeRecord } from './stepTypes';
+import { customersFileSchema } from '../domain/customers';
+import { CustomerRollout } from './customerRollout';
+import { registerDeferCommand } from './customerDefer';
 
 const listErrors = (where: string, errors: InputError[]) => errors.map((e) => `${where}.${e.path}: ${e.message}`);
 
@@ -27,6 +30,7 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatu
   const tracker = new RolloutTracker(input, fleetParse.ok ? fleetParse.value.version : 'unknown');
   const controls = new RolloutControls();
   const playbookParse = parseInput(playbookSchema, input.playbook);
+  const customersParse = input.customers === undefined ? null : parseInput(customersFileSchema, input.customers);
   const approvals = new ApprovalGate(tracker, playbookParse.ok ? playbookParse.value.approvals : []);
   registerRolloutCommands(tracker, controls, approvals);
 
@@ -39,13 +43,17 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatu
   const planningErrors = [
     ...(playbookParse.ok ? [] : listErrors('playbook', playbookParse.errors)),
     ...(fleetParse.ok ? [] : listErrors('fleet', fleetParse.errors)),
+    ...(customersParse && !customersParse.ok ? listErrors('customers', customersParse.errors) : []),
   ];
-  if (!playbookParse.ok || !fleetParse.ok) return fail(`planning check failed: ${planningErrors.join('; ')}`, 'PlanningFailed');
+  if (!playbookParse.ok || !fleetParse.ok || (customersParse && !customersParse.ok)) return fail(`planning check failed: ${planningErrors.join('; ')}`, 'PlanningFailed');
   const playbook: Playbook = playbookParse.value;
   const fleet: Fleet = fleetParse.value;
-  const plan = planSteps(playbook, fleet.targets);
+  let plan = planSteps(playbook, fleet.targets);
   if (!plan.ok) return fail(`planning check failed: ${plan.errors.join('; ')}`, 'PlanningFailed');
   tracker.plan(playbook.name, playbook.method, fleet, plan.steps);
+  const customersFile = customersParse?.ok ? customersParse.value : null;
+  const customerSide = customersFile ? new CustomerRollout(customersFile, playbook, tracker, controls, input.release.notes) : null;
+  registerDeferCommand(tracker, customerSide);
   tracker.note('planning checks passed', {
     detail: `${playbook.method} rollout in ${plan.steps.length} step(s); risk ${playbook.planning.riskAssessment.level}`,
   });
@@ -53,6 +61,17 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatu
   // The last known good state: what each target really runs now, whatever the fleet file says.
   const runningVersions = await reads.readVersions(fleet.targets);
   tracker.recordVersions(runningVersions);
+  if (customerSide && customersFile) {
+    // Who is pinned to N-1 depends on what their targets run: the customer-aware plan comes now.
+    const assignment = customerSide.assign(customersFile, fleet.targets.map((t) => t.id), runningVersions);
+    if (assignment.errors.length > 0) return fail(`planning check failed: ${assignment.errors.join('; ')}`, 'PlanningFailed');
+    plan = planSteps(playbook, fleet.targets, { exclude: assignment.pinnedTargets, earlyAccess: assignment.earlyAccess, stableGroups: assignment.stableGroups });
+    if (!plan.ok) return fail(`planning check failed: ${plan.errors.join('; ')}`, 'PlanningFailed');
+    tracker.plan(playbook.name, playbook.method, fleet, plan.steps);
+    tracker.recordVersions(runningVersions);
+    customerSide.recordSteps(plan.steps);
+  }
+  const steps = plan.steps;
   if (fleet.targets.every((t) => runningVersions[t.id] === input.release.version)) {
     return fail(`every target already runs ${input.release.version}; nothing to roll out`, 'PlanningFailed');
   }
@@ -70,12 +89,13 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatu
   const incidents = new RolloutIncidents(input.rolloutId, tracker);
   const targetsById = new Map(fleet.targets.map((t) => [t.id, t]));
   const changed: TargetChangeRecord[] = [];
-  const waveCount = plan.steps.filter((s) => s.kind === 'wave').length;
+  const waveCount = steps.filter((s) => s.kind === 'wave').length;
 
   const rollBack = async (reason: string, by?: string): Promise<RolloutStatus> => {
     tracker.setState('rolling_back');
     tracker.setPhase('rollback');
     tracker.note('rolling back', { by, detail: reason });
+    customerSide?.rollingBack(changed.map((c) => c.targetId));
     const newestFirst = [...changed].reverse();
     const outcomes = await executeChild(rollbackWorkflow, {
       workflowId: `${input.rolloutId}/rollback`,
@@ -88,6 +108,7 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatu
     const summary = tracker.recordRollback(outcomes);
     tracker.finish('rolled_back', reason);
     await incidents.note('rollback finished', summary);
+    await customerSide?.finish('rolled_back', changed.map((c) => c.targetId));
     return tracker.status;
   };
 
@@ -124,34 +145,25 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatu
     if (tracker.status.state === 'awaiting_approval') tracker.setState(controls.paused ? 'paused' : 'running');
   };
 
-  await waitForApproval(null, false);
-  let waveIndex = 0;
-  for (let i = 0; i < plan.steps.length; i++) {
-    const step = plan.steps[i] as PlannedStep;
-    if (step.kind === 'wave') waveIndex++;
-    if (!controls.halted) await waitForApproval(step, step.kind === 'wave' && waveIndex === 1);
-    // A paused rollout starts no new step; the breaker and commands still work meanwhile.
-    await condition(() => !controls.paused || controls.halted);
-    const decidedBeforeStep = await honourStopOrRollback();
-    if (decidedBeforeStep) return decidedBeforeStep;
-
+  /**
+   * Runs one step child to its end. `customerSlots`: the step is split per customer window, so
+   * targets this step already changed belong to the candidates, not the baseline.
+   */
+  const runChild = async (child: PlannedStep, later: Set<string>, customerSlots: boolean): Promise<StepResult> => {
     const changedIds = new Set(changed.map((c) => c.targetId));
-    const later = new Set(plan.steps.slice(i).flatMap((s) => s.targets));
-    controls.promoted = false;
-    tracker.enterStep(step, waveIndex, waveCount);
     const sentControl = controls.forChild();
     controls.activeStep = await startChild(stepWorkflow, {
-      workflowId: `${input.rolloutId}/${step.name}`,
+      workflowId: `${input.rolloutId}/${child.name}`,
       args: [{
         rolloutId: input.rolloutId,
-        step,
-        targets: step.targets.map((id) => targetsById.get(id) as Target),
+        step: child,
+        targets: child.targets.map((id) => targetsById.get(id) as Target),
         earlierCandidates: fleet.targets.filter((t) => changedIds.has(t.id)),
-        baseline: fleet.targets.filter((t) => later.has(t.id) && !step.targets.includes(t.id)),
+        baseline: fleet.targets.filter((t) => later.has(t.id) && !child.targets.includes(t.id) && !(customerSlots && changedIds.has(t.id))),
         release: input.release,
         health: playbook.health,
         control: sentControl,
-        requirePromote: playbook.method === 'parallel',
+        requirePromote: playbook.method === 'parallel' && child.bakeMs > 0,
       }],
     });
     // A command accepted while the child was starting found no child to tell: tell it now.
@@ -161,11 +173,33 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatu
     controls.activeStep = null;
     // A target whose install failed part-way may have changed: roll it back too. A step re-run
     // after a hold replays its installs, so each target is remembered once, with its first change.
-    const failedChanges = result.failures.map((f) => ({ targetId: f.targetId, step: step.name, version: input.release.version, previousVersion: null, at: '' }));
+    const failedChanges = result.failures.map((f) => ({ targetId: f.targetId, step: child.name, version: input.release.version, previousVersion: null, at: '' }));
     for (const change of [...result.changes, ...failedChanges]) {
       if (!changed.some((c) => c.targetId === change.targetId)) changed.push(change);
     }
+    if (customerSlots) tracker.recordTargetChanges(result);
+    return result;
+  };
+
+  await waitForApproval(null, false);
+  let waveIndex = 0;
+  for (let i = 0; i < steps.length; i++) {
+    const step = steps[i] as PlannedStep;
+    if (step.kind === 'wave') waveIndex++;
+    if (!controls.halted) await waitForApproval(step, step.kind === 'wave' && waveIndex === 1);
+    // A paused rollout starts no new step; the breaker and commands still work meanwhile.
+    await condition(() => !controls.paused || controls.halted);
+    const decidedBeforeStep = await honourStopOrRollback();
+    if (decidedBeforeStep) return decidedBeforeStep;
+
+    const later = new Set(steps.slice(i).flatMap((s) => s.targets));
+    controls.promoted = false;
+    tracker.enterStep(step, waveIndex, waveCount);
+    const result = customerSide?.involves(step)
+      ? await customerSide.runStep(step, new Set(changed.map((c) => c.targetId)), (child, targets) => runChild({ ...step, name: child, targets, bakeMs: 0 }, later, true), (targets) => runChild({ ...step, targets }, later, true))
+      : await runChild(step, later, false);
     tracker.finishStep(step.name, result);
+    if (result.outcome === 'passed') customerSide?.stepPassed(step);
 
     if (result.outcome === 'breached') {
       tracker.status.breaker = { step: step.name, reasons: result.reasons, gate: result.gate };
@@ -174,6 +208,7 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatu
         await incidents.open(playbook.incidents, input.escalation, `${step.name}: ${result.reasons.join('; ')}`);
       }
       const automated = playbook.incidents?.automatedRollback !== false;
+      customerSide?.breached(changed.map((c) => c.targetId), playbook.onBreach === 'rollback' && automated && !playbook.degrade);
       let contained = false;
       if (playbook.degrade && patched('degrade-before-rollback')) {
         const changedIds = new Set(changed.map((c) => c.targetId));
@@ -212,6 +247,8 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatu
     const decided = await honourStopOrRollback();
     if (decided) return decided;
   }
-  tracker.finish('completed', `version ${input.release.version} on all ${fleet.targets.length} target(s)`);
+  const pinned = tracker.status.targets.filter((t) => t.step === null).length;
+  tracker.finish('completed', `version ${input.release.version} on all ${fleet.targets.length - pinned} target(s)${pinned > 0 ? `; ${pinned} pinned to N-1 left alone` : ''}`);
+  await customerSide?.finish('completed', changed.map((c) => c.targetId));
   return tracker.status;
 }

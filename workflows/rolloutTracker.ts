@@ -106,6 +106,11 @@ export class RolloutTracker {
     this.note('step started', { detail: `${step.name}: ${step.targets.length} target(s)` });
   }
 
+  setStepState(name: string, state: StepStatus['state']): void {
+    const s = this.stepStatus(name);
+    if (s) s.state = state;
+  }
+
   finishStep(name: string, result: StepResult): void {
     const s = this.stepStatus(name);
     if (s) {
@@ -113,6 +118,16 @@ export class RolloutTracker {
       s.endedAt = isoNow();
       s.lastGate = result.gate;
     }
+    this.recordTargetChanges(result);
+    const detail = result.reasons.length > 0 ? result.reasons.join('; ') : `${result.changes.length} target(s) updated`;
+    this.note(`step ${result.outcome}`, { detail: `${name}: ${detail}` });
+    if (result.nearMiss && result.outcome === 'passed') {
+      this.nearMiss('gate-near-threshold', `${name}: health gate passed within 20% of a threshold`);
+    }
+  }
+
+  /** What a step (or a customer's slot of one) changed, as soon as it is known. */
+  recordTargetChanges(result: Pick<StepResult, 'changes' | 'health' | 'failures'>): void {
     for (const change of result.changes) {
       const t = this.target(change.targetId);
       if (t) Object.assign(t, { version: change.version, previousVersion: change.previousVersion, state: 'installed' });
@@ -124,11 +139,6 @@ export class RolloutTracker {
     for (const failure of result.failures) {
       const t = this.target(failure.targetId);
       if (t) t.state = 'failed';
-    }
-    const detail = result.reasons.length > 0 ? result.reasons.join('; ') : `${result.changes.length} target(s) updated`;
-    this.note(`step ${result.outcome}`, { detail: `${name}: ${detail}` });
-    if (result.nearMiss && result.outcome === 'passed') {
-      this.nearMiss('gate-near-threshold', `${name}: health gate passed within 20% of a threshold`);
     }
   }
 

@@ -1,0 +1,25 @@
+import { setHandler } from '@temporalio/workflow';
+import { deferArgsSchema } from '../domain/deferral';
+import { describeErrors, parseInput } from '../domain/issues';
+import { FINAL_STATES } from '../domain/rolloutStatus';
+import type { CustomerRollout } from './customerRollout';
+import { deferUpdate } from './definitions';
+import type { RolloutTracker } from './rolloutTracker';
+
+/**
+ * The defer Update. Its synchronous validator refuses what cannot be honoured (unknown customer,
+ * pinned, already updating, beyond the allowance) so a refused deferral never enters history.
+ */
+export function registerDeferCommand(tracker: RolloutTracker, customers: CustomerRollout | null): void {
+  setHandler(deferUpdate, (args) => (customers as CustomerRollout).defer(args.customerId, args.until, args.by, args.reason), {
+    validator: (args) => {
+      const parsed = parseInput(deferArgsSchema, args);
+      if (!parsed.ok) throw new Error(`invalid command: ${describeErrors(parsed.errors)}`);
+      const { state, rolloutId } = tracker.status;
+      if (FINAL_STATES.includes(state)) throw new Error(`rollout ${rolloutId} is ${state}; there is nothing left to defer`);
+      if (!customers) throw new Error(`rollout ${rolloutId} was started without a customers file; there is no customer to defer`);
+      const problem = customers.deferProblem(parsed.value.customerId, parsed.value.until);
+      if (problem) throw new Error(problem);
+    },
+  });
+}

@@ -1,0 +1,99 @@
+import { ActivityFailure, sleep } from '@temporalio/workflow';
+import type { Customer } from '../domain/customers';
+import { noticeKey, type CustomerNotice, type NoticeCategory, type NoticeFacts, type NoticeKind } from '../domain/customerNotice';
+import type { CustomerRolloutStatus, NoticeRecord, NoticeTotals } from '../domain/customerRolloutStatus';
+import { customerDelivery } from './customerActivities';
+import { isoNow } from './time';
+
+type BaseFacts = Omit<NoticeFacts, 'window' | 'impact' | 'action' | 'nextUpdateAt' | 'changes'>;
+
+/**
+ * Sends customers their notices from the rollout's own state, in the background so a notice held
+ * over someone's quiet hours never holds up a wave. Every notice ends up accounted for in the
+ * status: sent, suppressed, held, batched into a digest, or failed.
+ */
+export class CustomerNotifier {
+  private readonly seq = new Map<string, number>();
+  private readonly pending: Promise<void>[] = [];
+  private readonly digest = new Map<string, { at: string; text: string }[]>();
+
+  constructor(
+    private readonly rolloutId: string,
+    private readonly customers: Map<string, Customer>,
+    private readonly states: CustomerRolloutStatus[],
+    private readonly totals: NoticeTotals,
+    private base: BaseFacts,
+  ) {}
+
+  /** The version customers move away from is known once the targets have been read. */
+  setFromVersion(fromVersion: string): void {
+    this.base = { ...this.base, fromVersion };
+  }
+
+  /** Sends one notice to one customer; the key makes it once-only across retries and replays. */
+  send(customerId: string, kind: NoticeKind, category: NoticeCategory, facts: Partial<NoticeFacts> = {}): string {
+    const n = (this.seq.get(`${customerId}/${kind}`) ?? 0) + 1;
+    this.seq.set(`${customerId}/${kind}`, n);
+    const notice: CustomerNotice = {
+      key: noticeKey(this.rolloutId, customerId, kind, n),
+      rolloutId: this.rolloutId,
+      kind,
+      category,
+      createdAt: isoNow(),
+      facts: { ...this.base, ...facts },
+    };
+    this.pending.push(this.deliver(customerId, notice));
+    return notice.key;
+  }
+
+  /** A minor change: batched into the customer's next digest rather than sent on its own. */
+  batch(customerId: string, text: string): void {
+    const queue = this.digest.get(customerId) ?? [];
+    queue.push({ at: isoNow(), text });
+    this.digest.set(customerId, queue);
+    const n = (this.seq.get(`${customerId}/digest`) ?? 0) + 1;
+    this.record(customerId, { key: noticeKey(this.rolloutId, customerId, 'digest', n), kind: 'digest', category: 'digest', at: isoNow(), outcome: 'batched', reason: text });
+  }
+
+  /** Sends what is batched for a customer as one digest. */
+  flushDigest(customerId: string): void {
+    const changes = this.digest.get(customerId);
+    if (!changes || changes.length === 0) return;
+    this.digest.delete(customerId);
+    this.send(customerId, 'digest', 'digest', { changes });
+  }
+
+  /** Waits until every notice is delivered or accounted for; the rollout does not end before. */
+  async settle(): Promise<void> {
+    for (const id of this.customers.keys()) this.flushDigest(id);
+    while (this.pending.length > 0) await Promise.all(this.pending.splice(0));
+  }
+
+  private async deliver(customerId: string, notice: CustomerNotice): Promise<void> {
+    const customer = this.customers.get(customerId) as Customer;
+    const entry = { key: notice.key, kind: notice.kind, category: notice.category };
+    for (;;) {
+      let outcome;
+      try {
+        outcome = await customerDelivery.deliverCustomerNotice({ notice, customer });
+      } catch (err) {
+        const why = err instanceof ActivityFailure && err.cause ? err.cause.message : String(err);
+        this.record(customerId, { ...entry, at: isoNow(), outcome: 'failed', reason: why });
+        return;
+      }
+      if (outcome.outcome === 'held') {
+        this.record(customerId, { ...entry, at: isoNow(), outcome: 'held', reason: `${outcome.reason}; goes out at ${outcome.until}` });
+        await sleep(Math.max(1000, Date.parse(outcome.until) - Date.now()));
+        continue;
+      }
+      if (outcome.outcome === 'sent') this.record(customerId, { ...entry, at: isoNow(), outcome: 'sent', channels: outcome.channels });
+      else this.record(customerId, { ...entry, at: isoNow(), outcome: 'suppressed', reason: outcome.reason });
+      return;
+    }
+  }
+
+  private record(customerId: string, record: NoticeRecord): void {
+    this.states.find((s) => s.id === customerId)?.notices.push(record);
+    this.totals[record.outcome]++;
+  }
+}

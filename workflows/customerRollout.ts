@@ -1,0 +1,311 @@
+import { condition } from '@temporalio/workflow';
+import { assignCustomers, type CustomerAssignment } from '../domain/customerAssignment';
+import type { MaintenanceSlot } from '../domain/customerNotice';
+import type { CustomerRolloutStatus } from '../domain/customerRolloutStatus';
+import type { Customer, CustomersFile } from '../domain/customers';
+import { formatDuration } from '../domain/duration';
+import { customerPlanSchema, SECURITY_FIX_DEFAULT_DEFERRAL_MS, type CustomerPlan, type Playbook } from '../domain/playbook';
+import type { PlannedStep } from '../domain/planSteps';
+import type { StepResult } from './stepTypes';
+import { customerSchedule } from './customerActivities';
+import { CustomerIncidents } from './customerIncidents';
+import { CustomerNotifier } from './customerNotifier';
+import type { RolloutControls } from './rolloutCommands';
+import type { RolloutTracker } from './rolloutTracker';
+import { isoNow } from './time';
+
+/** One customer's place in the current step: when they are told, when their window opens. */
+interface Booking {
+  customer: Customer;
+  targets: string[];
+  noticeAt: number;
+  slot: MaintenanceSlot;
+  noticeSent: boolean;
+  done: boolean;
+}
+
+export type SlotRunner = (name: string, targets: string[]) => Promise<StepResult>;
+
+/**
+ * The customer side of a rollout: Early Access in the canary, Stable in the waves, N-1 pinned
+ * customers left alone; each customer updated only inside their maintenance window, after a
+ * pre-deployment notice, unless they deferred; told when it is done or when something went wrong.
+ */
+export class CustomerRollout {
+  readonly customers: Map<string, Customer>;
+  readonly notifier: CustomerNotifier;
+  readonly incidents: CustomerIncidents;
+  readonly plan: CustomerPlan;
+  /** Customers whose deferral arrived while their step was waiting: their booking must be redone. */
+  private readonly rebook = new Set<string>();
+  private activeStep: string | null = null;
+  private readonly security: boolean;
+  private readonly allowance: (c: Customer) => number;
+
+  constructor(file: CustomersFile, playbook: Playbook, private readonly tracker: RolloutTracker, private readonly controls: RolloutControls, releaseNotes: string) {
+    const status = tracker.status;
+    this.plan = playbook.customers ?? customerPlanSchema.parse({});
+    this.security = playbook.cadence === 'security-fix';
+    const cap = this.plan.maxDeferral ?? (this.security ? SECURITY_FIX_DEFAULT_DEFERRAL_MS : Infinity);
+    this.allowance = (c) => Math.min(c.maxDeferral, cap);
+    this.customers = new Map(file.customers.map((c) => [c.id, c]));
+    status.component = this.plan.component;
+    status.customers = file.customers.map<CustomerRolloutStatus>((c) => ({
+      id: c.id, name: c.name, channel: c.channel, timeZone: c.timeZone, step: null, targets: c.targets,
+      state: 'pending', waitingFor: null, window: null, deferral: null,
+      deferrableUntil: new Date(Date.parse(status.startedAt) + this.allowance(c)).toISOString(), notices: [],
+    }));
+    status.notices = { sent: 0, suppressed: 0, held: 0, batched: 0, failed: 0 };
+    status.publicIncidents = [];
+    const work: Promise<void>[] = [];
+    this.notifier = new CustomerNotifier(status.rolloutId, this.customers, status.customers, status.notices, {
+      release: status.version,
+      fromVersion: status.fromVersion,
+      component: this.plan.component,
+      releaseNotes,
+      security: this.security,
+      expectedImpact: this.plan.expectedImpact,
+      expectedDowntime: this.plan.expectedDowntime,
+      reportProblem: this.plan.reportProblem,
+      ...(this.plan.portalUrl ? { portalUrl: this.plan.portalUrl } : {}),
+    });
+    this.incidents = new CustomerIncidents(status.publicIncidents, this.notifier, this.plan.incidentUpdateEvery, (p) => work.push(p));
+    this.settleIncidents = async () => {
+      while (work.length > 0) await Promise.all(work.splice(0));
+    };
+  }
+
+  private readonly settleIncidents: () => Promise<void>;
+
+  state(id: string): CustomerRolloutStatus {
+    return this.tracker.status.customers?.find((c) => c.id === id) as CustomerRolloutStatus;
+  }
+
+  /** After the running versions are known: who is pinned, who goes where. */
+  assign(file: CustomersFile, fleetTargetIds: string[], running: Record<string, string | null>): CustomerAssignment {
+    const assignment = assignCustomers(file, fleetTargetIds, this.tracker.status.version, running);
+    this.notifier.setFromVersion(this.tracker.status.fromVersion);
+    for (const c of assignment.pinned) {
+      const s = this.state(c.id);
+      s.state = 'pinned';
+      s.waitingFor = `pinned to the previous release line; ${this.tracker.status.version} is not offered`;
+      this.tracker.note('customer pinned to N-1', { detail: `${c.id}: left on its release line` });
+    }
+    return assignment;
+  }
+
+  recordSteps(steps: PlannedStep[]): void {
+    for (const step of steps) {
+      for (const s of this.tracker.status.customers ?? []) {
+        if (s.state !== 'pinned' && s.targets.some((t) => step.targets.includes(t))) s.step = step.name;
+      }
+    }
+  }
+
+  involves(step: PlannedStep): boolean {
+    return step.targets.some((t) => this.ownerOf(t) !== undefined);
+  }
+
+  ownerOf(targetId: string): Customer | undefined {
+    for (const c of this.customers.values()) if (c.targets.includes(targetId) && this.state(c.id).state !== 'pinned') return c;
+    return undefined;
+  }
+
+  /** Validator of the defer Update: a reason the request cannot be honoured, or null. */
+  deferProblem(customerId: string, until: string): string | null {
+    const s = this.tracker.status.customers?.find((c) => c.id === customerId);
+    if (!s) return `customerId: no customer "${customerId}" in this rollout`;
+    if (s.state === 'pinned') return `${customerId} is pinned to the previous release line: this rollout does not update them`;
+    if (s.state !== 'pending' && s.state !== 'waiting_for_window') return `${customerId}'s update has already ${s.state === 'updating' ? 'started' : 'happened'}; it cannot be deferred now`;
+    if (Date.parse(until) <= Date.now()) return 'until: must be in the future';
+    if (Date.parse(until) > Date.parse(s.deferrableUntil)) {
+      const what = this.security ? 'this security fix' : 'this update';
+      return `until: ${customerId} may defer ${what} until ${s.deferrableUntil} at the latest (allowance ${formatDuration(this.allowance(this.customers.get(customerId) as Customer))})`;
+    }
+    return null;
+  }
+
+  /** Records a deferral; when their step is already waiting, answers once the new booking is made. */
+  async defer(customerId: string, until: string, by: string, reason: string | undefined): Promise<string> {
+    const s = this.state(customerId);
+    s.deferral = { until, by, reason: reason ?? null, at: isoNow() };
+    s.waitingFor = `deferred by ${by} until ${until}`;
+    this.tracker.note('customer deferred', { by, reason, detail: `${customerId} until ${until}` });
+    if (s.step !== null && s.step === this.activeStep) {
+      this.rebook.add(customerId);
+      await condition(() => !this.rebook.has(customerId) || s.state !== 'waiting_for_window');
+      if (s.window) return `${customerId} deferred until ${until}; their update is rescheduled to ${s.window.label}`;
+    }
+    return `${customerId} deferred until ${until}; their update goes in the first maintenance window after it`;
+  }
+
+  /**
+   * The customers' part of a step: book each customer (pre-deployment notice time and window),
+   * then work through the bookings in time order, installing each customer's targets in their own
+   * window. Deferrals arriving meanwhile rebook that customer. Ends early on a breach or a halt.
+   */
+  private async runCustomerSlots(step: PlannedStep, changed: Set<string>, runSlot: SlotRunner): Promise<StepResult[]> {
+    this.activeStep = step.name;
+    const bookings: Booking[] = [];
+    const owners = new Map<string, string[]>();
+    for (const id of step.targets) {
+      const owner = this.ownerOf(id);
+      if (owner && !changed.has(id)) owners.set(owner.id, [...(owners.get(owner.id) ?? []), id]);
+    }
+    await Promise.all([...owners].map(async ([id, targets]) => {
+      bookings.push({ customer: this.customers.get(id) as Customer, targets, noticeSent: false, done: false, ...(await this.book(id)) });
+    }));
+    bookings.sort((a, b) => a.customer.id.localeCompare(b.customer.id));
+    const results: StepResult[] = [];
+    for (;;) {
+      const open = bookings.filter((b) => !b.done);
+      if (open.length === 0) break;
+      const dueAt = (b: Booking) => (b.noticeSent ? Date.parse(b.slot.opensAt) : b.noticeAt);
+      const next = open.reduce((a, b) => (dueAt(b) < dueAt(a) ? b : a));
+      const wait = dueAt(next) - Date.now();
+      this.tracker.setStepState(step.name, 'waiting_for_window');
+      if (wait > 0) await condition(() => this.controls.halted || this.rebook.size > 0, wait);
+      if (this.controls.halted) break;
+      if (this.rebook.size > 0) {
+        for (const b of open.filter((o) => this.rebook.has(o.customer.id))) await this.rebookAfterChange(b, 'deferred at your request');
+        this.rebook.clear();
+        continue;
+      }
+      if (dueAt(next) > Date.now()) continue;
+      if (!next.noticeSent) {
+        next.noticeSent = true;
+        this.preDeploymentNotice(next);
+        continue;
+      }
+      await condition(() => !this.controls.paused || this.controls.halted);
+      if (this.controls.halted) break;
+      if (Date.now() >= Date.parse(next.slot.closesAt)) {
+        await this.rebookAfterChange(next, 'the rollout was paused past your maintenance window');
+        continue;
+      }
+      const s = this.state(next.customer.id);
+      s.state = 'updating';
+      s.waitingFor = null;
+      this.tracker.setStepState(step.name, 'installing');
+      this.tracker.note('customer window open', { detail: `${next.customer.id}: ${next.slot.label}` });
+      const result = await runSlot(`${step.name}@${next.customer.id}`, next.targets);
+      next.done = true;
+      results.push(result);
+      if (result.outcome !== 'passed') break;
+    }
+    this.activeStep = null;
+    return results;
+  }
+
+  /**
+   * A step with customers in it: each customer in their own window, then the rest of the step's
+   * targets and its bake, so the health gate judges the whole step together.
+   */
+  async runStep(step: PlannedStep, changed: Set<string>, runSlot: SlotRunner, runRest: (targets: string[]) => Promise<StepResult>): Promise<StepResult> {
+    const results = await this.runCustomerSlots(step, changed, runSlot);
+    if (!results.some((r) => r.outcome !== 'passed')) {
+      results.push(this.controls.halted
+        ? { outcome: 'halted', changes: [], failures: [], reasons: ['stopped by command'], gate: null, nearMiss: false, health: {} }
+        : await runRest(step.targets.filter((t) => !this.ownerOf(t))));
+    }
+    const last = results.at(-1) as StepResult;
+    return {
+      ...last,
+      changes: results.flatMap((r) => r.changes),
+      failures: results.flatMap((r) => r.failures),
+      health: Object.assign({}, ...results.map((r) => r.health)),
+    };
+  }
+
+  /** The step passed: its customers are updated; tell them, with their batched changes. */
+  stepPassed(step: PlannedStep): void {
+    for (const s of this.tracker.status.customers ?? []) {
+      if (s.step !== step.name || s.state !== 'updating') continue;
+      s.state = 'updated';
+      this.notifier.send(s.id, 'post-deployment', 'post-deployment');
+      this.notifier.flushDigest(s.id);
+    }
+  }
+
+  /** Customers with a target among these: the only ones an incident notice goes to. */
+  affectedBy(targetIds: string[]): string[] {
+    const ids = new Set<string>();
+    for (const t of targetIds) {
+      const owner = this.ownerOf(t);
+      if (owner) ids.add(owner.id);
+    }
+    return [...ids];
+  }
+
+  /** The breaker tripped: the customers whose systems changed hear about it, nobody else. */
+  breached(changedTargets: string[], rollingBack: boolean): void {
+    const affected = this.affectedBy(changedTargets);
+    if (affected.length === 0) return;
+    const { version, fromVersion } = this.tracker.status;
+    this.incidents.report(
+      affected,
+      rollingBack ? 'rolling_back' : 'investigating',
+      `Some ${this.plan.component} systems updated to ${version} showed errors after the update.`,
+      rollingBack ? `We are returning them to ${fromVersion}, the last version known to work.` : 'We have stopped the update and are investigating.',
+    );
+  }
+
+  /** A rollback by command: customers whose systems change back are told before it starts. */
+  rollingBack(changedTargets: string[]): void {
+    const affected = this.affectedBy(changedTargets);
+    if (affected.length === 0 || this.incidents.active) return;
+    const { version, fromVersion } = this.tracker.status;
+    this.incidents.report(affected, 'rolling_back', `We are reverting the update to ${version} on some ${this.plan.component} systems.`, `They are returning to ${fromVersion}.`);
+  }
+
+  /** The rollout ended: affected customers rolled back, waiting ones told it will not happen, everything delivered. */
+  async finish(outcome: 'completed' | 'rolled_back', changedTargets: string[]): Promise<void> {
+    const affected = new Set(this.affectedBy(changedTargets));
+    for (const s of this.tracker.status.customers ?? []) {
+      if (outcome === 'rolled_back' && affected.has(s.id)) s.state = 'rolled_back';
+      if (outcome === 'rolled_back' && !affected.has(s.id) && s.state !== 'pinned' && s.state !== 'pending') {
+        this.notifier.batch(s.id, `The update to ${this.tracker.status.version} was called off; nothing changed on your systems.`);
+      }
+      if (outcome === 'rolled_back' && (s.state === 'waiting_for_window' || s.state === 'pending')) s.waitingFor = 'update called off';
+    }
+    this.incidents.resolve(outcome === 'completed'
+      ? `The update to ${this.tracker.status.version} completed and service is stable.`
+      : `Service restored: affected systems are back on ${this.tracker.status.fromVersion}.`);
+    await this.settleIncidents();
+    await this.notifier.settle();
+  }
+
+  private async book(customerId: string): Promise<{ noticeAt: number; slot: MaintenanceSlot }> {
+    const s = this.state(customerId);
+    const deferredTo = s.deferral ? Date.parse(s.deferral.until) - this.plan.noticeBefore : 0;
+    const booked = await customerSchedule.scheduleCustomerUpdate({
+      customer: this.customers.get(customerId) as Customer,
+      after: new Date(Math.max(Date.now(), deferredTo)).toISOString(),
+      noticeBefore: this.plan.noticeBefore,
+      urgent: this.security,
+    });
+    s.state = 'waiting_for_window';
+    s.window = booked.slot;
+    s.waitingFor = s.deferral
+      ? `deferred by ${s.deferral.by} until ${s.deferral.until}; then maintenance window ${booked.slot.label}`
+      : `maintenance window ${booked.slot.label}`;
+    return { noticeAt: Date.parse(booked.noticeAt), slot: booked.slot };
+  }
+
+  private async rebookAfterChange(b: Booking, why: string): Promise<void> {
+    const toldBefore = b.noticeSent;
+    Object.assign(b, await this.book(b.customer.id), { noticeSent: false });
+    this.tracker.note('customer rescheduled', { detail: `${b.customer.id}: ${why}; now ${b.slot.label}` });
+    // Told of the old time: they will get an updated pre-deployment notice for the new one.
+    if (toldBefore) this.notifier.batch(b.customer.id, `Your update was rescheduled (${why}); new window: ${b.slot.label}.`);
+  }
+
+  private preDeploymentNotice(b: Booking): void {
+    const s = this.state(b.customer.id);
+    this.notifier.send(b.customer.id, 'pre-deployment', this.security ? 'security' : 'pre-deployment', {
+      window: b.slot,
+      deferUntilLatest: s.deferrableUntil,
+      howToDefer: `Use the defer button on the status portal, or ask us to run: rampart customers defer ${this.tracker.status.rolloutId} --customer ${b.customer.id} --until <time>`,
+    });
+  }
+}
