@@ -2,6 +2,27 @@ import type { Command } from 'commander';
 import { customersFileSchema } from '../../domain/customers';
 import { formatDuration } from '../../domain/duration';
 import { loadDocument } from '../loadDocument';
+import { deferArgsSchema } from '../../domain/deferral';
+import { parseDuration } from '../../domain/duration';
+import { parseFlags } from '../parseFlags';
+import { sendRolloutUpdate } from '../rolloutUpdate';
+import { defaultUser } from '../defaultUser';
+
+/** "3d" means three days from now; anything else must be an ISO time, checked by the schema. */
+function untilFromFlag(text: unknown): unknown {
+  const ms = typeof text === 'string' ? parseDuration(text) : undefined;
+  return ms === undefined ? text : new Date(Date.now() + ms).toISOString();
+}
+
+async function deferCustomer(rolloutId: string, opts: { customer?: string; until?: string; by?: string; reason?: string; json?: boolean }): Promise<void> {
+  const args = parseFlags(deferArgsSchema, {
+    customerId: opts.customer,
+    until: untilFromFlag(opts.until),
+    by: opts.by,
+    ...(opts.reason ? { reason: opts.reason } : {}),
+  });
+  await sendRolloutUpdate(rolloutId, 'defer', args, Boolean(opts.json));
+}
 
 async function validateCustomers(file: string, opts: { json?: boolean }): Promise<void> {
   const { value } = await loadDocument(file, customersFileSchema);
@@ -16,11 +37,19 @@ async function validateCustomers(file: string, opts: { json?: boolean }): Promis
 }
 
 export function registerCustomerCommands(program: Command): void {
-  program
-    .command('customers')
-    .description('customers, their targets, windows and notification preferences')
+  const customers = program.command('customers').description('customers, their targets, windows and notification preferences');
+  customers
     .command('validate <file>')
     .description('check a customer file; every error with its line, path and rule (exit 2)')
     .option('--json', 'print JSON')
     .action(validateCustomers);
+  customers
+    .command('defer <rolloutId>')
+    .description("put a customer's update off, within their allowance (rejected: exit 3)")
+    .requiredOption('--customer <id>', 'customer id')
+    .requiredOption('--until <time>', 'ISO time ("2026-11-30T09:00:00Z") or a duration from now ("3d")')
+    .option('--by <name>', 'who asks (the customer contact, or you on their behalf)', defaultUser())
+    .option('--reason <text>', 'why')
+    .option('--json', 'print JSON')
+    .action(deferCustomer);
 }

@@ -1,4 +1,3 @@
-import { userInfo } from 'node:os';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { Command } from 'commander';
 import { z } from 'zod';
@@ -13,16 +12,10 @@ import { loadDocument } from '../loadDocument';
 import { openOrJoinIncident } from '../openIncident';
 import { parseFlags } from '../parseFlags';
 import { withTemporal } from '../temporalSession';
+import { defaultUser } from '../defaultUser';
 
 export const DEFAULT_ESCALATION_FILE = 'playbooks/escalation/default.yaml';
 
-const defaultUser = () => {
-  try {
-    return userInfo().username;
-  } catch {
-    return 'unknown';
-  }
-};
 
 async function incidentStatus(client: Client, id: string): Promise<IncidentStatus> {
   try {

@@ -1,8 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import { readFile } from 'node:fs/promises';
-import { userInfo } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { commandArgsSchema, stopArgsSchema, type RolloutCommand } from '../../domain/commands';
@@ -12,7 +11,7 @@ import { describeErrors, parseInput } from '../../domain/issues';
 import { playbookSchema } from '../../domain/playbook';
 import { planSteps } from '../../domain/planSteps';
 import { releaseSchema, type Release } from '../../domain/release';
-import { FINAL_STATES, type RolloutStatus } from '../../domain/rolloutStatus';
+import { FINAL_STATES } from '../../domain/rolloutStatus';
 import type { RolloutInput } from '../../domain/rolloutInput';
 import { readArtifactManifest } from '../../activities/artifactManifest';
 import { EXIT, UserError } from '../exitCodes';
@@ -20,16 +19,12 @@ import { loadDocument } from '../loadDocument';
 import { parseFlags } from '../parseFlags';
 import { readRolloutStatus, renderStatus, renderTimelineEntry } from '../rolloutStatusView';
 import { rolloutHandle, withTemporal } from '../temporalSession';
+import { sendRolloutUpdate } from '../rolloutUpdate';
+import { defaultUser } from '../defaultUser';
+import { loadCustomersForFleet } from '../loadCustomers';
 
 const DEFAULT_FLEET = '.rampart/fleet/fleet.json';
 
-function defaultUser(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return process.env.USER ?? 'unknown';
-  }
-}
 
 async function readDigest(artifact: string, explicit?: string): Promise<string> {
   if (explicit) return explicit;
@@ -64,6 +59,7 @@ const startFlags = z.strictObject({
   reason: z.string().optional(),
   json: z.boolean().optional(),
   wait: z.boolean().optional(),
+  customers: z.string().min(1).optional(),
 });
 
 async function startRollout(raw: unknown): Promise<void> {
@@ -73,6 +69,7 @@ async function startRollout(raw: unknown): Promise<void> {
   const release = await buildRelease(flags);
   const plan = planSteps(playbook.value, fleet.value.targets);
   if (!plan.ok) throw new UserError(plan.errors.map((e) => `${flags.playbook}: ${e}`).join('\n'));
+  const customers = flags.customers ? await loadCustomersForFleet(flags.customers, fleet.value) : undefined;
   // The breaker's incident pages whoever the playbook's escalation policy names.
   const escalation = playbook.value.incidents
     ? (await loadDocument(resolve(dirname(resolve(flags.playbook)), playbook.value.incidents.policyFile), escalationPoliciesSchema)).raw
@@ -86,6 +83,7 @@ async function startRollout(raw: unknown): Promise<void> {
     startedBy: flags.by,
     ...(flags.reason ? { reason: flags.reason } : {}),
     ...(escalation !== undefined ? { escalation } : {}),
+    ...(customers !== undefined ? { customers } : {}),
   };
   await withTemporal(async (client, config) => {
     try {
@@ -153,24 +151,7 @@ async function watch(id: string, raw: { json?: boolean; interval?: string }): Pr
 async function sendCommand(command: RolloutCommand, id: string, raw: Record<string, unknown>): Promise<void> {
   const schema = command === 'stop' ? stopArgsSchema : commandArgsSchema;
   const args = parseFlags(schema, { by: raw.by, reason: raw.reason, ...(command === 'stop' ? { then: raw.then } : {}) });
-  await withTemporal(async (client) => {
-    const { handle, running } = await rolloutHandle(client, id);
-    if (!running) {
-      const status = await handle.query<RolloutStatus>('status').catch(() => null);
-      const state = status ? `${status.state}${status.outcome ? ` (${status.outcome.reason})` : ''}` : 'finished';
-      throw new UserError(`${command} rejected: rollout ${id} is ${state}; it takes no more commands`, EXIT.rejected);
-    }
-    try {
-      const answer = await handle.executeUpdate<string, [typeof args]>(command, { args: [args] });
-      console.log(raw.json ? JSON.stringify({ rolloutId: id, command, accepted: true, message: answer }) : answer);
-    } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError) {
-        const reason = err.cause?.message ?? err.message;
-        throw new UserError(`${command} rejected: ${reason}`, EXIT.rejected);
-      }
-      throw err;
-    }
-  });
+  await sendRolloutUpdate(id, command, args, Boolean(raw.json));
 }
 
 export function registerRolloutCommands(program: Command): void {
@@ -186,6 +167,7 @@ export function registerRolloutCommands(program: Command): void {
     .option('--id <id>', 'rollout id (default: <playbook>-<version>-<random>)')
     .option('--by <user>', 'who starts it', defaultUser())
     .option('--reason <text>', 'why')
+    .option('--customers <file>', 'customers file: windows, channels, N-1 pins and notices per customer')
     .option('--wait', 'watch until the rollout ends; exit 0 only if it completed')
     .option('--json', 'print JSON')
     .action((opts) => startRollout(opts));
