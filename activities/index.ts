@@ -5,3 +5,4 @@ export { measureWithPrometheus } from './prometheus/prometheusProvider';
 export { postSlackMessage, sendEmail, updateSlackMessage } from './notify';
 export { setTargetFeature } from './featureToggle';
 export { scheduleCustomerUpdate } from './customerSchedule';
+export { deliverCustomerNotice } from './customerNotify';
