@@ -11,6 +11,7 @@ import { registerIncidentCommands } from './commands/incident';
 import { registerNearMissCommands } from './commands/nearMisses';
 import { registerHookCommands } from './commands/hooks';
 import { registerCustomerCommands } from './commands/customers';
+import { registerPortalCommands } from './commands/portal';
 
 function buildProgram(): Command {
   const program = new Command('rampart')
@@ -27,6 +28,7 @@ function buildProgram(): Command {
   registerNearMissCommands(program);
   registerHookCommands(program);
   registerCustomerCommands(program);
+  registerPortalCommands(program);
   for (const cmd of program.commands) {
     cmd.exitOverride();
     for (const sub of cmd.commands) sub.exitOverride();
