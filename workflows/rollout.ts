@@ -63,7 +63,8 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatu
   tracker.recordVersions(runningVersions);
   if (customerSide && customersFile) {
     // Who is pinned to N-1 depends on what their targets run: the customer-aware plan comes now.
-    const assignment = customerSide.assign(customersFile, fleet.targets.map((t) => t.id), runningVersions);
+    const known = Object.fromEntries(fleet.targets.map((t) => [t.id, runningVersions[t.id] ?? fleet.version]));
+    const assignment = customerSide.assign(customersFile, fleet.targets.map((t) => t.id), known);
     if (assignment.errors.length > 0) return fail(`planning check failed: ${assignment.errors.join('; ')}`, 'PlanningFailed');
     plan = planSteps(playbook, fleet.targets, { exclude: assignment.pinnedTargets, earlyAccess: assignment.earlyAccess, stableGroups: assignment.stableGroups });
     if (!plan.ok) return fail(`planning check failed: ${plan.errors.join('; ')}`, 'PlanningFailed');
