@@ -74,7 +74,26 @@ export function renderStatus(s: RolloutStatus): string {
     const health = t.health ? (t.health.up ? 'healthy' : 'DOWN') : '-';
     lines.push(`  ${pad(t.id, 12)} ${pad(t.version, 12)} ${pad(t.state, 20)} ${pad(health, 8)} ${t.step ?? ''}`);
   }
+  if (s.customers) lines.push('', ...renderCustomers(s));
   return lines.join('\n');
+}
+
+/** Who is waiting and why, and every notice accounted for. */
+function renderCustomers(s: RolloutStatus): string[] {
+  const n = s.notices;
+  const lines = [`customers:${n ? `  notices ${n.sent} sent, ${n.held} held, ${n.batched} batched, ${n.suppressed} suppressed, ${n.failed} failed` : ''}`];
+  for (const c of s.customers ?? []) {
+    const why = c.waitingFor ?? (c.window ? `window ${c.window.label}` : '');
+    lines.push(`  ${pad(c.id, 12)} ${pad(c.channel, 13)} ${pad(c.state, 19)} ${pad(c.step ?? '-', 8)} ${why}`);
+    for (const notice of c.notices.filter((x) => x.outcome !== 'sent')) {
+      lines.push(`    ${notice.kind} ${notice.outcome}${notice.reason ? `: ${notice.reason}` : ''}`);
+    }
+  }
+  if (s.publicIncidents && s.publicIncidents.length > 0) {
+    const last = s.publicIncidents.at(-1);
+    lines.push(`  customer incident ${last?.state}: ${last?.message} (affected: ${last?.affected.join(', ')})`);
+  }
+  return lines;
 }
 
 export function renderTimelineEntry(e: RolloutStatus['timeline'][number]): string {
