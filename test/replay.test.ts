@@ -6,6 +6,7 @@ import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import type { RolloutStatus } from '../domain/rolloutStatus';
 import { TimeSkippingRig } from './helpers/dryRun';
+import { startSmtpServer, type SmtpStandin } from '../client/standins/smtpServer';
 import { fastPlaybook } from './helpers/rolloutHarness';
 import { bundleWorkflows } from './helpers/temporal';
 
@@ -20,8 +21,16 @@ const workflowsPath = require.resolve('../workflows');
 
 describe('workflow histories replay on the current code', () => {
   const rig = new TimeSkippingRig('9.0.0');
-  before(async () => rig.start());
-  after(async () => rig.stop());
+  let smtp: SmtpStandin;
+  before(async () => {
+    smtp = await startSmtpServer({});
+    Object.assign(process.env, { SMTP_URL: smtp.url, MAIL_FROM: 'updates@rampart.example' });
+    await rig.start();
+  });
+  after(async () => {
+    await rig.stop();
+    await smtp?.close();
+  });
 
   test('fresh histories (completed, approved, stopped and rolled back) replay without nondeterminism', async () => {
     const scenarios: [string, () => Promise<void>][] = [
@@ -34,6 +43,21 @@ describe('workflow histories replay on the current code', () => {
         const h = await rig.startRollout(rig.input('replay-approved', playbook));
         for (let i = 0; i < 100 && (await h.query<RolloutStatus>('status')).state !== 'awaiting_approval'; i++) await rig.env.sleep('1s');
         await h.executeUpdate('approve', { args: [{ by: 'bob' }] });
+        assert.equal(((await h.result()) as RolloutStatus).state, 'completed');
+      }],
+      ['customers', async () => {
+        const everyDay = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((day) => ({ day, start: '00:00', duration: '24h' }));
+        const customers = {
+          customers: [
+            { id: 'acme', name: 'ACME', targets: ['replay-customers-1'], channel: 'early-access', timeZone: 'Europe/Berlin', contacts: { emails: ['ops@acme.example'] }, maintenanceWindows: everyDay },
+            { id: 'globex', name: 'Globex', targets: ['replay-customers-3', 'replay-customers-4'], timeZone: 'America/New_York', contacts: { emails: ['it@globex.example'] }, maintenanceWindows: everyDay },
+          ],
+        };
+        const playbook = fastPlaybook({ customers: { noticeBefore: '0s' } });
+        const h = await rig.startRollout({ ...rig.input('replay-customers', playbook), customers });
+        // Workflow time on this server is ahead of the wall clock once earlier scenarios skipped time.
+        const { startedAt } = await h.query<RolloutStatus>('status');
+        await h.executeUpdate('defer', { args: [{ customerId: 'globex', until: new Date(Date.parse(startedAt) + 3_600_000).toISOString(), by: 'it@globex.example' }] });
         assert.equal(((await h.result()) as RolloutStatus).state, 'completed');
       }],
       ['stopped', async () => {
@@ -49,9 +73,11 @@ describe('workflow histories replay on the current code', () => {
       await run();
       const history = await rig.env.client.workflow.getHandle(`replay-${name}`).fetchHistory();
       await Worker.runReplayHistory({ workflowBundle: bundle }, history);
-      if (process.env.RAMPART_RECORD_HISTORIES === '1') {
+      // Recorded once: a fixture is a history from an earlier version and is never overwritten.
+      const fixture = path.join(FIXTURES, `rollout-${name}.history.bin`);
+      if (process.env.RAMPART_RECORD_HISTORIES === '1' && !existsSync(fixture)) {
         mkdirSync(FIXTURES, { recursive: true });
-        writeFileSync(path.join(FIXTURES, `rollout-${name}.history.bin`), temporal.api.history.v1.History.encode(history).finish());
+        writeFileSync(fixture, temporal.api.history.v1.History.encode(history).finish());
       }
     }
   });
