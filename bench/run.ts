@@ -16,6 +16,13 @@
  *   duplicateNotifications
  *                     messages in the stand-ins beyond one per key, after that run and a replay
  *                     of the whole batch with the same keys (must be 0)
+ *   customerNoticesPerSecond
+ *                     a pre-deployment notice to each of 10,000 customers (mail + signed webhook)
+ *                     through deliverCustomerNotice, 32 at a time, to local SMTP and webhook
+ *                     receivers (bench/customerNotices.ts)
+ *   duplicateCustomerNotices
+ *                     mails and webhooks beyond one per notice after delivering all 10,000 a
+ *                     second time with the same keys (must be 0)
  *   workerPeakRssMb   peak RSS of this process, which hosts the workers, up to the end of the stop
  *                     trials (bench/rssSampler.ts); later phases show in workerRss.marks
  *
@@ -28,6 +35,7 @@ import { buildArtifact } from '../client/artifactBuild';
 import { abortable } from './abortable';
 import type { BenchContext } from './benchContext';
 import { BenchStack } from './benchStack';
+import { measureCustomerNotices } from './customerNotices';
 import { describeEnvironment } from './environment';
 import { TO_VERSION } from './noopRollout';
 import { measureNotifications, NOTIFY_QUEUE } from './notifications';
@@ -38,6 +46,7 @@ import { measureStopLatency } from './stopLatency';
 const GOALS = { stopLatencyP99Ms: 1000, overheadRatio: 1.5 };
 const OVERHEAD = { targets: 500, maxParallel: 20, runs: 5 };
 const STOP = { trials: 20, targets: 200, maxParallel: 2, pollIntervalMs: 10 } as const;
+const CUSTOMER_NOTICES = { customers: 10_000, concurrency: 32, webhook: true };
 const NOTIFY = { incidents: 500, workflows: 4, lanesPerWorkflow: 5, rateLimitBurst: 20, retryAfterSeconds: 1 };
 
 const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
@@ -89,6 +98,8 @@ async function main(): Promise<number> {
       NOTIFY,
     );
     rss.mark('afterNotifications');
+    const customerNotices = await measureCustomerNotices(ctx, path.join(dir, 'customer-notice-state'), CUSTOMER_NOTICES);
+    rss.mark('afterCustomerNotices');
     stack.assertWorkersRunning();
 
     const { method: overheadMethod, ...overheadNumbers } = overhead;
@@ -101,6 +112,9 @@ async function main(): Promise<number> {
       notificationsMethod: notifications.method,
       duplicateNotifications: notifications.duplicateNotifications,
       notifications: notifications.details,
+      customerNoticesPerSecond: customerNotices.customerNoticesPerSecond,
+      duplicateCustomerNotices: customerNotices.duplicateCustomerNotices,
+      customerNotices: customerNotices.details,
       workerPeakRssMb,
       workerRss: {
         source:
@@ -125,6 +139,12 @@ async function main(): Promise<number> {
           value: notifications.duplicateNotifications,
           met: notifications.duplicateNotifications === 0 && notifications.details.replayDeliveredNothingNew,
           ...(notifications.details.replayDeliveredNothingNew ? {} : { note: 'the replay with the same keys delivered or called Slack again (notifications.deliveredAfterReplay)' }),
+        },
+        duplicateCustomerNotices: {
+          goal: 0,
+          value: customerNotices.duplicateCustomerNotices,
+          // Zero duplicates only counts when every notice did arrive.
+          met: customerNotices.duplicateCustomerNotices === 0 && customerNotices.details.missingMails === 0,
         },
       },
       totalMs: Date.now() - started,

@@ -135,26 +135,38 @@ function footer(notice: CustomerNotice): string {
 export function formatTime(iso: string, timeZone: string): string {
   const ms = Date.parse(iso);
   if (!Number.isFinite(ms)) return iso;
-  const options: Intl.DateTimeFormatOptions = {
-    timeZone,
-    weekday: 'short',
-    day: 'numeric',
-    month: 'short',
-    year: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  };
   const date = new Date(ms);
-  return `${new Intl.DateTimeFormat('en-GB', options).format(date)} ${zoneName(timeZone, date)}`;
+  return `${formatters(timeZone).dateTime.format(date)} ${zoneName(timeZone, date)}`;
 }
 
 /** ICU names European zones ("CET") under en-GB only and American ones ("EST") under en-US only. */
 function zoneName(timeZone: string, at: Date): string {
-  const names = ['en-GB', 'en-US'].map(
-    (locale) => new Intl.DateTimeFormat(locale, { timeZone, timeZoneName: 'short' }).formatToParts(at).find((p) => p.type === 'timeZoneName')?.value ?? '',
-  );
+  const names = formatters(timeZone).zone.map((f) => f.formatToParts(at).find((p) => p.type === 'timeZoneName')?.value ?? '');
   return names.find((name) => /^[A-Z]{2,5}$/.test(name)) ?? names[0] ?? timeZone;
+}
+
+const cachedFormatters = new Map<string, { dateTime: Intl.DateTimeFormat; zone: Intl.DateTimeFormat[] }>();
+
+/** Building an Intl formatter costs far more than using one: one set per zone. */
+function formatters(timeZone: string): { dateTime: Intl.DateTimeFormat; zone: Intl.DateTimeFormat[] } {
+  let cached = cachedFormatters.get(timeZone);
+  if (!cached) {
+    cached = {
+      dateTime: new Intl.DateTimeFormat('en-GB', {
+        timeZone,
+        weekday: 'short',
+        day: 'numeric',
+        month: 'short',
+        year: 'numeric',
+        hour: '2-digit',
+        minute: '2-digit',
+        hourCycle: 'h23',
+      }),
+      zone: ['en-GB', 'en-US'].map((locale) => new Intl.DateTimeFormat(locale, { timeZone, timeZoneName: 'short' })),
+    };
+    cachedFormatters.set(timeZone, cached);
+  }
+  return cached;
 }
 
 function oneLine(text: string): string {

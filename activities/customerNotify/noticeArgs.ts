@@ -44,6 +44,20 @@ const noticeSchema = z
     message: 'an incident notice must be in the incident or security category: customers cannot opt out of it',
   }) satisfies z.ZodType<CustomerNotice>;
 
+const knownZones = new Set<string>();
+
+/** Whether the tz database knows the zone; remembered, since building a formatter to ask is slow. */
+function knownTimeZone(zone: string): boolean {
+  if (knownZones.has(zone)) return true;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+  } catch {
+    return false;
+  }
+  knownZones.add(zone);
+  return true;
+}
+
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a 24-hour time such as "02:30"');
 
 /**
@@ -53,14 +67,7 @@ const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a 24-hour 
 const customerSchema = z.looseObject({
   id: z.string().min(1),
   name: z.string().min(1),
-  timeZone: z.string().refine((zone) => {
-    try {
-      new Intl.DateTimeFormat('en-US', { timeZone: zone });
-      return true;
-    } catch {
-      return false;
-    }
-  }, 'expected an IANA time zone'),
+  timeZone: z.string().refine(knownTimeZone, 'expected an IANA time zone'),
   contacts: z.looseObject({
     emails: z.array(z.email()),
     slack: z.string().min(1).optional(),
