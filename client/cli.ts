@@ -18,6 +18,8 @@ function buildProgram(): Command {
     .description('Safe software rollouts as durable Temporal workflows')
     .version('0.1.0', '-V, --cli-version', 'print the rampart version')
     .showHelpAfterError('(run with --help for usage)')
+    // Options belong to the command they follow: `portal --customers F` and `portal token --customers F` differ.
+    .enablePositionalOptions()
     .exitOverride();
   registerPlaybookCommands(program);
   registerRolloutCommands(program);

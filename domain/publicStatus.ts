@@ -128,12 +128,14 @@ export function publicStepLabel(name: string): string {
 
 const WAITING_CUSTOMER_STATES: readonly CustomerState[] = ['pending', 'waiting_for_window'];
 
-function hasStarted(step: StepStatus): boolean {
-  return step.state !== 'pending' && step.state !== 'awaiting_approval';
+/** Whether the step did any work yet: installed something, or began to (waiting for a window is not work). */
+function hasBegun(step: StepStatus, targetStates: Map<string, TargetState>): boolean {
+  if (step.state !== 'pending' && step.state !== 'awaiting_approval' && step.state !== 'waiting_for_window') return true;
+  return step.targets.some((id) => (targetStates.get(id) ?? 'pending') !== 'pending');
 }
 
-function releaseState(status: RolloutStatus): PublicReleaseState {
-  const started = status.steps.some(hasStarted);
+function releaseState(status: RolloutStatus, targetStates: Map<string, TargetState>): PublicReleaseState {
+  const started = status.steps.some((step) => hasBegun(step, targetStates));
   switch (status.state) {
     case 'running':
     case 'awaiting_approval':
@@ -163,17 +165,19 @@ function windowRange(status: RolloutStatus, include: (c: NonNullable<RolloutStat
   return { from, until };
 }
 
-function stepState(step: StepStatus, release: PublicReleaseState, window: TimeRange | null): PublicStepState {
+function stepState(step: StepStatus, begun: boolean, release: PublicReleaseState, window: TimeRange | null): PublicStepState {
   const undone = release === 'rolled_back' || release === 'rolling_back';
   const ended = release === 'rolled_back' || release === 'stopped' || release === 'cancelled';
-  if (!hasStarted(step)) {
+  if (!begun) {
     if (ended) return 'cancelled';
     if (step.state === 'awaiting_approval') return 'waiting';
-    return window ? 'scheduled' : 'not_started';
+    return window || step.state === 'waiting_for_window' ? 'scheduled' : 'not_started';
   }
   if (undone) return 'rolled_back';
   switch (step.state) {
     case 'installing':
+    case 'waiting_for_window':
+      // Some of its customers are updated, others wait for their windows: it is under way.
       return 'updating';
     case 'baking':
     case 'awaiting_cutover':
@@ -189,7 +193,7 @@ function stepState(step: StepStatus, release: PublicReleaseState, window: TimeRa
 
 function publicStep(status: RolloutStatus, step: StepStatus, release: PublicReleaseState, targetStates: Map<string, TargetState>): PublicStep {
   const window = windowRange(status, (c) => c.step === step.name && WAITING_CUSTOMER_STATES.includes(c.state));
-  const state = stepState(step, release, hasStarted(step) ? null : window);
+  const state = stepState(step, hasBegun(step, targetStates), release, window);
   return {
     label: publicStepLabel(step.name),
     state,
@@ -219,8 +223,8 @@ function latest(times: (string | null | undefined)[]): string {
 
 /** The public projection of one rollout. */
 export function toPublicRelease(status: RolloutStatus): PublicRelease {
-  const state = releaseState(status);
   const targetStates = new Map(status.targets.map((t) => [t.id, t.state] as const));
+  const state = releaseState(status, targetStates);
   const steps = status.steps.map((step) => publicStep(status, step, state, targetStates));
   const incidentUpdates = (status.publicIncidents ?? []).map(publicIncident);
   const last = incidentUpdates.at(-1);

@@ -80,7 +80,8 @@ export function registerPortalCommands(program: Command): void {
     .command('portal')
     .description(`the public status portal: releases, incidents, an Atom feed, and each customer's own view (needs ${PORTAL_SECRET_ENV})`)
     .enablePositionalOptions()
-    .requiredOption('--customers <file>', 'customers file: who may sign in')
+    // Not a requiredOption: commander would then demand it of `portal token` too; zod checks it.
+    .option('--customers <file>', 'customers file: who may sign in (required)')
     .option('--port <port>', 'port to listen on', '8088')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--public-url <url>', 'the address customers open, when behind a proxy (its origin is the only one allowed to make changes)')

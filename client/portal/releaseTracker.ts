@@ -10,6 +10,7 @@
 import type { Client } from '@temporalio/client';
 import { toPublicRelease, type PublicRelease } from '../../domain/publicStatus';
 import type { RolloutStatus } from '../../domain/rolloutStatus';
+import { readRolloutStatus } from '../rolloutStatusView';
 
 export interface ReleaseTrackerOptions {
   /** Only rollouts on this task queue: the worker that can answer their queries. */
@@ -154,7 +155,9 @@ export class ReleaseTracker {
 
   private async queryStatus(id: string): Promise<RolloutStatus | undefined> {
     try {
-      return await this.client.withDeadline(Date.now() + this.queryTimeoutMs, () => this.client.workflow.getHandle(id).query<RolloutStatus>('status'));
+      // The running step's own progress folded in (as `rollout status` shows it): targets done
+      // mid-step and the bake are visible while the step runs, not only when it ends.
+      return await this.client.withDeadline(Date.now() + this.queryTimeoutMs, () => readRolloutStatus(this.client, id));
     } catch (err) {
       this.log(`status of ${id} not read: ${(err as Error).message}`);
       return undefined;
