@@ -3,6 +3,7 @@ import type { CustomerNotice, DeliverNoticeArgs, NoticeOutcome } from '../../dom
 import { renderCustomerNotice, type RenderedNotice } from '../../domain/customerMessages';
 import type { Customer } from '../../domain/customers';
 import { usableChannels, type NoticeChannel } from './customerChannels';
+import { deliveryTime } from './deliveryClock';
 import { emailNotice } from './emailNotice';
 import { parseNoticeArgs } from './noticeArgs';
 import { noticeDecisionLog } from './noticeDecisionLog';
@@ -18,7 +19,7 @@ const SENDERS: Record<NoticeChannel, Sender> = { email: emailNotice, slack: slac
  * Delivers one customer notice, exactly once per notice key, as the customer wants it:
  *
  * 1. checks the arguments and that this worker can reach every channel the customer gave;
- * 2. decides (domain/noticePolicy) and records the decision under the notice key before acting,
+ * 2. decides (domain/noticePolicy) at delivery time (deliveryClock.ts) and records the decision under the notice key before acting,
  *    so a retry returns the same suppressed or held answer (customer-notices.jsonl);
  * 3. sends on every channel at once (email, Slack, signed webhook), each through the sent ledger
  *    under `<key>/<channel>`: a retry after a partial failure sends only what is missing.
@@ -29,7 +30,7 @@ const SENDERS: Record<NoticeChannel, Sender> = { email: emailNotice, slack: slac
 export async function deliverCustomerNotice(args: DeliverNoticeArgs): Promise<NoticeOutcome> {
   const { notice, customer } = parseNoticeArgs(args);
   const channels = usableChannels(customer);
-  const decision = await decideOnce(noticeDecisionLog(), notice, customer, new Date());
+  const decision = await decideOnce(noticeDecisionLog(), notice, customer, deliveryTime());
   if (decision.decision === 'suppressed') return { outcome: 'suppressed', reason: decision.reason ?? '' };
   if (decision.decision === 'held') return { outcome: 'held', until: decision.until!, reason: decision.reason ?? '' };
 
