@@ -21,7 +21,8 @@ import { verifyWebhookSignature } from '../activities/adapters/webhookSignature'
 import { closeMailTransport } from '../activities/notify/mailTransport';
 import { channelIdFor } from '../client/standins/slackWorkspace';
 import { startSlackServer, type SlackStandin } from '../client/standins/slackServer';
-import { startSmtpServer, type ReceivedMail, type SmtpStandin } from '../client/standins/smtpServer';
+import { startSmtpServer, type SmtpStandin } from '../client/standins/smtpServer';
+import { mailText } from './helpers/mailText';
 import { renderCustomerNotice } from '../domain/customerMessages';
 import type { CustomerNotice, NoticeCategory, NoticeFacts, NoticeKind } from '../domain/customerNotice';
 import type { Customer } from '../domain/customers';
@@ -154,22 +155,6 @@ function notice(c: Customer, kind: NoticeKind, category: NoticeCategory = kind.s
       ...facts,
     },
   };
-}
-
-/** The text/plain part of a received mail, decoded (nodemailer writes quoted-printable or base64). */
-function mailText(mail: ReceivedMail): string {
-  const start = mail.raw.search(/^Content-Type: text\/plain/im);
-  assert.ok(start >= 0, 'the mail has a text/plain part');
-  const headersEnd = mail.raw.slice(start).search(/\r?\n\r?\n/) + start;
-  const headers = mail.raw.slice(start, headersEnd);
-  const rest = mail.raw.slice(headersEnd).replace(/^\r?\n\r?\n/, '');
-  const boundary = rest.search(/\r?\n--/);
-  const body = boundary === -1 ? rest : rest.slice(0, boundary);
-  const encoding = /Content-Transfer-Encoding: ([\w-]+)/i.exec(headers)?.[1]?.toLowerCase() ?? '7bit';
-  if (encoding === 'base64') return Buffer.from(body, 'base64').toString('utf8');
-  if (encoding !== 'quoted-printable') return body;
-  const bytes = body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/gi, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
-  return Buffer.from(bytes, 'latin1').toString('utf8').replace(/\r\n/g, '\n');
 }
 
 const mailsFor = (key: string) => smtp.messages().filter((m) => m.headers.messageId === noticeMessageId(key));

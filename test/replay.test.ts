@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { temporal } from '@temporalio/proto';
@@ -23,6 +24,8 @@ describe('workflow histories replay on the current code', () => {
   const rig = new TimeSkippingRig('9.0.0');
   let smtp: SmtpStandin;
   before(async () => {
+    // Weekly caps count per customer in the state dir: this file's customers start with a clean week.
+    process.env.RAMPART_STATE_DIR = mkdtempSync(path.join(os.tmpdir(), 'rampart-customers-'));
     smtp = await startSmtpServer({});
     Object.assign(process.env, { SMTP_URL: smtp.url, MAIL_FROM: 'updates@rampart.example' });
     await rig.start();
