@@ -151,6 +151,27 @@ describe('the customer notification plan on the time-skipping server', () => {
     assert.deepEqual(done.notices, { sent: 6, suppressed: 0, held: 1, batched: 0, failed: 0 });
   });
 
+  test('stopped after Globex was told but before its window: Globex hears once it is called off, ACME that it is reverted', async () => {
+    const handle = await rig.startRollout({ ...rig.input('called-off', playbook), fleet: noopFleet('r'), customers: customersFor('r') });
+    const told = async () => customer(await handle.query<RolloutStatus>('status'), 'globex').notices.some((n) => n.kind === 'pre-deployment' && n.outcome === 'sent');
+    for (let i = 0; i < 14 * 24 && !(await told()); i++) await rig.env.sleep('1h');
+    assert.ok(await told(), 'Globex was told of its window');
+    const beforeStop = smtp.messages().length;
+    await handle.executeUpdate('stop', { args: [{ by: 'oncall', then: 'rollback', reason: 'bad news from another release' }] });
+    const done = (await handle.result()) as RolloutStatus;
+    assert.equal(done.state, 'rolled_back');
+    assert.equal(customer(done, 'globex').waitingFor, 'update called off');
+    assert.equal(customer(done, 'acme').state, 'rolled_back');
+    const mails = smtp.messages().slice(beforeStop);
+    const globex = mails.filter((m) => mailedTo(m, 'it@globex.example'));
+    assert.equal(globex.length, 1);
+    assert.match(mailText(globex[0]!), /called off; nothing changed on your systems/);
+    // ACME's systems had the update: an incident notice that they are being reverted, then the resolution.
+    assert.equal(mails.filter((m) => mailedTo(m, 'ops@acme.example')).length, 2);
+    assert.deepEqual(done.publicIncidents?.map((u) => [u.state, u.affected]), [['rolling_back', ['acme']], ['resolved', ['acme']]]);
+    for (const other of ['noc@umbrella.example', 'admin@initech.example']) assert.equal(mails.filter((m) => mailedTo(m, other)).length, 0, other);
+  });
+
   test('an incident notice reaches only the customers whose systems changed', async () => {
     // ACME's first system is a webhook nobody answers: its install fails in the canary and trips the breaker.
     process.env.RAMPART_TEST_UNREACHABLE_SECRET = 'nobody-listens';

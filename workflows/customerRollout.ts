@@ -263,7 +263,9 @@ export class CustomerRollout {
     const affected = new Set(this.affectedBy(changedTargets));
     for (const s of this.tracker.status.customers ?? []) {
       if (outcome === 'rolled_back' && affected.has(s.id)) s.state = 'rolled_back';
-      if (outcome === 'rolled_back' && !affected.has(s.id) && s.state !== 'pinned' && s.state !== 'pending') {
+      // Only someone already told of the update hears that it was called off.
+      const told = s.notices.some((n) => n.kind === 'pre-deployment' && (n.outcome === 'sent' || n.outcome === 'held'));
+      if (outcome === 'rolled_back' && !affected.has(s.id) && told) {
         this.notifier.batch(s.id, `The update to ${this.tracker.status.version} was called off; nothing changed on your systems.`);
       }
       if (outcome === 'rolled_back' && (s.state === 'waiting_for_window' || s.state === 'pending')) s.waitingFor = 'update called off';
