@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { startSmtpServer, type SmtpStandin } from '../client/standins/smtpServer';
+import type { CustomerRolloutStatus } from '../domain/customerRolloutStatus';
+import type { Fleet } from '../domain/fleet';
+import type { RolloutStatus } from '../domain/rolloutStatus';
+import { TimeSkippingRig } from './helpers/dryRun';
+import { mailedTo, mailText } from './helpers/mailText';
+import { fastPlaybook } from './helpers/rolloutHarness';
+
+const MINUTE = 60_000;
+
+function setup(prefix: string, firstTarget: Fleet['targets'][number] | null) {
+  const fleet: Fleet = { name: 'follow-ups', version: '1.0.0', targets: [1, 2, 3].map((i) => ({ id: `${prefix}-${i}`, adapter: 'noop' as const, labels: {} })) };
+  if (firstTarget) fleet.targets[0] = firstTarget;
+  const customers = {
+    customers: [
+      {
+        id: 'acme', name: 'ACME', targets: [`${prefix}-1`], channel: 'early-access', timeZone: 'Europe/Berlin',
+        contacts: { emails: ['ops@acme.example'] }, maintenanceWindows: [{ day: 'thu', start: '09:00', duration: '2h' }],
+      },
+      {
+        id: 'globex', name: 'Globex', targets: [`${prefix}-2`, `${prefix}-3`], timeZone: 'America/New_York',
+        contacts: { emails: ['it@globex.example'] }, maintenanceWindows: [{ day: 'fri', start: '09:00', duration: '2h' }],
+      },
+    ],
+  };
+  return { fleet, customers };
+}
+
+const customer = (s: RolloutStatus, id: string) => s.customers?.find((c) => c.id === id) as CustomerRolloutStatus;
+
+describe('customer incident follow-ups and missed windows (time-skipping server)', () => {
+  const rig = new TimeSkippingRig('1.1.0');
+  let smtp: SmtpStandin;
+  before(async () => {
+    process.env.RAMPART_STATE_DIR = mkdtempSync(path.join(os.tmpdir(), 'rampart-follow-ups-'));
+    smtp = await startSmtpServer({});
+    Object.assign(process.env, { SMTP_URL: smtp.url, MAIL_FROM: 'updates@rampart.example' });
+    await rig.start();
+  });
+  after(async () => {
+    await rig.stop();
+    await smtp?.close();
+  });
+
+  test('while a breached rollout is held, the affected customer hears every 30 minutes until it is resolved', async () => {
+    process.env.RAMPART_TEST_UNREACHABLE_SECRET = 'nobody-listens';
+    const { fleet, customers } = setup('f', { id: 'f-1', adapter: 'webhook', url: 'http://127.0.0.1:1/deploy', healthUrl: 'http://127.0.0.1:1', secretEnv: 'RAMPART_TEST_UNREACHABLE_SECRET', labels: {} });
+    const playbook = fastPlaybook({
+      onBreach: 'pause',
+      phases: { canary: { size: 1, bakeTime: '10m' }, waves: [{ size: '100%', bakeTime: '10m' }] },
+      health: { errorRate: { max: 0.1, maxIncrease: 0.05 }, minSamples: 10, analysisInterval: '5m', consecutiveBreaches: 2 },
+      customers: { noticeBefore: '1h', incidentUpdateEvery: '30m' },
+    });
+    const handle = await rig.startRollout({ ...rig.input('follow-ups', playbook), fleet, customers });
+    const held = async () => (await handle.query<RolloutStatus>('status')).state === 'held';
+    for (let i = 0; i < 8 * 24 * 4 && !(await held()); i++) await rig.env.sleep('15m');
+    assert.ok(await held(), 'the breach holds the rollout');
+    const heldAt = await rig.env.currentTimeMs();
+    await rig.env.sleep('65m');
+    await handle.executeUpdate('rollback', { args: [{ by: 'oncall', reason: 'not coming back' }] });
+    const done = (await handle.result()) as RolloutStatus;
+    assert.equal(done.state, 'rolled_back');
+
+    const kinds = customer(done, 'acme').notices.filter((n) => n.category === 'incident').map((n) => n.kind);
+    assert.deepEqual(kinds, ['incident', 'incident-update', 'incident-update', 'incident-resolved']);
+    const updates = done.publicIncidents ?? [];
+    assert.deepEqual(updates.map((u) => u.state), ['investigating', 'investigating', 'investigating', 'resolved']);
+    const gaps = updates.slice(1, 3).map((u, i) => Date.parse(u.at) - Date.parse(updates[i]!.at));
+    assert.deepEqual(gaps.map((g) => Math.round(g / MINUTE)), [30, 30], 'a follow-up every 30 minutes');
+    assert.ok(Math.abs(Date.parse(updates[0]!.at) - heldAt) <= 15 * MINUTE, 'the first notice goes as the breaker trips');
+    // Each notice says when the next one comes.
+    const acmeMails = smtp.messages().filter((m) => mailedTo(m, 'ops@acme.example'));
+    assert.equal(acmeMails.length, 5, 'pre-deployment, incident, two follow-ups, resolution');
+    assert.ok(acmeMails.slice(1, 4).every((m) => /next update/i.test(mailText(m))));
+    assert.equal(customer(done, 'globex').notices.length, 0, 'Globex was never affected nor told');
+  });
+
+  test('a window missed while the rollout was paused is rebooked to the next one', async () => {
+    const { fleet, customers } = setup('m', null);
+    const playbook = fastPlaybook({
+      phases: { canary: { size: 1, bakeTime: '10m' }, waves: [{ size: '100%', bakeTime: '10m' }] },
+      health: { errorRate: { max: 0.1, maxIncrease: 0.05 }, minSamples: 10, analysisInterval: '5m', consecutiveBreaches: 2 },
+      customers: { noticeBefore: '1h' },
+    });
+    const handle = await rig.startRollout({ ...rig.input('missed', playbook), fleet, customers });
+    const first = customer(await waitForWindow(handle), 'acme').window!;
+    await handle.executeUpdate('pause', { args: [{ by: 'oncall', reason: 'investigating another alert' }] });
+    // Sleep past the whole window, then resume.
+    await rig.env.sleep(Date.parse(first.closesAt) - (await rig.env.currentTimeMs()) + 10 * MINUTE);
+    await handle.executeUpdate('resume', { args: [{ by: 'oncall' }] });
+    const done = (await handle.result()) as RolloutStatus;
+    assert.equal(done.state, 'completed', done.outcome?.reason);
+    const acme = customer(done, 'acme');
+    assert.equal(Date.parse(acme.window!.opensAt) - Date.parse(first.opensAt), 7 * 24 * 60 * MINUTE, 'the same window a week later');
+    assert.ok(done.timeline.some((e) => e.event === 'customer rescheduled' && /paused past your maintenance window/.test(e.detail ?? '')));
+    assert.equal(acme.notices.filter((n) => n.kind === 'pre-deployment' && n.outcome === 'sent').length, 2, 'told again of the new window');
+  });
+
+  async function waitForWindow(handle: Awaited<ReturnType<TimeSkippingRig['startRollout']>>): Promise<RolloutStatus> {
+    for (let i = 0; i < 100; i++) {
+      const s = await handle.query<RolloutStatus>('status');
+      if (customer(s, 'acme').state === 'waiting_for_window') return s;
+      await rig.env.sleep('1s');
+    }
+    throw new Error('ACME never waited for its window');
+  }
+});
