@@ -241,7 +241,7 @@ export function toPublicRelease(status: RolloutStatus): PublicRelease {
     total: steps.reduce((n, s) => n + s.total, 0),
     incident: last && last.state !== 'resolved' ? last : null,
     incidentUpdates,
-    maintenance: active ? windowRange(status, (c) => WAITING_CUSTOMER_STATES.includes(c.state) || c.state === 'updating') : null,
+    maintenance: active ? windowRange(status, (c) => WAITING_CUSTOMER_STATES.includes(c.state)) : null,
     startedAt: status.startedAt,
     endedAt: status.endedAt,
     updatedAt: latest([status.startedAt, status.endedAt, ...status.steps.flatMap((s) => [s.startedAt, s.endedAt]), ...incidentUpdates.map((i) => i.at)]),

@@ -20,6 +20,7 @@ export function pageLayout(options: PageOptions): string {
 <meta name="color-scheme" content="light dark">
 <title>${options.title}</title>
 <link rel="stylesheet" href="/assets/portal.css">
+<link rel="icon" href="/assets/favicon.svg" type="image/svg+xml">
 <link rel="alternate" type="application/atom+xml" title="Release updates" href="/feed.atom">
 <script src="/assets/${options.script}" defer></script>
 </head>

@@ -181,6 +181,8 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
     if (path === '/feed.atom') {
       return { status: 200, type: 'application/atom+xml; charset=utf-8', body: atomFeed(tracker.releases(), baseUrl), headers: { 'cache-control': 'no-cache' } };
     }
+    // Browsers ask for it whatever the page says; the icon is the SVG one.
+    if (path === '/favicon.ico') return { status: 301, type: 'text/plain; charset=utf-8', body: '', headers: { location: '/assets/favicon.svg' } };
     const asset = assets.get(path);
     if (asset) return { status: 200, type: asset.type, body: asset.body, headers: { 'cache-control': 'no-cache' } };
     return page(404, notFoundPage('There is no such page.'));

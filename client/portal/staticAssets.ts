@@ -8,6 +8,7 @@ import path from 'node:path';
 const TYPES: Record<string, string> = {
   '.css': 'text/css; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
+  '.svg': 'image/svg+xml',
 };
 
 export interface Asset {
@@ -17,7 +18,7 @@ export interface Asset {
 
 export function loadAssets(dir = path.join(__dirname, 'assets')): Map<string, Asset> {
   const assets = new Map<string, Asset>();
-  for (const name of ['portal.css', 'live.js', 'customer.js']) {
+  for (const name of ['portal.css', 'live.js', 'customer.js', 'favicon.svg']) {
     assets.set(`/assets/${name}`, { body: readFileSync(path.join(dir, name)), type: TYPES[path.extname(name)]! });
   }
   return assets;
