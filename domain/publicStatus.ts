@@ -127,6 +127,8 @@ export function publicStepLabel(name: string): string {
 }
 
 const WAITING_CUSTOMER_STATES: readonly CustomerState[] = ['pending', 'waiting_for_window'];
+/** A release being rolled back (or over) will not update anyone: a deferral would mean nothing. */
+const DEFERRABLE_RELEASE_STATES: readonly PublicReleaseState[] = ['scheduled', 'in_progress', 'paused', 'on_hold'];
 
 /** Whether the step did any work yet: installed something, or began to (waiting for a window is not work). */
 function hasBegun(step: StepStatus, targetStates: Map<string, TargetState>): boolean {
@@ -167,7 +169,8 @@ function windowRange(status: RolloutStatus, include: (c: NonNullable<RolloutStat
 
 function stepState(step: StepStatus, begun: boolean, release: PublicReleaseState, window: TimeRange | null): PublicStepState {
   const undone = release === 'rolled_back' || release === 'rolling_back';
-  const ended = release === 'rolled_back' || release === 'stopped' || release === 'cancelled';
+  // Steps that never began will not, once the release is undone or over.
+  const ended = undone || release === 'stopped' || release === 'cancelled';
   if (!begun) {
     if (ended) return 'cancelled';
     if (step.state === 'awaiting_approval') return 'waiting';
@@ -241,7 +244,7 @@ export function toPublicRelease(status: RolloutStatus): PublicRelease {
     total: steps.reduce((n, s) => n + s.total, 0),
     incident: last && last.state !== 'resolved' ? last : null,
     incidentUpdates,
-    maintenance: active ? windowRange(status, (c) => WAITING_CUSTOMER_STATES.includes(c.state)) : null,
+    maintenance: DEFERRABLE_RELEASE_STATES.includes(state) ? windowRange(status, (c) => WAITING_CUSTOMER_STATES.includes(c.state)) : null,
     startedAt: status.startedAt,
     endedAt: status.endedAt,
     updatedAt: latest([status.startedAt, status.endedAt, ...status.steps.flatMap((s) => [s.startedAt, s.endedAt]), ...incidentUpdates.map((i) => i.at)]),
@@ -283,7 +286,7 @@ export interface CustomerReleaseView {
   window: { label: string; opensAt: string; closesAt: string } | null;
   deferral: CustomerDeferralView | null;
   deferrableUntil: string;
-  /** Whether a deferral can still take effect: the release is running and their update has not begun. */
+  /** Whether a deferral can still take effect: the release goes on and their update has not begun. */
   canDefer: boolean;
   notices: CustomerNoticeView[];
   /** The incident as it stands, when it affects them. */
@@ -331,7 +334,7 @@ export function toCustomerReleaseView(status: RolloutStatus, customerId: string)
       ? { until: customer.deferral.until, reason: customer.deferral.reason, at: customer.deferral.at, requestedBy: customer.deferral.by === `customer:${customerId}` ? 'you' : 'support' }
       : null,
     deferrableUntil: customer.deferrableUntil,
-    canDefer: release.active && WAITING_CUSTOMER_STATES.includes(customer.state),
+    canDefer: DEFERRABLE_RELEASE_STATES.includes(release.state) && WAITING_CUSTOMER_STATES.includes(customer.state),
     notices: customer.notices.map((n) => ({ kind: n.kind, at: n.at, outcome: n.outcome })),
     incident: incident && incident.state !== 'resolved' ? publicIncident(incident) : null,
   };

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
+import { toCustomerReleaseView, toPublicRelease } from '../domain/publicStatus';
 import type { RolloutStatus } from '../domain/rolloutStatus';
 import { launchBrowser, openPage, parseXml } from './helpers/browser';
 import { rampart, RAMPART_BIN } from './helpers/cli';
@@ -165,7 +166,7 @@ describe('status portal over HTTP (dev server, real fleet)', () => {
     assert.equal(view.step, 'Canary');
     assert.deepEqual(view.targets.map((t: { id: string; stateLabel: string }) => [t.id, t.stateLabel]), [[rig.targetIds()[2], 'Updated']]);
     assert.ok(view.window?.label, 'their window, in their words');
-    assert.ok(view.notices.some((n: { kind: string; outcome: string }) => n.kind === 'pre-deployment' && n.outcome === 'sent'));
+    assert.ok(view.notices.some((n: { kind: string; outcome: string }) => n.kind === 'pre-deployment' && n.outcome === 'sent'), JSON.stringify(view.notices));
     assert.ok(view.notices.every((n: Record<string, unknown>) => Object.keys(n).sort().join() === 'at,kind,outcome'), 'notice kind, time and outcome only');
     for (const other of ['Globex', 'globex', rig.targetIds()[3]!, rig.targetIds()[0]!, 'alice']) assert.ok(!acme.text.includes(other), `ACME's view mentions ${other}`);
 
@@ -289,5 +290,65 @@ describe('status portal over HTTP (dev server, real fleet)', () => {
     const status: RolloutStatus = await rig.status('portal-good');
     assert.ok(FINAL.includes(status.state));
     await proc.stop();
+  });
+});
+
+describe('the public projection (pure)', () => {
+  const at = (minutes: number) => new Date(Date.UTC(2026, 10, 24, 10, minutes)).toISOString();
+  const gate = { verdict: 'pass', candidate: { errorRate: 0.01 }, baseline: { errorRate: 0.01 } };
+  const status = {
+    rolloutId: 'r-1', playbook: 'routine', method: 'phased', version: '2.0.0', fromVersion: '1.9.0', state: 'rolling_back', phase: 'rollback', step: 'wave-1', wave: { index: 1, of: 2 },
+    startedBy: 'alice', startedAt: at(0), endedAt: null, pausedBy: 'bob', awaitingApproval: null,
+    approvals: [{ step: 'canary', by: 'carol', at: at(1) }],
+    steps: [
+      { name: 'canary', kind: 'canary', targets: ['host-a'], bakeMs: 1, state: 'passed', startedAt: at(1), endedAt: at(5), lastGate: gate },
+      { name: 'wave-1', kind: 'wave', targets: ['host-b', 'host-c'], bakeMs: 1, state: 'breached', startedAt: at(6), endedAt: at(9), lastGate: gate },
+      { name: 'wave-2', kind: 'wave', targets: ['host-d'], bakeMs: 1, state: 'pending', startedAt: null, endedAt: null, lastGate: null },
+    ],
+    targets: [
+      { id: 'host-a', step: 'canary', version: '2.0.0', previousVersion: '1.9.0', state: 'rolled_back', health: { up: true, version: '1.9.0', checkedAt: at(10) } },
+      { id: 'host-b', step: 'wave-1', version: '2.0.0', previousVersion: '1.9.0', state: 'installed', health: null },
+      { id: 'host-c', step: 'wave-1', version: '2.0.0', previousVersion: '1.9.0', state: 'installed', health: null },
+      { id: 'host-d', step: null, version: '1.9.0', previousVersion: null, state: 'pending', health: null },
+    ],
+    breaker: { step: 'wave-1', reasons: ['error rate 40% on host-b'], gate },
+    outcome: null, nearMisses: [],
+    timeline: [{ at: at(9), event: 'breaker tripped', by: 'dave', detail: 'host-b http://10.0.0.7:9101' }],
+    component: 'Orders API',
+    customers: [
+      { id: 'acme', name: 'ACME Corp', channel: 'stable', timeZone: 'UTC', step: 'wave-1', targets: ['host-b'], state: 'updating', waitingFor: null, window: null, deferral: null, deferrableUntil: at(100), notices: [{ key: 'r-1/acme/incident/1', kind: 'incident', category: 'incident', at: at(9), outcome: 'sent', channels: ['email'], reason: 'x' }] },
+      { id: 'globex', name: 'Globex', channel: 'stable', timeZone: 'UTC', step: 'wave-2', targets: ['host-d'], state: 'waiting_for_window', waitingFor: 'deferred by ops@globex', window: { opensAt: at(120), closesAt: at(180), label: 'Tue 24 Nov 12:00–13:00 UTC' }, deferral: { until: at(110), by: 'ops@globex.example', reason: null, at: at(2) }, deferrableUntil: at(200), notices: [] },
+    ],
+    publicIncidents: [{ at: at(9), state: 'rolling_back', message: 'Some Orders API systems showed errors.', affected: ['acme'], nextUpdateAt: at(69) }],
+  } as unknown as RolloutStatus;
+
+  test('copies out release, steps as counts, the incident and maintenance times; nothing internal', () => {
+    const release = toPublicRelease(status);
+    assert.equal(release.stateLabel, 'Rolling back');
+    assert.deepEqual(release.steps.map((s) => [s.label, s.stateLabel, s.done, s.total]), [['Canary', 'Rolled back', 0, 1], ['Wave 1', 'Rolled back', 2, 2], ['Wave 2', 'Cancelled', 0, 1]]);
+    assert.equal(release.steps[2]!.window, null, 'a release being rolled back schedules nothing');
+    assert.deepEqual(release.incident, { at: at(9), state: 'rolling_back', stateLabel: 'Rolling back', message: 'Some Orders API systems showed errors.', nextUpdateAt: at(69), affectedCustomers: 1 });
+    assert.equal(release.maintenance, null);
+    // While it runs, the waiting customer's window is the scheduled maintenance, and Wave 2's.
+    const running = toPublicRelease({ ...status, state: 'running', targets: status.targets.map((t) => ({ ...t, state: t.id === 'host-d' ? 'pending' : 'installed' })), steps: status.steps.map((s) => (s.name === 'wave-1' ? { ...s, state: 'baking' } : s)) });
+    assert.equal(running.stateLabel, 'In progress');
+    assert.deepEqual(running.steps.map((s) => s.stateLabel), ['Completed', 'Monitoring', 'Scheduled']);
+    assert.deepEqual(running.steps[2]!.window, { from: at(120), until: at(180) });
+    assert.deepEqual(running.maintenance, { from: at(120), until: at(180) });
+    const text = JSON.stringify(release);
+    for (const secret of ['host-', 'alice', 'bob', 'carol', 'dave', '10.0.0.7', 'acme', 'ACME', 'Globex', 'globex', 'errorRate', 'routine', '1.9.0']) {
+      assert.ok(!text.includes(secret), `the public projection contains "${secret}"`);
+    }
+
+    const acme = toCustomerReleaseView(status, 'acme')!;
+    assert.deepEqual(acme.targets, [{ id: 'host-b', state: 'installed', stateLabel: 'Updated' }]);
+    assert.deepEqual(acme.notices, [{ kind: 'incident', at: at(9), outcome: 'sent' }]);
+    assert.equal(acme.incident?.affectedCustomers, 1);
+    assert.equal(acme.canDefer, false, 'nothing to defer while it rolls back, nor once updating');
+    const globex = toCustomerReleaseView(status, 'globex')!;
+    assert.equal(globex.incident, null, 'Globex is not affected');
+    assert.deepEqual(globex.deferral, { until: at(110), reason: null, at: at(2), requestedBy: 'support' }, 'who at our side deferred it is not named');
+    for (const other of ['host-b', 'acme', 'ACME', 'alice', 'ops@globex']) assert.ok(!JSON.stringify(globex).includes(other), `Globex's view contains "${other}"`);
+    assert.equal(toCustomerReleaseView(status, 'initech'), null);
   });
 });

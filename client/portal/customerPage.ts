@@ -12,8 +12,8 @@ export function customerPage(): string {
 <h1>Your updates</h1>
 <form id="sign-in" class="card sign-in" autocomplete="off">
   <p>Sign in with the customer id and token your account team gave you.</p>
-  <label>Customer id <input id="customer-id" name="customer" required pattern="[a-z0-9][a-z0-9\\-]{0,62}" autocapitalize="off" spellcheck="false"></label>
-  <label>Token <input id="customer-token" name="token" type="password" required autocapitalize="off" spellcheck="false"></label>
+  <label>Customer id <input id="customer-id" name="customer" autocomplete="off" required pattern="[a-z0-9][a-z0-9\\-]{0,62}" autocapitalize="off" spellcheck="false"></label>
+  <label>Token <input id="customer-token" name="token" type="password" autocomplete="off" required autocapitalize="off" spellcheck="false"></label>
   <button type="submit">Show my updates</button>
   <p class="form-error" id="sign-in-error" role="alert" hidden></p>
 </form>

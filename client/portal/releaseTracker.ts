@@ -45,6 +45,8 @@ export class ReleaseTracker {
   /** Closed rollouts whose query failed (no worker?): retried no sooner than this. */
   private readonly failedAt = new Map<string, number>();
   private readonly listeners = new Set<(change: ReleaseChange) => void>();
+  /** The last query failure logged per rollout. */
+  private readonly queryErrors = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private polling: Promise<void> | undefined;
@@ -151,6 +153,7 @@ export class ReleaseTracker {
     const listed = new Set(seen.map((s) => s.id));
     for (const id of this.entries.keys()) if (!listed.has(id)) this.entries.delete(id);
     for (const id of this.failedAt.keys()) if (!listed.has(id)) this.failedAt.delete(id);
+    for (const id of this.queryErrors.keys()) if (!listed.has(id)) this.queryErrors.delete(id);
   }
 
   private async queryStatus(id: string): Promise<RolloutStatus | undefined> {
@@ -159,13 +162,17 @@ export class ReleaseTracker {
       // mid-step and the bake are visible while the step runs, not only when it ends.
       return await this.client.withDeadline(Date.now() + this.queryTimeoutMs, () => readRolloutStatus(this.client, id));
     } catch (err) {
-      this.log(`status of ${id} not read: ${(err as Error).message}`);
+      // Said once per rollout and reason, not once a second.
+      const message = (err as Error).message;
+      if (this.queryErrors.get(id) !== message) this.log(`status of ${id} not read: ${message}`);
+      this.queryErrors.set(id, message);
       return undefined;
     }
   }
 
   /** Caches a status and tells listeners what, if anything, changed for the public or for customers. */
   private store(status: RolloutStatus, closed: boolean): void {
+    this.queryErrors.delete(status.rolloutId);
     const release = toPublicRelease(status);
     const publicJson = JSON.stringify(release);
     const customersJson = JSON.stringify(status.customers ?? []);

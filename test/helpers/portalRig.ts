@@ -24,10 +24,12 @@ export function alwaysOpen(): { day: string; start: string; duration: string }[]
  * Globex (Stable: the last wave) the fourth. The first two belong to nobody.
  */
 export function customersFor(targetIds: string[]) {
+  // Many rollouts a run, and the weekly cap on routine notices counts them all: lift it.
+  const often = { routineNoticesPerWeek: 50 };
   return {
     customers: [
-      { id: 'acme', name: 'ACME Corp', targets: [targetIds[2]], channel: 'early-access', timeZone: 'UTC', contacts: { emails: ['ops@acme.example'] }, maintenanceWindows: alwaysOpen() },
-      { id: 'globex', name: 'Globex', targets: [targetIds[3]], channel: 'stable', timeZone: 'UTC', contacts: { emails: ['it@globex.example'] }, maintenanceWindows: alwaysOpen() },
+      { id: 'acme', name: 'ACME Corp', targets: [targetIds[2]], channel: 'early-access', timeZone: 'UTC', contacts: { emails: ['ops@acme.example'] }, maintenanceWindows: alwaysOpen(), ...often },
+      { id: 'globex', name: 'Globex', targets: [targetIds[3]], channel: 'stable', timeZone: 'UTC', contacts: { emails: ['it@globex.example'] }, maintenanceWindows: alwaysOpen(), ...often },
     ],
   };
 }

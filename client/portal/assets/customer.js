@@ -41,12 +41,16 @@
   function fromFragment() {
     var params = new URLSearchParams(location.hash.replace(/^#/, ''));
     var token = params.get('token');
-    if (!token) return;
+    if (!token) return false;
     var id = params.get('customer') || $('customer-id').value;
     // The token leaves the address bar (and the history) at once.
     history.replaceState(null, '', location.pathname + location.search);
-    if (id) sessionStorage.setItem(KEY, JSON.stringify({ id: id, token: token }));
-    else $('customer-token').value = token;
+    if (!id) {
+      $('customer-token').value = token;
+      return false;
+    }
+    sessionStorage.setItem(KEY, JSON.stringify({ id: id, token: token }));
+    return true;
   }
 
   function api(path, init) {
@@ -243,6 +247,13 @@
   });
   $('sign-out').addEventListener('click', function () { signedOut(); });
 
+  // A link with another customer's fragment, opened in this tab, switches to that customer.
+  window.addEventListener('hashchange', function () {
+    if (!fromFragment()) return;
+    list.textContent = '';
+    cards = {};
+    load();
+  });
   fromFragment();
   if (credentials()) load();
 })();
