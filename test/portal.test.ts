@@ -89,8 +89,13 @@ describe('status portal over HTTP (dev server, real fleet)', () => {
     assert.ok(done.endedAt);
 
     // The stream: a snapshot first, then the release's progress as it happened, ending completed.
-    const { events, headers } = await streamed;
+    const { events, comments, headers } = await streamed;
     assert.match(String(headers['content-type']), /^text\/event-stream/);
+    assert.ok(comments >= 1, 'heartbeat comments keep the stream alive');
+    // The client hung up: the portal stops writing to it.
+    const deadline = Date.now() + 10_000;
+    while (rig.portal.openStreams() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(rig.portal.openStreams(), 0, 'a disconnected client is dropped');
     assert.equal(events[0]?.event, 'snapshot');
     const updates = events.filter((e) => e.event === 'release' && e.data.id === 'portal-good');
     const doneCounts = updates.map((e) => e.data.done);

@@ -56,6 +56,8 @@ export interface Portal {
   url: string;
   port: number;
   tracker: ReleaseTracker;
+  /** Event streams open now: a client that went away is no longer counted. */
+  openStreams(): number;
   close(): Promise<void>;
 }
 
@@ -233,6 +235,7 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
     url,
     port,
     tracker,
+    openStreams: () => stream.size,
     close: async () => {
       stream.close();
       await tracker.stop();
