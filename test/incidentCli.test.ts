@@ -68,7 +68,7 @@ describe('rampart incident (dev server)', () => {
     const fast = h.writeFile('fast.yaml', 'policies:\n  - name: fast\n    severities: [sev4]\n    tiers:\n      - { name: only, ackDeadline: 1s, people: [{ name: olga }] }\n');
     const opened = JSON.parse((await rampart(['incident', 'open', '--severity', 'sev4', '--summary', 'disk filling', '--policy', fast, '--json'], env)).stdout);
     await new Promise((r) => setTimeout(r, 2500));
-    const list = await rampart(['near-misses', '--json'], env);
+    const list = await rampart(['near-misses', '--json', '--limit', '20'], env);
     assert.equal(list.code, 0, list.stderr);
     const rows = JSON.parse(list.stdout) as { kind: string; workflow: string }[];
     assert.ok(rows.some((r) => r.kind === 'escalation-last-tier' && r.workflow === opened.incidentId), JSON.stringify(rows));

@@ -14,24 +14,43 @@ const flagsSchema = z.strictObject({
   json: z.boolean().optional(),
 });
 
+const QUERY_CONCURRENCY = 16;
+const QUERY_DEADLINE_MS = 3000;
+
+async function forEachBounded<T>(items: T[], limit: number, run: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  await Promise.all(Array.from({ length: Math.min(limit, queue.length) }, async () => {
+    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await run(item);
+  }));
+}
+
 /** Near misses across recent rollouts and incidents, newest first: the input for the next plan. */
 async function listNearMisses(raw: unknown): Promise<void> {
   const flags = parseFlags(flagsSchema, raw);
   await withTemporal(async (client) => {
-    const rows: NearMissRow[] = [];
-    let seen = 0;
+    const found: { workflowId: string; runId: string; type: string }[] = [];
     for await (const wf of client.workflow.list({ query: `WorkflowType = 'rolloutWorkflow' OR WorkflowType = 'incidentWorkflow'` })) {
-      if (++seen > flags.limit) break;
-      const handle = client.workflow.getHandle(wf.workflowId, wf.runId);
-      const status = wf.type === 'rolloutWorkflow'
-        ? await handle.query<RolloutStatus>('status').catch(() => null)
-        : await handle.query<IncidentStatus>('incidentStatus').catch(() => null);
-      for (const miss of status?.nearMisses ?? []) rows.push({ ...miss, workflow: wf.workflowId });
+      if (found.length >= flags.limit) break;
+      found.push({ workflowId: wf.workflowId, runId: wf.runId, type: wf.type });
     }
+    // A query needs a worker for the workflow's task queue; one that no worker serves must not
+    // hold up the rest: bounded concurrency, a deadline per query, and the unread ones counted.
+    let unread = 0;
+    const rows: NearMissRow[] = [];
+    await forEachBounded(found, QUERY_CONCURRENCY, async (wf) => {
+      const handle = client.workflow.getHandle(wf.workflowId, wf.runId);
+      const queryName = wf.type === 'rolloutWorkflow' ? 'status' : 'incidentStatus';
+      const status = await client
+        .withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query<RolloutStatus | IncidentStatus>(queryName))
+        .catch(() => null);
+      if (!status) unread++;
+      for (const miss of status?.nearMisses ?? []) rows.push({ ...miss, workflow: wf.workflowId });
+    });
     rows.sort((a, b) => b.at.localeCompare(a.at));
     if (flags.json) console.log(JSON.stringify(rows, null, 2));
     else if (rows.length === 0) console.log(`no near misses in the last ${flags.limit} rollouts and incidents`);
     else for (const r of rows) console.log(`${r.at}  ${r.kind.padEnd(21)} ${r.workflow}: ${r.detail}`);
+    if (unread > 0) console.error(`${unread} of ${found.length} workflows could not be read: no worker answered for their task queue within ${QUERY_DEADLINE_MS / 1000} s`);
   });
 }
 
