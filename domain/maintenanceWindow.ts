@@ -123,28 +123,34 @@ function minutesOfClock(clock: string): number {
 export function nextWindow(windows: Customer['maintenanceWindows'], timeZone: string, after: Date): { opensAt: Date; closesAt: Date } {
   const now = after.getTime();
   const today = localMidnight(wallTimeAt(timeZone, now));
-  let best: { opensAt: number; closesAt: number } | undefined;
+  const slots: { opensAt: number; closesAt: number }[] = [];
   for (let day = -LOOKBEHIND_DAYS; day <= LOOKAHEAD_DAYS; day++) {
     const midnight = today + day * DAY;
     const dayName = DAY_NAMES[new Date(midnight).getUTCDay()];
     for (const window of windows.filter((w) => w.day === dayName)) {
-      const slot = slotOf(window, timeZone, midnight, now);
-      if (!slot) continue;
-      if (!best || slot.opensAt < best.opensAt || (slot.opensAt === best.opensAt && slot.closesAt > best.closesAt)) best = slot;
+      const slot = slotOf(window, timeZone, midnight);
+      if (slot.closesAt > now) slots.push(slot);
     }
   }
-  if (!best) throw new RangeError(`no maintenance window opens within ${LOOKAHEAD_DAYS} days after ${after.toISOString()}`);
-  return { opensAt: new Date(best.opensAt), closesAt: new Date(best.closesAt) };
+  // Windows that touch or overlap are one window: Monday 00:00 for 24h then Tuesday 00:00 is no break.
+  slots.sort((a, b) => a.opensAt - b.opensAt);
+  const merged: { opensAt: number; closesAt: number }[] = [];
+  for (const slot of slots) {
+    const last = merged.at(-1);
+    if (last && slot.opensAt <= last.closesAt) last.closesAt = Math.max(last.closesAt, slot.closesAt);
+    else merged.push({ ...slot });
+  }
+  const usable = merged.find((slot) => slot.opensAt > now || slot.closesAt - now >= MIN_TIME_LEFT);
+  if (!usable) throw new RangeError(`no maintenance window opens within ${LOOKAHEAD_DAYS} days after ${after.toISOString()}`);
+  return { opensAt: new Date(Math.max(usable.opensAt, now)), closesAt: new Date(usable.closesAt) };
 }
 
-/** One window on one local day, as a usable slot from `now` on, or undefined when it is too late for it. */
-function slotOf(window: Window, timeZone: string, midnight: number, now: number): { opensAt: number; closesAt: number } | undefined {
+/** One window on one local day, as instants. */
+function slotOf(window: Window, timeZone: string, midnight: number): { opensAt: number; closesAt: number } {
   const wallStart = midnight + minutesOfClock(window.start) * MINUTE;
   const opensAt = instantOfWallTime(timeZone, wallStart);
   const closesAt = Math.min(opensAt + window.duration, instantOfWallTime(timeZone, wallStart + window.duration));
-  if (closesAt <= now) return undefined;
-  if (opensAt > now) return { opensAt, closesAt };
-  return closesAt - now >= MIN_TIME_LEFT ? { opensAt: now, closesAt } : undefined;
+  return { opensAt, closesAt };
 }
 
 // ---------------------------------------------------------------------------------------------

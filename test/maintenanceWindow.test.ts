@@ -71,6 +71,13 @@ describe('nextWindow: Europe/Berlin around the end of summer time (2026-10-25 03
     }
   });
 
+  test('windows that touch are one: ten minutes before Monday ends, an every-day window still has a week left', () => {
+    const everyDay = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((day) => ({ day: day as 'mon', start: '00:00', duration: 24 * 3_600_000 }));
+    const { opensAt, closesAt } = nextWindow(everyDay, 'Europe/Berlin', new Date('2026-11-23T22:50:00.000Z'));
+    assert.equal(opensAt.toISOString(), '2026-11-23T22:50:00.000Z');
+    assert.ok(closesAt.getTime() - opensAt.getTime() > 6 * 24 * 3_600_000);
+  });
+
   test('at the opening instant the slot opens then', () => {
     const { opensAt, closesAt } = slot(tuesday, 'Europe/Berlin', '2026-10-27T01:00:00.000Z');
     assert.deepEqual([opensAt, closesAt], ['2026-10-27T01:00:00.000Z', '2026-10-27T04:00:00.000Z']);
