@@ -9,7 +9,9 @@
  *   5. two artifacts: 1.1.0 (good) and 1.2.0 (fails 30% of requests)
  *   6. playbooks/demo.yaml and its escalation policy, checked with `rampart playbook validate`
  *      and `rampart escalation validate`
- *   7. `rampart rollout start --wait` of 1.1.0: dogfood, canary and two waves, every gate passes
+ *   7. `rampart rollout start --wait` of 1.1.0 with playbooks/customers/demo.yaml: dogfood, canary
+ *      (the Early Access customer) and two waves (the Stable ones), every gate passes; each customer
+ *      is told before and after, and the demo reads their mails back from the SMTP stand-in
  *   8. `rampart rollout start --wait` of 1.2.0: the breaker trips on the internal ring, the
  *      changed targets are rolled back to 1.1.0, and incident inc-<rollout id> is opened
  *   9. the incident: nobody on-call acknowledges within 5 s, so it escalates to the senior
@@ -41,6 +43,7 @@ import { formatDuration } from '../domain/duration';
 import { escalationPoliciesSchema, policyFor } from '../domain/incident';
 import type { IncidentStatus } from '../domain/incidentStatus';
 import { loadDocument } from './loadDocument';
+import { customerTranscript } from './demo/customerTranscript';
 
 const TASK_QUEUE = 'rampart-demo';
 const NAMESPACE = 'default';
@@ -51,6 +54,8 @@ const GOOD_VERSION = '1.1.0';
 const BAD_VERSION = '1.2.0';
 const BAD_ERROR_RATE = 0.3;
 const PLAYBOOK = join(REPO_ROOT, 'playbooks', 'demo.yaml');
+/** Three customers on the fleet: Early Access in the canary, Stable in the waves. */
+const CUSTOMERS = join(REPO_ROOT, 'playbooks', 'customers', 'demo.yaml');
 /** The escalation policy playbooks/demo.yaml names (incidents.policyFile). */
 const ESCALATION = join(REPO_ROOT, 'playbooks', 'escalation', 'demo.yaml');
 /** The senior engineer of that policy's second tier, who acknowledges and resolves the incident. */
@@ -333,6 +338,7 @@ async function rollOut(stack: Stack, env: NodeJS.ProcessEnv, artifact: BuiltArti
     '--playbook', show(PLAYBOOK),
     '--fleet', show(stack.fleet!.fleetFile),
     '--artifact', show(artifact.path),
+    '--customers', show(CUSTOMERS),
     '--id', id,
     '--reason', reason,
     '--wait',
@@ -734,6 +740,10 @@ async function main(): Promise<number> {
     const afterGood = await step(readFleetVersions(fleetDir));
     expectFleetOn(afterGood, GOOD_VERSION, `after the rollout of ${GOOD_VERSION}`);
     say(`  /health: all ${FLEET_SIZE} targets report ${GOOD_VERSION}; ${show(fleet.fleetFile)} now names ${GOOD_VERSION} as the last known good version`);
+    heading(`what the customers of ${show(CUSTOMERS)} were told about ${GOOD_VERSION} (read back from the SMTP stand-in)`);
+    const told = customerTranscript(first.status, join(dir, MAIL_STORE));
+    for (const line of told.lines) say(line);
+    if (told.duplicates > 0) throw new DemoFailure(`${told.duplicates} customer mail(s) about ${GOOD_VERSION} arrived twice`);
 
     heading(`roll out ${BAD_VERSION}: the breaker should trip and roll back`);
     const second = await step(rollOut(stack, env, bad, BAD_VERSION, 'quick-start demo: a bad release', 150_000));
@@ -745,6 +755,9 @@ async function main(): Promise<number> {
     }
     const afterBad = await step(readFleetVersions(fleetDir));
     expectFleetOn(afterBad, GOOD_VERSION, `after the rollback of ${BAD_VERSION}`);
+    const toldOfBad = customerTranscript(second.status, join(dir, MAIL_STORE));
+    say(`  customers told about ${BAD_VERSION}: ${toldOfBad.mails === 0 ? 'nobody (it never reached a customer\'s system)' : `${toldOfBad.mails} mail(s)`}`);
+    for (const line of toldOfBad.mails > 0 ? toldOfBad.lines : []) say(line);
     const journals = await step(readInstallJournals({ stateDir: fleetDir }));
     const touched = journals.filter((j) => j.records.some((r) => r.to === BAD_VERSION)).map((j) => j.targetId);
 
@@ -770,6 +783,8 @@ async function main(): Promise<number> {
       ...breaker.reasons.map((r) => `           - ${r}`),
       `         ${touched.length > 0 ? `${touched.join(', ')} got ${BAD_VERSION} and went back to ${GOOD_VERSION}` : `no target was changed`}; the other ${FLEET_SIZE - touched.length} never saw ${BAD_VERSION}.`,
       `  fleet  all ${FLEET_SIZE} targets answer /health with version ${GOOD_VERSION} (checked after the rollback).`,
+      `  customers ${(g.customers ?? []).map((c) => `${c.id} (${c.step})`).join(', ')}: each updated in its own window, told before and after: ${told.mails} mails, none twice;`,
+      `         about ${BAD_VERSION}: ${toldOfBad.mails} mail(s).`,
       `  incident ${inc.incidentId} (${inc.severity}) opened by the breaker: ${incident.onCall} did not acknowledge within ${incident.onCallDeadline},`,
       `         so it escalated to ${incident.escalatedTo} after ${secondsBetween(inc.openedAt, incident.escalatedAt)}; ${inc.acknowledged?.by} acknowledged it after ${secondsBetween(inc.openedAt, inc.acknowledged?.at)} and resolved it after ${secondsBetween(inc.openedAt, inc.resolved?.at)};`,
       `         root cause analysis: ${incident.reportPath ? show(incident.reportPath) : '(not written)'}`,

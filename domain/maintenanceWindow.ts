@@ -120,6 +120,8 @@ function minutesOfClock(clock: string): number {
  * a DST change a window neither runs longer than its duration nor past the local hour the customer
  * wrote down. A start time that clocks skip opens at the jump.
  */
+const MAX_SLOT = 24 * 60 * MINUTE;
+
 export function nextWindow(windows: Customer['maintenanceWindows'], timeZone: string, after: Date): { opensAt: Date; closesAt: Date } {
   const now = after.getTime();
   const today = localMidnight(wallTimeAt(timeZone, now));
@@ -142,7 +144,9 @@ export function nextWindow(windows: Customer['maintenanceWindows'], timeZone: st
   }
   const usable = merged.find((slot) => slot.opensAt > now || slot.closesAt - now >= MIN_TIME_LEFT);
   if (!usable) throw new RangeError(`no maintenance window opens within ${LOOKAHEAD_DAYS} days after ${after.toISOString()}`);
-  return { opensAt: new Date(Math.max(usable.opensAt, now)), closesAt: new Date(usable.closesAt) };
+  // A chain of windows is still offered one day at a time: a slot is what one window may be.
+  const opensAt = Math.max(usable.opensAt, now);
+  return { opensAt: new Date(opensAt), closesAt: new Date(Math.min(usable.closesAt, opensAt + MAX_SLOT)) };
 }
 
 /** One window on one local day, as instants. */

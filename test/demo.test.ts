@@ -156,6 +156,10 @@ test('the demo rolls out a good release, catches a bad one, and leaves nothing r
   assert.match(summary, /- error rate \d+\.\d% above limit 5\.0%/);
   assert.match(summary, /went back to 1\.1\.0/);
   assert.match(summary, /all 10 targets answer \/health with version 1\.1\.0/);
+  assert.match(summary, /customers acme \(canary\), globex \(wave-\d\), umbrella \(wave-\d\): each updated in its own window, told before and after: 6 mails, none twice/);
+  assert.match(run.output, /ACME Corp \(early-access, Europe\/Berlin\): updated in canary, window \w{3} \d+ \w{3} \d\d:\d\d/);
+  assert.match(run.output, /mail: "Rampart demo app will be updated to 1\.1\.0 on/);
+  assert.match(run.output, /mail: "Rampart demo app is now on 1\.1\.0"/);
   assert.match(summary, /Temporal Web UI: http:\/\/127\.0\.0\.1:\d+\/namespaces\/default\/workflows/);
   assert.match(summary, /--keep/);
 
