@@ -82,7 +82,7 @@ export function registerPortalCommands(program: Command): void {
     .enablePositionalOptions()
     // Not a requiredOption: commander would then demand it of `portal token` too; zod checks it.
     .option('--customers <file>', 'customers file: who may sign in (required)')
-    .option('--port <port>', 'port to listen on', '8088')
+    .option('--port <port>', 'port to listen on', '8089')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--public-url <url>', 'the address customers open, when behind a proxy (its origin is the only one allowed to make changes)')
     .action(serve);
