@@ -42,3 +42,25 @@ describe('rampart customers validate', () => {
     assert.match(r.stderr, /customers\.yaml:6:\d+: customers\[0\]\.timeZone/);
   });
 });
+
+describe('rampart rollout start --customers', () => {
+  test('a customer naming a target the fleet does not have is exit 2 before anything starts', async () => {
+    const h = new RolloutHarness();
+    const artifact = await h.artifact('1.1.0');
+    const fleet = h.writeFile('fleet.json', JSON.stringify({ name: 'f', version: '1.0.0', targets: [{ id: 't-01', adapter: 'noop' }, { id: 't-02', adapter: 'noop' }] }));
+    const customers = h.writeFile('customers.yaml', [
+      'customers:',
+      '  - id: acme',
+      '    name: ACME',
+      '    targets: [t-01, t-99]',
+      '    contacts: { emails: [ops@acme.example] }',
+      '    timeZone: Europe/Berlin',
+      '    maintenanceWindows: [{ day: tue, start: "02:00", duration: 3h }]',
+    ].join('\n'));
+    const playbook = path.resolve(__dirname, '../playbooks/direct.yaml');
+    // Nothing listens on port 1: had it tried to start the rollout, this would be exit 5, not 2.
+    const r = await rampart(['rollout', 'start', '--playbook', playbook, '--fleet', fleet, '--artifact', artifact.path, '--customers', customers], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /customers\.yaml: customers\[0\]\.targets\[1\]: no such target in the fleet: t-99/);
+  });
+});
