@@ -27,6 +27,7 @@ import { startSmtpServer, type SmtpStandin } from '../client/standins/smtpServer
 import type { PublicRelease } from '../domain/publicStatus';
 import { createRampartWorker } from '../worker/createWorker';
 import { DESKTOP, launchBrowser, PHONE } from '../test/helpers/browser';
+import { fastPlaybook } from '../test/helpers/fastPlaybook';
 
 const TASK_QUEUE = 'rampart-portal-screenshot';
 const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
@@ -44,21 +45,15 @@ function laterToday(): { day: string; start: string; duration: string }[] {
   return DAYS.map((day) => ({ day, start, duration: '2h' }));
 }
 
+/** The tests' fast playbook (1 s analysis), with a canary that bakes long enough to be seen. */
 function playbook(component: string, onBreach: 'pause' | 'rollback'): Record<string, unknown> {
-  return {
+  return fastPlaybook({
     name: 'portal-screenshot',
-    method: 'phased',
     cadence: 'patch-tuesday',
-    planning: {
-      riskAssessment: { level: 'low', summary: 'routine release' },
-      preMortem: ['the new version fails its health gate'],
-      successCriteria: ['error rate under 10% on every wave'],
-    },
     phases: { canary: { size: 1, bakeTime: '3s' }, waves: [{ size: '40%', bakeTime: '2s', maxParallel: 2 }, { size: '100%', bakeTime: '2s' }] },
-    health: { errorRate: { max: 0.1, maxIncrease: 0.05 }, minSamples: 10, analysisInterval: '1s', consecutiveBreaches: 2 },
     onBreach,
     customers: { component, noticeBefore: '0s', incidentUpdateEvery: '30m' },
-  };
+  });
 }
 
 function customer(id: string, name: string, targets: string[], channel: 'early-access' | 'stable', windows = alwaysOpen()) {

@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { startSmtpServer, type SmtpStandin } from '../client/standins/smtpServer';
+import type { SmtpStandin } from '../client/standins/smtpServer';
 import type { CustomerRolloutStatus } from '../domain/customerRolloutStatus';
 import type { Fleet } from '../domain/fleet';
 import type { RolloutStatus } from '../domain/rolloutStatus';
+import { startCustomerMail } from './helpers/customerMail';
 import { TimeSkippingRig } from './helpers/dryRun';
 import { mailedTo, mailText } from './helpers/mailText';
 import { fastPlaybook } from './helpers/rolloutHarness';
@@ -37,9 +35,7 @@ describe('customer incident follow-ups and missed windows (time-skipping server)
   const rig = new TimeSkippingRig('1.1.0');
   let smtp: SmtpStandin;
   before(async () => {
-    process.env.RAMPART_STATE_DIR = mkdtempSync(path.join(os.tmpdir(), 'rampart-follow-ups-'));
-    smtp = await startSmtpServer({});
-    Object.assign(process.env, { SMTP_URL: smtp.url, MAIL_FROM: 'updates@rampart.example' });
+    smtp = await startCustomerMail('follow-ups');
     await rig.start();
   });
   after(async () => {

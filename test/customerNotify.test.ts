@@ -12,7 +12,6 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ApplicationFailure } from '@temporalio/common';
 import { deliverCustomerNotice } from '../activities/customerNotify';
 import { noticeMessageId } from '../activities/customerNotify/emailNotice';
 import { NoticeDecisionLog } from '../activities/customerNotify/noticeDecisionLog';
@@ -22,6 +21,7 @@ import { closeMailTransport } from '../activities/notify/mailTransport';
 import { channelIdFor } from '../client/standins/slackWorkspace';
 import { startSlackServer, type SlackStandin } from '../client/standins/slackServer';
 import { startSmtpServer, type SmtpStandin } from '../client/standins/smtpServer';
+import { failureOf } from './helpers/assertions';
 import { mailText } from './helpers/mailText';
 import { renderCustomerNotice } from '../domain/customerMessages';
 import type { CustomerNotice, NoticeCategory, NoticeFacts, NoticeKind } from '../domain/customerNotice';
@@ -160,16 +160,6 @@ function notice(c: Customer, kind: NoticeKind, category: NoticeCategory = kind.s
 const mailsFor = (key: string) => smtp.messages().filter((m) => m.headers.messageId === noticeMessageId(key));
 const slackFor = (key: string) => slack.messages().filter((m) => m.metadata?.event_payload.key === `${key}/slack`);
 const accepted = (key: string) => webhook.deliveries.filter((d) => d.key === key && d.status === 200);
-
-async function failureOf(run: () => Promise<unknown>): Promise<ApplicationFailure> {
-  try {
-    await run();
-  } catch (err) {
-    assert.ok(err instanceof ApplicationFailure, `expected an ApplicationFailure, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected a failure');
-}
 
 describe('deliverCustomerNotice', () => {
   test('a pre-deployment notice reaches mail, Slack and webhook exactly once, also when the activity runs twice', async () => {

@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startSlackServer, type SlackStandin } from '../client/standins/slackServer';
-import { startSmtpServer, type SmtpStandin } from '../client/standins/smtpServer';
+import type { SmtpStandin } from '../client/standins/smtpServer';
 import type { CustomerRolloutStatus } from '../domain/customerRolloutStatus';
 import type { Fleet } from '../domain/fleet';
 import type { RolloutStatus } from '../domain/rolloutStatus';
 import { rejectsWith } from './helpers/assertions';
+import { startCustomerMail } from './helpers/customerMail';
 import { TimeSkippingRig } from './helpers/dryRun';
 import { fastPlaybook } from './helpers/rolloutHarness';
 import { mailedTo, mailText } from './helpers/mailText';
@@ -65,11 +63,9 @@ describe('the customer notification plan on the time-skipping server', () => {
   let smtp: SmtpStandin;
   let slack: SlackStandin;
   before(async () => {
-    // Weekly caps count per customer in the state dir: this file's customers start with a clean week.
-    process.env.RAMPART_STATE_DIR = mkdtempSync(path.join(os.tmpdir(), 'rampart-customers-'));
-    smtp = await startSmtpServer({});
+    smtp = await startCustomerMail('customers');
     slack = await startSlackServer({ tokens: [TOKEN], channels: ['#acme-updates', '#umbrella-ops', '#incidents'] });
-    Object.assign(process.env, { SLACK_BOT_TOKEN: TOKEN, SLACK_API_URL: slack.url, SMTP_URL: smtp.url, MAIL_FROM: 'updates@rampart.example' });
+    Object.assign(process.env, { SLACK_BOT_TOKEN: TOKEN, SLACK_API_URL: slack.url });
     await rig.start();
   });
   after(async () => {

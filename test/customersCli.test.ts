@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { startSmtpServer, type SmtpStandin } from '../client/standins/smtpServer';
+import type { SmtpStandin } from '../client/standins/smtpServer';
 import type { Fleet } from '../domain/fleet';
 import type { RolloutStatus } from '../domain/rolloutStatus';
 import { rampart } from './helpers/cli';
+import { startCustomerMail } from './helpers/customerMail';
 import { mailedTo } from './helpers/mailText';
 import { fastPlaybook, RolloutHarness } from './helpers/rolloutHarness';
 import { devServerAddress } from './helpers/temporal';
@@ -23,9 +21,7 @@ describe('rampart customers defer, on a rollout waiting for a customer window (d
   const windowDay = WEEKDAYS[new Date(Date.now() + 3 * DAY).getUTCDay()] as string;
 
   before(async () => {
-    process.env.RAMPART_STATE_DIR = mkdtempSync(path.join(os.tmpdir(), 'rampart-defer-'));
-    smtp = await startSmtpServer({});
-    Object.assign(process.env, { SMTP_URL: smtp.url, MAIL_FROM: 'updates@rampart.example' });
+    smtp = await startCustomerMail('defer');
     await h.start({ size: 0 });
     env = { TEMPORAL_ADDRESS: devServerAddress(), RAMPART_TASK_QUEUE: h.taskQueue };
     const fleet: Fleet = { name: 'cli', version: '1.0.0', targets: ['d-1', 'd-2', 'd-3'].map((id) => ({ id, adapter: 'noop' as const, labels: {} })) };

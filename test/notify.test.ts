@@ -12,7 +12,6 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { WebClient } from '@slack/web-api';
-import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { incidentBlocks, type IncidentNotice } from '../domain/incidentBlocks';
@@ -28,6 +27,7 @@ import { channelIdFor } from '../client/standins/slackWorkspace';
 import { startSlackServer, type SlackStandin, type StoredMessage } from '../client/standins/slackServer';
 import { startSmtpServer, type SmtpStandin } from '../client/standins/smtpServer';
 import { postSlackOnce, sendEmailOnce } from './fixtures/notify/workflows';
+import { failureOf } from './helpers/assertions';
 import { ProcessGroup } from './helpers/processes';
 import { bundleWorkflows, createDevEnv, uniqueTaskQueue } from './helpers/temporal';
 
@@ -62,17 +62,6 @@ after(async () => {
 });
 
 const withKey = (key: string) => (m: StoredMessage) => m.metadata?.event_payload.key === key;
-
-/** Runs `run` and returns the ApplicationFailure it throws. */
-async function failureOf(run: () => Promise<unknown>): Promise<ApplicationFailure> {
-  try {
-    await run();
-  } catch (err) {
-    assert.ok(err instanceof ApplicationFailure, `expected an ApplicationFailure, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected a failure');
-}
 
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import type { RolloutStatus } from '../domain/rolloutStatus';
+import { startCustomerMail } from './helpers/customerMail';
 import { TimeSkippingRig } from './helpers/dryRun';
-import { startSmtpServer, type SmtpStandin } from '../client/standins/smtpServer';
+import type { SmtpStandin } from '../client/standins/smtpServer';
 import { fastPlaybook } from './helpers/rolloutHarness';
 import { bundleWorkflows } from './helpers/temporal';
 
@@ -24,10 +24,7 @@ describe('workflow histories replay on the current code', () => {
   const rig = new TimeSkippingRig('9.0.0');
   let smtp: SmtpStandin;
   before(async () => {
-    // Weekly caps count per customer in the state dir: this file's customers start with a clean week.
-    process.env.RAMPART_STATE_DIR = mkdtempSync(path.join(os.tmpdir(), 'rampart-customers-'));
-    smtp = await startSmtpServer({});
-    Object.assign(process.env, { SMTP_URL: smtp.url, MAIL_FROM: 'updates@rampart.example' });
+    smtp = await startCustomerMail('customers');
     await rig.start();
   });
   after(async () => {

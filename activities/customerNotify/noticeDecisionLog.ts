@@ -1,6 +1,5 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
+import { DurableJsonl } from '../notify/durableJsonl';
 import { KeyedMutex } from '../notify/sentLedger';
 
 /** What was decided for one notice key, and when. */
@@ -32,12 +31,12 @@ export class NoticeDecisionLog {
   private readonly latest = new Map<string, RecordedDecision>();
   /** Per customer: routine notice key -> when it was decided 'send' (ms). */
   private readonly routineSends = new Map<string, Map<string, number>>();
-  private readOffset = 0;
-  private handle: Promise<FileHandle> | undefined;
-  private writes: Promise<void> = Promise.resolve();
+  private readonly log: DurableJsonl;
   private readonly mutex = new KeyedMutex();
 
-  constructor(readonly file: string) {}
+  constructor(readonly file: string) {
+    this.log = new DurableJsonl(file);
+  }
 
   /** Runs `run` while no other decision for this customer runs: the cap is counted and used in one step. */
   forCustomer<T>(customerId: string, run: () => Promise<T>): Promise<T> {
@@ -58,7 +57,8 @@ export class NoticeDecisionLog {
   }
 
   async record(decision: RecordedDecision): Promise<void> {
-    await this.append(`${JSON.stringify(decision)}\n`);
+    // Fsynced before the caller acts on the decision.
+    await this.log.append(`${JSON.stringify(decision)}\n`);
     this.refresh();
   }
 
@@ -74,62 +74,11 @@ export class NoticeDecisionLog {
 
   /** Applies whole lines appended since the last read; a line torn by a crash is skipped. */
   private refresh(): void {
-    let fd: number;
-    try {
-      fd = openSync(this.file, 'r');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw err;
-    }
-    try {
-      const size = fstatSync(fd).size;
-      if (size <= this.readOffset) return;
-      const buffer = Buffer.alloc(size - this.readOffset);
-      const read = readSync(fd, buffer, 0, buffer.length, this.readOffset);
-      const complete = buffer.subarray(0, read).lastIndexOf(0x0a) + 1;
-      this.readOffset += complete;
-      for (const raw of buffer.subarray(0, complete).toString('utf8').split('\n')) {
-        if (!raw.trim()) continue;
-        try {
-          const line = JSON.parse(raw) as RecordedDecision;
-          if (typeof line.key === 'string' && typeof line.customerId === 'string' && typeof line.decision === 'string') this.apply(line);
-        } catch {
-          // an incomplete line written as a process died
-        }
+    for (const line of this.log.readNew()) {
+      if (typeof line.key === 'string' && typeof line.customerId === 'string' && typeof line.decision === 'string') {
+        this.apply(line as unknown as RecordedDecision);
       }
-    } finally {
-      closeSync(fd);
     }
-  }
-
-  /** One append at a time, each fsynced before the caller acts on the decision. */
-  private append(text: string): Promise<void> {
-    const write = this.writes.then(async () => {
-      const handle = await this.open();
-      await handle.appendFile(text, 'utf8');
-      await handle.sync();
-    });
-    this.writes = write.catch(() => undefined);
-    return write;
-  }
-
-  private open(): Promise<FileHandle> {
-    this.handle ??= (async () => {
-      await mkdir(path.dirname(this.file), { recursive: true });
-      const handle = await open(this.file, 'a+');
-      // A torn last line (a crash mid-append) must not swallow the next decision: end it first.
-      const { size } = await handle.stat();
-      if (size > 0) {
-        const last = Buffer.alloc(1);
-        await handle.read(last, 0, 1, size - 1);
-        if (last[0] !== 0x0a) await handle.appendFile('\n');
-      }
-      return handle;
-    })();
-    this.handle.catch(() => {
-      this.handle = undefined;
-    });
-    return this.handle;
   }
 }
 

@@ -1,6 +1,5 @@
-import { closeSync, fstatSync, fsyncSync, openSync, readSync } from 'node:fs';
-import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
+import { DurableJsonl } from './durableJsonl';
 
 /**
  * The idempotency ledger of notifications: what was sent under which key, so that a retried or
@@ -118,12 +117,12 @@ export class KeyedMutex {
 
 export class FileSentLedger implements SentLedger {
   private entries: Map<string, Tracked> | undefined;
-  private readOffset = 0;
-  private handle: Promise<FileHandle> | undefined;
-  private writes: Promise<void> = Promise.resolve();
+  private readonly log: DurableJsonl;
   private readonly mutex = new KeyedMutex();
 
-  constructor(readonly file: string) {}
+  constructor(readonly file: string) {
+    this.log = new DurableJsonl(file);
+  }
 
   exclusive<T>(key: string, run: () => Promise<T>): Promise<T> {
     return this.mutex.run(key, run);
@@ -135,7 +134,8 @@ export class FileSentLedger implements SentLedger {
 
   async record(key: string, event: LedgerEvent, result?: unknown): Promise<LedgerEntry> {
     const line: LedgerLine = { at: new Date().toISOString(), key, event, ...(result === undefined ? {} : { result }) };
-    await this.append(`${JSON.stringify(line)}\n`);
+    // Fsynced before the caller acts on it.
+    await this.log.append(`${JSON.stringify(line)}\n`);
     return publicEntry(this.refresh().get(key))!;
   }
 
@@ -147,85 +147,14 @@ export class FileSentLedger implements SentLedger {
    */
   private refresh(): Map<string, Tracked> {
     const entries = (this.entries ??= new Map());
-    let fd: number;
-    try {
-      fd = openSync(this.file, 'r');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return entries;
-      throw err;
-    }
-    try {
-      const size = fstatSync(fd).size;
-      if (size <= this.readOffset) return entries;
-      const buffer = Buffer.alloc(size - this.readOffset);
-      const read = readSync(fd, buffer, 0, buffer.length, this.readOffset);
-      const complete = buffer.subarray(0, read).lastIndexOf(0x0a) + 1;
-      this.readOffset += complete;
-      for (const raw of buffer.subarray(0, complete).toString('utf8').split('\n')) {
-        if (!raw.trim()) continue;
-        try {
-          const line = JSON.parse(raw) as LedgerLine;
-          if (typeof line.key === 'string' && typeof line.event === 'string') apply(entries, line);
-        } catch {
-          // an incomplete line written as a process died
-        }
-      }
-    } finally {
-      closeSync(fd);
+    for (const line of this.log.readNew()) {
+      if (typeof line.key === 'string' && typeof line.event === 'string') apply(entries, line as unknown as LedgerLine);
     }
     return entries;
   }
 
-  /** One append at a time, each fsynced before the caller acts on it. */
-  private append(text: string): Promise<void> {
-    const write = this.writes.then(async () => {
-      const handle = await this.open();
-      await handle.appendFile(text, 'utf8');
-      await handle.sync();
-    });
-    this.writes = write.catch(() => undefined);
-    return write;
-  }
-
-  private open(): Promise<FileHandle> {
-    this.handle ??= (async () => {
-      const dir = path.dirname(this.file);
-      await mkdir(dir, { recursive: true });
-      const handle = await open(this.file, 'a+');
-      syncDirectory(dir); // a new file's directory entry must survive a crash too
-      // A torn last line (a crash mid-append) must not swallow the next event: end it first.
-      const { size } = await handle.stat();
-      if (size > 0) {
-        const last = Buffer.alloc(1);
-        await handle.read(last, 0, 1, size - 1);
-        if (last[0] !== 0x0a) await handle.appendFile('\n');
-      }
-      return handle;
-    })();
-    this.handle.catch(() => {
-      this.handle = undefined;
-    });
-    return this.handle;
-  }
-
-  async close(): Promise<void> {
-    await this.writes;
-    const handle = this.handle;
-    this.handle = undefined;
-    if (handle) await (await handle).close();
-  }
-}
-
-function syncDirectory(dir: string): void {
-  try {
-    const fd = openSync(dir, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // not every file system lets a directory be fsynced
+  close(): Promise<void> {
+    return this.log.close();
   }
 }
 

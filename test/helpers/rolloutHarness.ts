@@ -10,28 +10,9 @@ import { fleetDown, fleetUp, readInstallJournals, type FleetUpResult } from '../
 import { createRampartWorker } from '../../worker/createWorker';
 import { bundleWorkflows, devServerAddress, uniqueTaskQueue } from './temporal';
 
-export const FROM_VERSION = '1.0.0';
+export { fastPlaybook } from './fastPlaybook';
 
-/** A playbook fast enough for real-time tests: 1 s analysis windows on a fleet serving ~20 req/s per target. */
-export function fastPlaybook(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    name: 'test-release',
-    method: 'phased',
-    cadence: 'ad-hoc',
-    planning: {
-      riskAssessment: { level: 'low', summary: 'test release' },
-      preMortem: ['the new version fails its health gate'],
-      successCriteria: ['all targets healthy'],
-    },
-    phases: {
-      canary: { size: 1, bakeTime: '2s' },
-      waves: [{ size: '50%', bakeTime: '2s', maxParallel: 2 }, { size: '100%', bakeTime: '2s', maxParallel: 3 }],
-    },
-    health: { errorRate: { max: 0.1, maxIncrease: 0.05 }, minSamples: 10, analysisInterval: '1s', consecutiveBreaches: 2 },
-    onBreach: 'rollback',
-    ...overrides,
-  };
-}
+export const FROM_VERSION = '1.0.0';
 
 /** A real local fleet, a Rampart worker on the shared dev server and a client: one per test file. */
 export class RolloutHarness {
