@@ -23,6 +23,10 @@
  *   duplicateCustomerNotices
  *                     mails and webhooks beyond one per notice after delivering all 10,000 a
  *                     second time with the same keys (must be 0)
+ *   portalP99LatencyMs
+ *                     the status portal's p99 latency over 1,000 GETs (20 at a time) while 500 live-stream
+ *                     clients are connected to it, over a real rollout with customers on noop targets;
+ *                     also the stream's fan-out of a change to all 500 clients (bench/portalLatency.ts)
  *   workerPeakRssMb   peak RSS of this process, which hosts the workers, up to the end of the stop
  *                     trials (bench/rssSampler.ts); later phases show in workerRss.marks
  *
@@ -40,13 +44,15 @@ import { describeEnvironment } from './environment';
 import { TO_VERSION } from './noopRollout';
 import { measureNotifications, NOTIFY_QUEUE } from './notifications';
 import { measureOverhead } from './overhead';
+import { measurePortalLatency, PORTAL_QUEUE } from './portalLatency';
 import { RssSampler, vmHwmMb } from './rssSampler';
 import { measureStopLatency } from './stopLatency';
 
-const GOALS = { stopLatencyP99Ms: 1000, overheadRatio: 1.5 };
+const GOALS = { stopLatencyP99Ms: 1000, overheadRatio: 1.5, portalP99LatencyMs: 250 };
 const OVERHEAD = { targets: 500, maxParallel: 20, runs: 5 };
 const STOP = { trials: 20, targets: 200, maxParallel: 2, pollIntervalMs: 10 } as const;
 const CUSTOMER_NOTICES = { customers: 10_000, concurrency: 32, webhook: true };
+const PORTAL = { clients: 500, requests: 1_000, concurrency: 20 };
 const NOTIFY = { incidents: 500, workflows: 4, lanesPerWorkflow: 5, rateLimitBurst: 20, retryAfterSeconds: 1 };
 
 const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
@@ -100,6 +106,13 @@ async function main(): Promise<number> {
     rss.mark('afterNotifications');
     const customerNotices = await measureCustomerNotices(ctx, path.join(dir, 'customer-notice-state'), CUSTOMER_NOTICES);
     rss.mark('afterCustomerNotices');
+    const portal = await measurePortalLatency(
+      ctx,
+      () => stack.startRampartWorker('portal worker', PORTAL_QUEUE, require.resolve('../workflows')),
+      path.join(dir, 'portal-state'),
+      PORTAL,
+    );
+    rss.mark('afterPortal');
     stack.assertWorkersRunning();
 
     const { method: overheadMethod, ...overheadNumbers } = overhead;
@@ -115,6 +128,8 @@ async function main(): Promise<number> {
       customerNoticesPerSecond: customerNotices.customerNoticesPerSecond,
       duplicateCustomerNotices: customerNotices.duplicateCustomerNotices,
       customerNotices: customerNotices.details,
+      portalP99LatencyMs: portal.portalP99LatencyMs,
+      portal: portal.details,
       workerPeakRssMb,
       workerRss: {
         source:
@@ -145,6 +160,14 @@ async function main(): Promise<number> {
           value: customerNotices.duplicateCustomerNotices,
           // Zero duplicates only counts when every notice did arrive.
           met: customerNotices.duplicateCustomerNotices === 0 && customerNotices.details.missingMails === 0,
+        },
+        portalP99LatencyMs: {
+          // Under the goal, with every live-stream client connected throughout and no error of any kind.
+          goal: GOALS.portalP99LatencyMs,
+          value: portal.portalP99LatencyMs,
+          clients: portal.details.clients,
+          errors: portal.details.errors,
+          met: portal.portalP99LatencyMs < GOALS.portalP99LatencyMs && portal.details.clients === PORTAL.clients && portal.details.errors === 0,
         },
       },
       totalMs: Date.now() - started,
