@@ -97,6 +97,27 @@ describe('customer incident follow-ups and missed windows (time-skipping server)
     assert.equal(acme.notices.filter((n) => n.kind === 'pre-deployment' && n.outcome === 'sent').length, 2, 'told again of the new window');
   });
 
+  test('a deferral while the rollout is paused at an open window is answered at once and honoured', async () => {
+    const { fleet, customers } = setup('d', null);
+    Object.assign(customers.customers[0]!, { maxDeferral: '14d' }); // the window may be most of a week away
+    const playbook = fastPlaybook({
+      phases: { canary: { size: 1, bakeTime: '10m' }, waves: [{ size: '100%', bakeTime: '10m' }] },
+      health: { errorRate: { max: 0.1, maxIncrease: 0.05 }, minSamples: 10, analysisInterval: '5m', consecutiveBreaches: 2 },
+      customers: { noticeBefore: '1h' },
+    });
+    const handle = await rig.startRollout({ ...rig.input('paused-defer', playbook), fleet, customers });
+    const first = customer(await waitForWindow(handle), 'acme').window!;
+    await handle.executeUpdate('pause', { args: [{ by: 'oncall' }] });
+    await rig.env.sleep(Date.parse(first.opensAt) - (await rig.env.currentTimeMs()) + 5 * MINUTE);
+    const until = new Date(Date.parse(first.opensAt) + 2 * 24 * 60 * MINUTE).toISOString();
+    const answer = await handle.executeUpdate<string, [unknown]>('defer', { args: [{ customerId: 'acme', until, by: 'ops@acme.example' }] });
+    assert.match(answer, /acme deferred until .*; their update is rescheduled to Thu /);
+    await handle.executeUpdate('resume', { args: [{ by: 'oncall' }] });
+    const done = (await handle.result()) as RolloutStatus;
+    assert.equal(done.state, 'completed', done.outcome?.reason);
+    assert.ok(Date.parse(customer(done, 'acme').window!.opensAt) >= Date.parse(until));
+  });
+
   async function waitForWindow(handle: Awaited<ReturnType<TimeSkippingRig['startRollout']>>): Promise<RolloutStatus> {
     for (let i = 0; i < 100; i++) {
       const s = await handle.query<RolloutStatus>('status');

@@ -177,8 +177,10 @@ export class CustomerRollout {
         this.preDeploymentNotice(next);
         continue;
       }
-      await condition(() => !this.controls.paused || this.controls.halted);
+      // Paused at the window: wait, but a deferral meanwhile is still answered (it rebooks).
+      await condition(() => !this.controls.paused || this.controls.halted || this.rebook.size > 0);
       if (this.controls.halted) break;
+      if (this.rebook.size > 0) continue;
       if (Date.now() >= Date.parse(next.slot.closesAt)) {
         await this.rebookAfterChange(next, 'the rollout was paused past your maintenance window');
         continue;
