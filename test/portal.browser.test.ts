@@ -92,21 +92,28 @@ describe('status portal in headless Chromium (dev server, real fleet)', () => {
   test('an incident appears on the release page as it happens: a faulty canary, rolled back', async () => {
     const page = await openPage(browser, PHONE);
     try {
-      await rig.startRollout('browser-incident', { version: '1.2.0-bad', fault: { errorRate: 0.5 } });
+      // Held on the breach (onBreach: pause), so the incident stays open until the test rolls back:
+      // a rollback faster than the portal's poll would otherwise never show an open incident.
+      const handle = await rig.startRollout('browser-incident', { version: '1.2.0-bad', fault: { errorRate: 0.5 }, playbook: portalPlaybook({ onBreach: 'pause' }) });
       await rig.waitForRelease('browser-incident', () => true);
       await page.goto(`${rig.portal.url}/releases/browser-incident`);
       await markDocument(page);
       // Remember whether the banner was ever on the page: it goes once the incident is resolved.
-      await page.evaluate(`new MutationObserver(() => {
-        const banner = document.querySelector('.incident-banner');
-        if (banner) window.__banner = banner.textContent;
-      }).observe(document.body, { childList: true, subtree: true })`);
+      await page.evaluate(`(() => {
+        const seen = () => {
+          const banner = document.querySelector('.incident-banner');
+          if (banner) window.__banner = banner.textContent;
+        };
+        seen();
+        new MutationObserver(seen).observe(document.body, { childList: true, subtree: true });
+      })()`);
       await waitUntil(page, 'typeof window.__banner === "string"', 90_000);
       const banner = (await page.evaluate('window.__banner')) as string;
       assert.match(banner, /Incident: (Investigating|Rolling back)/);
       assert.match(banner, /showed errors after the update/);
       assert.match(banner, /1 customer affected/);
       assert.ok(!banner.includes('ACME') && !banner.includes('acme'), 'the affected customer is counted, not named');
+      await handle.executeUpdate('rollback', { args: [{ by: 'oncall', reason: 'the release is bad' }] });
       await page.locator('.release .badge', { hasText: 'Rolled back' }).waitFor({ timeout: 90_000 });
       assert.ok(await sameDocument(page), 'incident and rollback arrived without a reload');
       // The incident's history stays on the page, ending resolved.
