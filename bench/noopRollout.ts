@@ -17,22 +17,29 @@ export function noopFleet(prefix: string, size: number) {
   };
 }
 
-/** A direct rollout (one 100% wave, no canary needed) with no bake time: what is left is the engine. */
-export function directPlaybook(maxParallel: number): Record<string, unknown> {
+/** What every bench playbook shares: planning on noop targets, a lenient gate, rollback on breach. */
+export function benchPlaybook(name: string, method: string, risk: string, rest: Record<string, unknown>): Record<string, unknown> {
   return {
-    name: 'bench-direct',
-    method: 'direct',
+    name,
+    method,
     cadence: 'ad-hoc',
     planning: {
       riskAssessment: { level: 'low', summary: 'benchmark on noop targets' },
-      preMortem: ['the engine itself is too slow'],
+      preMortem: [risk],
       successCriteria: ['every target on the new version'],
     },
-    phases: { waves: [{ size: '100%', bakeTime: '0s', maxParallel }] },
     health: { errorRate: { max: 0.1 }, minSamples: 10, analysisInterval: '1s', consecutiveBreaches: 2 },
     onBreach: 'rollback',
-    maxParallel,
+    ...rest,
   };
+}
+
+/** A direct rollout (one 100% wave, no canary needed) with no bake time: what is left is the engine. */
+export function directPlaybook(maxParallel: number): Record<string, unknown> {
+  return benchPlaybook('bench-direct', 'direct', 'the engine itself is too slow', {
+    phases: { waves: [{ size: '100%', bakeTime: '0s', maxParallel }] },
+    maxParallel,
+  });
 }
 
 export function noopRolloutInput(rolloutId: string, prefix: string, size: number, maxParallel: number, artifact: Artifact): RolloutInput {

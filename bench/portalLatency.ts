@@ -27,7 +27,7 @@ import { startSmtpServer } from '../client/standins/smtpServer';
 import type { PublicRelease } from '../domain/publicStatus';
 import type { RolloutInput } from '../domain/rolloutInput';
 import type { BenchContext } from './benchContext';
-import { noopFleet, TO_VERSION } from './noopRollout';
+import { benchPlaybook, noopFleet, TO_VERSION } from './noopRollout';
 import { ms, percentile } from './stats';
 
 export const PORTAL_QUEUE = 'bench-portal';
@@ -63,23 +63,13 @@ function inlineCustomers(targetIds: string[]) {
 
 /** Canary and wave 1 bake briefly (steps complete while clients are connected); the last wave bakes long, until the stop. */
 function portalPlaybook(): Record<string, unknown> {
-  return {
-    name: 'bench-portal',
-    method: 'phased',
-    cadence: 'ad-hoc',
-    planning: {
-      riskAssessment: { level: 'low', summary: 'benchmark on noop targets' },
-      preMortem: ['the portal is too slow with many pages open'],
-      successCriteria: ['every target on the new version'],
-    },
+  return benchPlaybook('bench-portal', 'phased', 'the portal is too slow with many pages open', {
     phases: {
       canary: { size: 1, bakeTime: '2s' },
       waves: [{ size: '50%', bakeTime: '2s', maxParallel: 2 }, { size: '100%', bakeTime: '30m', maxParallel: 2 }],
     },
-    health: { errorRate: { max: 0.1 }, minSamples: 10, analysisInterval: '1s', consecutiveBreaches: 2 },
-    onBreach: 'rollback',
     customers: { component: COMPONENT, noticeBefore: '0s', incidentUpdateEvery: '1m' },
-  };
+  });
 }
 
 interface ReleaseFrame {

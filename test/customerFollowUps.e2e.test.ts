@@ -29,6 +29,13 @@ function setup(prefix: string, firstTarget: Fleet['targets'][number] | null) {
   return { fleet, customers };
 }
 
+/** A canary and one wave of 10 minutes each, gate read every 5 minutes: cheap in history, days of skipped time. */
+const tenMinuteSteps = (overrides: Record<string, unknown>) => fastPlaybook({
+  phases: { canary: { size: 1, bakeTime: '10m' }, waves: [{ size: '100%', bakeTime: '10m' }] },
+  health: { errorRate: { max: 0.1, maxIncrease: 0.05 }, minSamples: 10, analysisInterval: '5m', consecutiveBreaches: 2 },
+  ...overrides,
+});
+
 const customer = (s: RolloutStatus, id: string) => s.customers?.find((c) => c.id === id) as CustomerRolloutStatus;
 
 describe('customer incident follow-ups and missed windows (time-skipping server)', () => {
@@ -46,12 +53,7 @@ describe('customer incident follow-ups and missed windows (time-skipping server)
   test('while a breached rollout is held, the affected customer hears every 30 minutes until it is resolved', async () => {
     process.env.RAMPART_TEST_UNREACHABLE_SECRET = 'nobody-listens';
     const { fleet, customers } = setup('f', { id: 'f-1', adapter: 'webhook', url: 'http://127.0.0.1:1/deploy', healthUrl: 'http://127.0.0.1:1', secretEnv: 'RAMPART_TEST_UNREACHABLE_SECRET', labels: {} });
-    const playbook = fastPlaybook({
-      onBreach: 'pause',
-      phases: { canary: { size: 1, bakeTime: '10m' }, waves: [{ size: '100%', bakeTime: '10m' }] },
-      health: { errorRate: { max: 0.1, maxIncrease: 0.05 }, minSamples: 10, analysisInterval: '5m', consecutiveBreaches: 2 },
-      customers: { noticeBefore: '1h', incidentUpdateEvery: '30m' },
-    });
+    const playbook = tenMinuteSteps({ onBreach: 'pause', customers: { noticeBefore: '1h', incidentUpdateEvery: '30m' } });
     const handle = await rig.startRollout({ ...rig.input('follow-ups', playbook), fleet, customers });
     const held = async () => (await handle.query<RolloutStatus>('status')).state === 'held';
     for (let i = 0; i < 8 * 24 * 4 && !(await held()); i++) await rig.env.sleep('15m');
@@ -78,11 +80,7 @@ describe('customer incident follow-ups and missed windows (time-skipping server)
 
   test('a window missed while the rollout was paused is rebooked to the next one', async () => {
     const { fleet, customers } = setup('m', null);
-    const playbook = fastPlaybook({
-      phases: { canary: { size: 1, bakeTime: '10m' }, waves: [{ size: '100%', bakeTime: '10m' }] },
-      health: { errorRate: { max: 0.1, maxIncrease: 0.05 }, minSamples: 10, analysisInterval: '5m', consecutiveBreaches: 2 },
-      customers: { noticeBefore: '1h' },
-    });
+    const playbook = tenMinuteSteps({ customers: { noticeBefore: '1h' } });
     const handle = await rig.startRollout({ ...rig.input('missed', playbook), fleet, customers });
     const first = customer(await waitForWindow(handle), 'acme').window!;
     await handle.executeUpdate('pause', { args: [{ by: 'oncall', reason: 'investigating another alert' }] });
@@ -100,11 +98,7 @@ describe('customer incident follow-ups and missed windows (time-skipping server)
   test('a deferral while the rollout is paused at an open window is answered at once and honoured', async () => {
     const { fleet, customers } = setup('d', null);
     Object.assign(customers.customers[0]!, { maxDeferral: '14d' }); // the window may be most of a week away
-    const playbook = fastPlaybook({
-      phases: { canary: { size: 1, bakeTime: '10m' }, waves: [{ size: '100%', bakeTime: '10m' }] },
-      health: { errorRate: { max: 0.1, maxIncrease: 0.05 }, minSamples: 10, analysisInterval: '5m', consecutiveBreaches: 2 },
-      customers: { noticeBefore: '1h' },
-    });
+    const playbook = tenMinuteSteps({ customers: { noticeBefore: '1h' } });
     const handle = await rig.startRollout({ ...rig.input('paused-defer', playbook), fleet, customers });
     const first = customer(await waitForWindow(handle), 'acme').window!;
     await handle.executeUpdate('pause', { args: [{ by: 'oncall' }] });
