@@ -1,6 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { findFreePort, startDevServer, stopDevServer, type DevServer } from '../client/devServer';
+import { findFreePort, startDevServer, stopDevServer, type DevServer } from '../local/temporal/devServer';
 import { createRampartWorker } from '../worker/createWorker';
 import * as bareActivities from './bareActivities';
 import { benchLogger } from './benchLogger';
@@ -115,7 +115,7 @@ export class BenchStack {
   }
 
   /**
-   * `interrupted`: Ctrl-C has already stopped the dev server (client/devServer.ts stops it on
+   * `interrupted`: Ctrl-C has already stopped the dev server (local/temporal/devServer.ts stops it on
    * SIGINT), so a worker cannot finish its last tasks: give each part only a moment.
    */
   async close(interrupted = false): Promise<void> {

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { closeMailTransport } from '../activities/notify/mailTransport';
 import { LEDGER_FILE } from '../activities/notify/sentLedger';
-import { startSlackServer, type SlackStandin } from '../client/standins/slackServer';
-import { startSmtpServer, type SmtpStandin } from '../client/standins/smtpServer';
+import { startSlackServer, type SlackStandin } from '../local/standins/slackServer';
+import { startSmtpServer, type SmtpStandin } from '../local/standins/smtpServer';
 import type { BenchContext } from './benchContext';
 import type { NotifyBatchInput, NotifyBatchResult, notifyBatchWorkflow } from './notifyWorkflow';
 import { ms } from './stats';
@@ -208,7 +208,7 @@ export async function measureNotifications(ctx: BenchContext, startNotifyWorker:
         `${options.incidents} incidents x (1 Slack chat.postMessage with the incident's blocks + 1 opening mail) = ${total} notifications, each counted once; ` +
         `${options.workflows} notifyBatchWorkflow runs (bench/notifyWorkflow.ts, workflows/notifyActivities.ts options) x ${options.lanesPerWorkflow} lanes = ` +
         `${options.workflows * options.lanesPerWorkflow} notify activities in flight, on a Rampart worker (createRampartWorker) in the bench process; ` +
-        `Slack and SMTP stand-ins (client/standins) in the same process, nodemailer's pool of 2 SMTP connections, a fresh file ledger; ` +
+        `Slack and SMTP stand-ins (local/standins) in the same process, nodemailer's pool of 2 SMTP connections, a fresh file ledger; ` +
         `${options.rateLimitBurst} Slack 429s (Retry-After ${options.retryAfterSeconds} s) injected once half the posts were in; ` +
         `rate = notifications delivered / wall time from the first start call to the last result; then the same ${options.workflows} batches replayed with the same keys; ` +
         `duplicates = messages beyond the first per key (Slack metadata event_payload.key, mail Message-ID) after both runs`,

@@ -23,7 +23,7 @@ import http from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
 import { closeMailTransport } from '../activities/notify/mailTransport';
 import { startPortal, type Portal } from '../client/portal/portalServer';
-import { startSmtpServer } from '../client/standins/smtpServer';
+import { startSmtpServer } from '../local/standins/smtpServer';
 import type { PublicRelease } from '../domain/publicStatus';
 import type { RolloutInput } from '../domain/rolloutInput';
 import type { BenchContext } from './benchContext';

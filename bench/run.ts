@@ -35,7 +35,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildArtifact } from '../client/artifactBuild';
+import { buildArtifact } from '../local/fleet/artifactBuild';
 import { abortable } from './abortable';
 import type { BenchContext } from './benchContext';
 import { BenchStack } from './benchStack';

@@ -5,12 +5,12 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
-import { findFreePort, startDevServer, stopDevServer } from '../client/devServer';
+import { findFreePort, startDevServer, stopDevServer } from '../local/temporal/devServer';
 import { readRolloutStatus } from '../client/rolloutStatusView';
 import type { RolloutStatus } from '../domain/rolloutStatus';
-import { nodeArgsForTs } from '../activities/localFleet/tsxCommand';
+import { nodeArgsForTs } from '../local/process/tsxCommand';
 import { createRampartWorker } from '../worker/createWorker';
-import { ProcessGroup } from './helpers/processes';
+import { ProcessGroup } from '../local/process/processes';
 import { RolloutHarness, fastPlaybook } from './helpers/rolloutHarness';
 import { bundleWorkflows, devServerAddress } from './helpers/temporal';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startSlackServer, type SlackStandin } from '../client/standins/slackServer';
-import type { SmtpStandin } from '../client/standins/smtpServer';
+import { startSlackServer, type SlackStandin } from '../local/standins/slackServer';
+import type { SmtpStandin } from '../local/standins/smtpServer';
 import type { CustomerRolloutStatus } from '../domain/customerRolloutStatus';
 import type { Fleet } from '../domain/fleet';
 import type { RolloutStatus } from '../domain/rolloutStatus';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { SmtpStandin } from '../client/standins/smtpServer';
+import type { SmtpStandin } from '../local/standins/smtpServer';
 import type { Fleet } from '../domain/fleet';
 import type { RolloutStatus } from '../domain/rolloutStatus';
 import { rampart } from './helpers/cli';

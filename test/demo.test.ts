@@ -14,12 +14,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
-import { nodeArgsForTs } from '../activities/localFleet/tsxCommand';
-import { isAlive } from '../client/localFleet';
-import { readStackRecord, type DemoStackRecord } from '../client/demo/stackRecord';
+import { nodeArgsForTs } from '../local/process/tsxCommand';
+import { isAlive } from '../local/fleet/localFleet';
+import { readStackRecord, type DemoStackRecord } from '../local/demo/stackRecord';
 
 const REPO_ROOT = resolve(__dirname, '..');
-const DEMO = join(REPO_ROOT, 'client', 'demo.ts');
+const DEMO = join(REPO_ROOT, 'local', 'demo', 'demo.ts');
 const dirs: string[] = [];
 const children: ChildProcess[] = [];
 

@@ -9,12 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { FeatureChange, TargetChange } from '../activities/adapters/types';
-import { LocalAdapter } from '../activities/localFleet/localAdapter';
-import { appendJournal } from '../activities/localFleet/installJournal';
+import { LocalAdapter } from '../activities/adapters/local/localAdapter';
+import { appendJournal } from '../activities/adapters/local/installJournal';
 import { windowBetween } from '../domain/metrics';
 import type { Target } from '../domain/fleet';
-import { buildArtifact, parseFaultFlag, type Fault } from '../client/artifactBuild';
-import { fleetDown, fleetStatus, fleetUp, isAlive, readInstallJournals, type FleetUpResult } from '../client/localFleet';
+import { buildArtifact, parseFaultFlag, type Fault } from '../local/fleet/artifactBuild';
+import { fleetDown, fleetStatus, fleetUp, isAlive, readInstallJournals, type FleetUpResult } from '../local/fleet/localFleet';
 
 let stateDir = '';
 let fleet: FleetUpResult | undefined;

@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { resolve } from 'node:path';
 import { after, before, beforeEach, test } from 'node:test';
-import { nodeArgsForTs } from '../activities/localFleet/tsxCommand';
+import { nodeArgsForTs } from '../local/process/tsxCommand';
 import { signBody, startHookServer, type AlertEvent, type HookServer } from '../client/hooks/hookServer';
-import { ProcessGroup } from './helpers/processes';
+import { ProcessGroup } from '../local/process/processes';
 
 const SECRET = 'test-webhook-secret-0123456789';
 let server: HookServer;

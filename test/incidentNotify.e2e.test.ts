@@ -3,13 +3,13 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startHookServer, type HookServer } from '../client/hooks/hookServer';
 import { openOrJoinIncident } from '../client/openIncident';
-import { blockActionsBody, signSlackRequest } from '../client/standins/slackSignature';
-import { startSlackServer, type SlackStandin } from '../client/standins/slackServer';
-import { startSmtpServer, type SmtpStandin } from '../client/standins/smtpServer';
+import { blockActionsBody, signSlackRequest } from '../local/standins/slackSignature';
+import { startSlackServer, type SlackStandin } from '../local/standins/slackServer';
+import { startSmtpServer, type SmtpStandin } from '../local/standins/smtpServer';
 import { escalationPoliciesSchema } from '../domain/incident';
 import type { IncidentStatus } from '../domain/incidentStatus';
-import { nodeArgsForTs } from '../activities/localFleet/tsxCommand';
-import { ProcessGroup } from './helpers/processes';
+import { nodeArgsForTs } from '../local/process/tsxCommand';
+import { ProcessGroup } from '../local/process/processes';
 import { RolloutHarness } from './helpers/rolloutHarness';
 import { devServerAddress } from './helpers/temporal';
 

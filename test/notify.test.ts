@@ -20,15 +20,15 @@ import { closeMailTransport } from '../activities/notify/mailTransport';
 import { FileSentLedger, fileLedgerIn, LEDGER_FILE } from '../activities/notify/sentLedger';
 import { postSlackMessage, updateSlackMessage } from '../activities/notify/slackNotifier';
 import * as notifyActivities from '../activities/notify';
-import { nodeArgsForTs } from '../activities/localFleet/tsxCommand';
+import { nodeArgsForTs } from '../local/process/tsxCommand';
 import { verifySlackSignature } from '../client/slackSignature';
-import { blockActionsBody, signSlackRequest } from '../client/standins/slackSignature';
-import { channelIdFor } from '../client/standins/slackWorkspace';
-import { startSlackServer, type SlackStandin, type StoredMessage } from '../client/standins/slackServer';
-import { startSmtpServer, type SmtpStandin } from '../client/standins/smtpServer';
+import { blockActionsBody, signSlackRequest } from '../local/standins/slackSignature';
+import { channelIdFor } from '../local/standins/slackWorkspace';
+import { startSlackServer, type SlackStandin, type StoredMessage } from '../local/standins/slackServer';
+import { startSmtpServer, type SmtpStandin } from '../local/standins/smtpServer';
 import { postSlackOnce, sendEmailOnce } from './fixtures/notify/workflows';
 import { failureOf } from './helpers/assertions';
-import { ProcessGroup } from './helpers/processes';
+import { ProcessGroup } from '../local/process/processes';
 import { bundleWorkflows, createDevEnv, uniqueTaskQueue } from './helpers/temporal';
 
 const TOKEN = `xoxb-test-${randomBytes(12).toString('hex')}`;
@@ -125,7 +125,7 @@ describe('the Slack stand-in', () => {
   });
 
   test('runs as a process and prints its port and url', async () => {
-    const proc = procs.spawn(process.execPath, nodeArgsForTs(path.resolve(__dirname, '../client/standins/slackServer.ts'), ['--port', '0', '--token', TOKEN]), {
+    const proc = procs.spawn(process.execPath, nodeArgsForTs(path.resolve(__dirname, '../local/standins/slackServer.ts'), ['--port', '0', '--token', TOKEN]), {
       name: 'slack-standin',
     });
     const [line] = await proc.waitForOutput(/\{"port":\d+,"url":"[^"]+"\}/, 15_000);
@@ -146,7 +146,7 @@ describe('the Slack stand-in', () => {
 
   test('the SMTP stand-in runs as a process, keeps mails in its store file, and restarts on its port', async () => {
     const store = path.join(stateDir, 'standin-mails.jsonl');
-    const args = (port: string) => nodeArgsForTs(path.resolve(__dirname, '../client/standins/smtpServer.ts'), ['--port', port, '--store', store]);
+    const args = (port: string) => nodeArgsForTs(path.resolve(__dirname, '../local/standins/smtpServer.ts'), ['--port', port, '--store', store]);
     const proc = procs.spawn(process.execPath, args('0'), { name: 'smtp-standin' });
     const [line] = await proc.waitForOutput(/\{"port":\d+,"url":"smtp:[^"]+"\}/, 15_000);
     const { port, url } = JSON.parse(line) as { port: number; url: string };

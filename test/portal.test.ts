@@ -13,7 +13,7 @@ import { toCustomerReleaseView, toPublicRelease } from '../domain/publicStatus';
 import type { RolloutStatus } from '../domain/rolloutStatus';
 import { launchBrowser, openPage, parseXml } from './helpers/browser';
 import { rampart, RAMPART_BIN } from './helpers/cli';
-import { ProcessGroup } from './helpers/processes';
+import { ProcessGroup } from '../local/process/processes';
 import { COMPONENT, PORTAL_SECRET, PortalRig, portalPlaybook, request } from './helpers/portalRig';
 import { devServerAddress } from './helpers/temporal';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { startPrometheus, type PrometheusServer } from '../client/prometheus/prometheusServer';
+import { startPrometheus, type PrometheusServer } from '../local/prometheus/prometheusServer';
 import { RolloutHarness, fastPlaybook } from './helpers/rolloutHarness';
 
 describe('a rollout gated by PromQL against a real Prometheus scraping the fleet', () => {

@@ -7,7 +7,7 @@ import { Worker } from '@temporalio/worker';
 import type { RolloutStatus } from '../domain/rolloutStatus';
 import { startCustomerMail } from './helpers/customerMail';
 import { TimeSkippingRig } from './helpers/dryRun';
-import type { SmtpStandin } from '../client/standins/smtpServer';
+import type { SmtpStandin } from '../local/standins/smtpServer';
 import { fastPlaybook } from './helpers/rolloutHarness';
 import { bundleWorkflows } from './helpers/temporal';
 

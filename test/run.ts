@@ -16,8 +16,8 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { findFreePort, startDevServer, stopDevServer, type DevServer } from '../client/devServer';
-import { REPO_ROOT, resolveTemporalCli, resolveTestServer } from '../client/temporalBinaries';
+import { findFreePort, startDevServer, stopDevServer, type DevServer } from '../local/temporal/devServer';
+import { REPO_ROOT, resolveTemporalCli, resolveTestServer } from '../local/temporal/temporalBinaries';
 
 const TEST_DIR = path.join(REPO_ROOT, 'test');
 /** Read by test/helpers/temporal.ts (not imported here: it loads the Temporal runtime). */

@@ -7,9 +7,9 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { findFreePort, isDevServerRunning, startDevServer, stopDevServer } from '../client/devServer';
+import { findFreePort, isDevServerRunning, startDevServer, stopDevServer } from '../local/temporal/devServer';
 import { echo, sleepThenEcho } from './fixtures/workflows/echo';
-import { ProcessGroup } from './helpers/processes';
+import { ProcessGroup } from '../local/process/processes';
 import { bundleWorkflows, createDevEnv, createTimeSkippingEnv, uniqueTaskQueue } from './helpers/temporal';
 
 const ECHO_WORKFLOWS = require.resolve('./fixtures/workflows/echo');

@@ -11,10 +11,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { FeatureChange, TargetChange } from '../activities/adapters/types';
-import { WebhookAdapter } from '../activities/adapters/webhookAdapter';
-import { nodeArgsForTs } from '../activities/localFleet/tsxCommand';
+import { WebhookAdapter } from '../activities/adapters/webhook/webhookAdapter';
+import { nodeArgsForTs } from '../local/process/tsxCommand';
 import type { Target } from '../domain/fleet';
-import { buildArtifact } from '../client/artifactBuild';
+import { buildArtifact } from '../local/fleet/artifactBuild';
 
 const SECRET_ENV = 'RAMPART_TEST_WEBHOOK_SECRET';
 const WRONG_SECRET_ENV = 'RAMPART_TEST_WEBHOOK_WRONG_SECRET';

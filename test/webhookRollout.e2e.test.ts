@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { nodeArgsForTs } from '../activities/localFleet/tsxCommand';
-import { ProcessGroup } from './helpers/processes';
+import { nodeArgsForTs } from '../local/process/tsxCommand';
+import { ProcessGroup } from '../local/process/processes';
 import { RolloutHarness, fastPlaybook } from './helpers/rolloutHarness';
 
 const SECRET_ENV = 'RAMPART_TEST_WEBHOOK_SECRET';

@@ -3,7 +3,7 @@ import { deferArgsSchema } from '../domain/deferral';
 import { describeErrors, parseInput } from '../domain/issues';
 import { FINAL_STATES } from '../domain/rolloutStatus';
 import type { CustomerRollout } from './customerRollout';
-import { deferUpdate } from './definitions';
+import { deferUpdate } from '../contract/rollout';
 import type { RolloutTracker } from './rolloutTracker';
 
 /**

@@ -5,7 +5,7 @@ import { resolveArgsSchema } from '../domain/incidentCommands';
 import type { IncidentStatus } from '../domain/incidentStatus';
 import { describeErrors, parseInput } from '../domain/issues';
 import { escalationPolicySchema } from '../domain/incident';
-import { ackUpdate, alertSignal, escalateUpdate, incidentNoteSignal, incidentStatusQuery, resolveUpdate } from './incidentDefinitions';
+import { ackUpdate, alertSignal, escalateUpdate, incidentNoteSignal, incidentStatusQuery, resolveUpdate } from '../contract/incident';
 import { IncidentTracker } from './incidentTracker';
 import { IncidentPager } from './incidentPager';
 import { isoNow } from './time';

@@ -12,7 +12,7 @@ import {
   stepControlSignal,
   stopUpdate,
   type StepControl,
-} from './definitions';
+} from '../contract/rollout';
 import type { RolloutTracker } from './rolloutTracker';
 import type { stepWorkflow } from './step';
 

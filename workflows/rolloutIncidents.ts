@@ -3,7 +3,7 @@ import { escalationPoliciesSchema, policyFor, type IncidentInput } from '../doma
 import { describeErrors, parseInput } from '../domain/issues';
 import type { Playbook } from '../domain/playbook';
 import { incidentWorkflow } from './incident';
-import { incidentNoteSignal } from './incidentDefinitions';
+import { incidentNoteSignal } from '../contract/incident';
 import type { RolloutTracker } from './rolloutTracker';
 
 /** The incident a rollout's breaker opens, and what the rollout reports into it afterwards. */

@@ -5,7 +5,7 @@ import { changeKey } from '../domain/rolloutInput';
 import type { StepState } from '../domain/rolloutStatus';
 import { targetActions } from './activityProxies';
 import { HealthAnalysis, spreadSample } from './analysis';
-import { stepControlSignal, stepProgressQuery, type StepControl } from './definitions';
+import { stepControlSignal, stepProgressQuery, type StepControl } from '../contract/rollout';
 import type { StepInput, StepResult, TargetChangeRecord } from './stepTypes';
 import { isoNow } from './time';
 

@@ -4,7 +4,7 @@ import type { Playbook } from '../domain/playbook';
 import type { PlannedStep } from '../domain/planSteps';
 import type { Release } from '../domain/release';
 import type { StepState, TargetHealth } from '../domain/rolloutStatus';
-import type { StepControl } from './definitions';
+import type { StepControl } from '../contract/rollout';
 
 export interface StepInput {
   rolloutId: string;

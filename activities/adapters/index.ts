@@ -1,8 +1,8 @@
 import type { Target } from '../../domain/fleet';
-import { LocalAdapter } from '../localFleet/localAdapter';
-import { NoopAdapter } from './noopAdapter';
+import { LocalAdapter } from './local/localAdapter';
+import { NoopAdapter } from './noop/noopAdapter';
 import type { DeployAdapter } from './types';
-import { WebhookAdapter } from './webhookAdapter';
+import { WebhookAdapter } from './webhook/webhookAdapter';
 
 export type { ChangeResult, DeployAdapter, HealthProbe, TargetChange } from './types';
 

@@ -3,7 +3,7 @@ import type { CustomerNotice } from '../../domain/customerNotice';
 import type { RenderedNotice } from '../../domain/customerMessages';
 import type { Customer } from '../../domain/customers';
 import { httpRequest } from '../adapters/http';
-import { signWebhook } from '../adapters/webhookSignature';
+import { signWebhook } from '../adapters/webhook/webhookSignature';
 import { sendOnce } from '../notify/sendOnce';
 import { webhookSecret } from './customerChannels';
 

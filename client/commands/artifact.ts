@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { versionSchema } from '../../domain/release';
-import { buildArtifact, parseFaultFlag } from '../artifactBuild';
+import { buildArtifact, parseFaultFlag } from '../../local/fleet/artifactBuild';
 import { UserError } from '../exitCodes';
 import { parseFlags } from '../parseFlags';
 

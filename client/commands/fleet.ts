@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { versionSchema } from '../../domain/release';
-import { fleetDown, fleetStatus, fleetUp } from '../localFleet';
+import { fleetDown, fleetStatus, fleetUp } from '../../local/fleet/localFleet';
 import { parseFlags } from '../parseFlags';
 
 export const DEFAULT_FLEET_DIR = '.rampart/fleet';

@@ -2,9 +2,9 @@ import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { startDevServer, stopDevServer } from '../devServer';
+import { startDevServer, stopDevServer } from '../../local/temporal/devServer';
 import { parseFlags } from '../parseFlags';
-import { nodeArgsForTs } from '../../activities/localFleet/tsxCommand';
+import { nodeArgsForTs } from '../../local/process/tsxCommand';
 
 const port = z.coerce.number({ error: 'expected a port number' }).int().min(1).max(65535);
 const startFlags = z.strictObject({ dir: z.string().min(1), port, uiPort: port, json: z.boolean().optional() });

@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startSmtpServer, type SmtpStandin } from '../../client/standins/smtpServer';
+import { startSmtpServer, type SmtpStandin } from '../../local/standins/smtpServer';
 
 /**
  * What a test file that sends customer notices sets up first: a fresh RAMPART_STATE_DIR (weekly

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import { buildArtifact } from '../../client/artifactBuild';
+import { buildArtifact } from '../../local/fleet/artifactBuild';
 import type { Fleet } from '../../domain/fleet';
 import type { RolloutInput } from '../../domain/rolloutInput';
 import { createRampartWorker } from '../../worker/createWorker';

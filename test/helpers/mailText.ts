@@ -1,4 +1,4 @@
-import type { ReceivedMail } from '../../client/standins/smtpServer';
+import type { ReceivedMail } from '../../local/standins/smtpServer';
 
 /** The text/plain part of a received mail, decoded (nodemailer writes quoted-printable or base64); '' when there is none. */
 export function mailText(mail: ReceivedMail): string {

@@ -4,10 +4,10 @@
  * requests with whatever headers a test needs (fetch would refuse to forge an Origin).
  */
 import http from 'node:http';
-import { startSmtpServer, type SmtpStandin } from '../../client/standins/smtpServer';
+import { startSmtpServer, type SmtpStandin } from '../../local/standins/smtpServer';
 import { customerToken } from '../../client/portal/customerTokens';
 import { startPortal, type Portal } from '../../client/portal/portalServer';
-import type { Fault } from '../../client/artifactBuild';
+import type { Fault } from '../../local/fleet/artifactBuild';
 import type { RolloutStatus } from '../../domain/rolloutStatus';
 import { fastPlaybook, RolloutHarness } from './rolloutHarness';
 

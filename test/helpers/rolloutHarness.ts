@@ -5,8 +5,8 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { RolloutInput } from '../../domain/rolloutInput';
 import type { RolloutStatus } from '../../domain/rolloutStatus';
-import { buildArtifact, type Fault } from '../../client/artifactBuild';
-import { fleetDown, fleetUp, readInstallJournals, type FleetUpResult } from '../../client/localFleet';
+import { buildArtifact, type Fault } from '../../local/fleet/artifactBuild';
+import { fleetDown, fleetUp, readInstallJournals, type FleetUpResult } from '../../local/fleet/localFleet';
 import { createRampartWorker } from '../../worker/createWorker';
 import { bundleWorkflows, devServerAddress, uniqueTaskQueue } from './temporal';
 

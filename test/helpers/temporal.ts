@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type LogLevel, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { resolveTestServer } from '../../client/temporalBinaries';
+import { resolveTestServer } from '../../local/temporal/temporalBinaries';
 
 // Workers and the bundler log every state change at INFO; tests show WARN and up unless
 // RAMPART_TEST_LOG_LEVEL says otherwise (TRACE, DEBUG, INFO, WARN, ERROR).

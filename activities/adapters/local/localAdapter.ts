@@ -1,10 +1,10 @@
-import type { Target } from '../../domain/fleet';
-import type { TargetSample } from '../../domain/metrics';
-import { featureNameSchema } from '../../domain/release';
-import { adapterError } from '../adapters/errors';
-import { probeHealth, sampleMetrics } from '../adapters/healthEndpoints';
-import { httpRequest, joinUrl, sleep } from '../adapters/http';
-import type { ChangeResult, DeployAdapter, FeatureChange, FeatureResult, HealthProbe, TargetChange } from '../adapters/types';
+import type { Target } from '../../../domain/fleet';
+import type { TargetSample } from '../../../domain/metrics';
+import { featureNameSchema } from '../../../domain/release';
+import { adapterError } from '../errors';
+import { probeHealth, sampleMetrics } from '../healthEndpoints';
+import { httpRequest, joinUrl, sleep } from '../http';
+import type { ChangeResult, DeployAdapter, FeatureChange, FeatureResult, HealthProbe, TargetChange } from '../types';
 import { verifyArtifactDigest } from './artifactDigest';
 import { readFeatures, writeFeature } from './featureSwitches';
 import { appendJournal, findChange, readJournal } from './installJournal';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
 import { resolveTemporalCli } from './temporalBinaries';
-import { isAlive } from './processAlive';
+import { isAlive } from '../process/processAlive';
 
 /**
  * The embedded Temporal: the Temporal CLI's dev server (`temporal server start-dev`) with a SQLite

@@ -5,7 +5,7 @@
  * default, or AUTH PLAIN/LOGIN against one configured user. It can be stopped and started again
  * on the same port, to play an SMTP server that is down for a while.
  *
- *   node --import tsx client/standins/smtpServer.ts --port 0 [--store mails.jsonl] [--user U]
+ *   node --import tsx local/standins/smtpServer.ts --port 0 [--store mails.jsonl] [--user U]
  *        [--reject bounce@example.com ...]     (password for --user from SMTP_STANDIN_PASSWORD)
  *
  * prints one JSON line {"port":N,"url":"smtp://127.0.0.1:N"} once listening.
@@ -14,7 +14,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { appendFileSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SMTPServer, type SMTPServerAddress } from 'smtp-server';
-import { exitWithParent } from '../../activities/localFleet/exitWithParent';
+import { exitWithParent } from '../process/exitWithParent';
 import { parseMailHeaders, type MailHeaders } from './mailHeaders';
 
 export interface SmtpServerOptions {

@@ -2,7 +2,7 @@
  * One deploy target of the local fleet: serves the release that DIR/current points at, with that
  * release's behaviour (its fault, if any), plus /health and /metrics for Rampart's gates.
  *
- *   node --import tsx activities/localFleet/targetServer.ts --id t-01 --dir DIR --port P
+ *   node --import tsx local/fleet/targetServer.ts --id t-01 --dir DIR --port P
  *
  * The version is read once at start: switching `current` changes nothing until the supervisor
  * restarts the process, exactly like a real service that loads its code at boot. Feature switches
@@ -16,8 +16,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeErrors, parseInput } from '../../domain/issues';
 import { manifestSchema, type Manifest } from '../../domain/release';
-import { exitWithParent } from './exitWithParent';
-import { FeatureSwitches } from './featureSwitches';
+import { exitWithParent } from '../process/exitWithParent';
+import { FeatureSwitches } from '../../activities/adapters/local/featureSwitches';
 import { RequestMetrics } from './requestMetrics';
 import { startSyntheticTraffic, trafficRateFromEnv } from './syntheticTraffic';
 

@@ -1,6 +1,6 @@
 /**
  * Brings a local fleet up and down: target directories with an installed release, fleet.json, and
- * one supervisor process (activities/localFleet/supervisor.ts) that keeps the targets running after
+ * one supervisor process (local/fleet/supervisor.ts) that keeps the targets running after
  * the CLI has exited.
  *
  * stateDir/
@@ -18,15 +18,15 @@ import net from 'node:net';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as tar from 'tar';
-import { fleetSchema, type Fleet, type Target } from '../domain/fleet';
-import { describeErrors, parseInput } from '../domain/issues';
-import { versionSchema } from '../domain/release';
+import { fleetSchema, type Fleet, type Target } from '../../domain/fleet';
+import { describeErrors, parseInput } from '../../domain/issues';
+import { versionSchema } from '../../domain/release';
 import { buildArtifact } from './artifactBuild';
-import { isAlive } from './processAlive';
-import { readJournal, type JournalRecord } from '../activities/localFleet/installJournal';
-export { isAlive } from './processAlive';
+import { isAlive } from '../process/processAlive';
+import { readJournal, type JournalRecord } from '../../activities/adapters/local/installJournal';
+export { isAlive } from '../process/processAlive';
 
-const SUPERVISOR_SCRIPT = resolve(__dirname, '../activities/localFleet/supervisor.ts');
+const SUPERVISOR_SCRIPT = resolve(__dirname, './supervisor.ts');
 const MAX_TARGETS = 99;
 
 export interface FleetUpOptions {

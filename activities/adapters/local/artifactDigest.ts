@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { adapterError } from '../adapters/errors';
+import { adapterError } from '../errors';
 
 /**
  * Checks the artifact's digest again on the target's side, right before unpacking: the file may

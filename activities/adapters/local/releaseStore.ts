@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, readlink, rename, rm, symlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import * as tar from 'tar';
-import { manifestSchema } from '../../domain/release';
-import { adapterError } from '../adapters/errors';
+import { manifestSchema } from '../../../domain/release';
+import { adapterError } from '../errors';
 
 /**
  * A target directory's releases: releases/<version>/ (unpacked artifacts) and `current`, a

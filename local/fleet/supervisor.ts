@@ -1,7 +1,7 @@
 /**
  * Keeps every target of one local fleet running, and restarts one on request after an install.
  *
- *   node --import tsx activities/localFleet/supervisor.ts --state DIR --port P
+ *   node --import tsx local/fleet/supervisor.ts --state DIR --port P
  *
  * DIR/fleet.json lists the targets (domain/fleet.ts). Control API on 127.0.0.1:P:
  *   GET  /health                  the supervisor itself
@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fleetSchema, type Target } from '../../domain/fleet';
 import { describeErrors, parseInput } from '../../domain/issues';
-import { nodeArgsForTs } from './tsxCommand';
+import { nodeArgsForTs } from '../process/tsxCommand';
 
 type LocalTarget = Extract<Target, { adapter: 'local' }>;
 type TargetState = 'running' | 'backoff' | 'stopping' | 'stopped';
@@ -47,7 +47,7 @@ const BACKOFF_MAX_MS = 5000;
 const HEALTHY_UPTIME_MS = 10_000;
 const STOP_GRACE_MS = 3000;
 
-const TARGET_SERVER = join(__dirname, 'targetServer.ts');
+const TARGET_SERVER = join(__dirname, './targetServer.ts');
 
 function readArgs(): { stateDir: string; port: number } {
   const { values } = parseArgs({ options: { state: { type: 'string' }, port: { type: 'string' } } });

@@ -2,7 +2,7 @@ import type { DeferArgs } from '../domain/deferral';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { CommandArgs, StopArgs } from '../domain/commands';
 import type { RolloutStatus } from '../domain/rolloutStatus';
-import type { StepProgress } from './stepTypes';
+import type { StepProgress } from '../workflows/stepTypes';
 
 export const pauseUpdate = defineUpdate<string, [CommandArgs]>('pause');
 export const resumeUpdate = defineUpdate<string, [CommandArgs]>('resume');

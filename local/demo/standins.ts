@@ -2,10 +2,10 @@ import { spawnUntilReady } from './spawnUntilReady';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { nodeArgsForTs } from '../../activities/localFleet/tsxCommand';
-import { isAlive } from '../localFleet';
+import { nodeArgsForTs } from '../process/tsxCommand';
+import { isAlive } from '../fleet/localFleet';
 
-/** The local Slack Web API and SMTP stand-ins (client/standins/), run as processes of their own. */
+/** The local Slack Web API and SMTP stand-ins (local/standins/), run as processes of their own. */
 export const SLACK_STANDIN_SCRIPT = resolve(__dirname, '../standins/slackServer.ts');
 export const SMTP_STANDIN_SCRIPT = resolve(__dirname, '../standins/smtpServer.ts');
 

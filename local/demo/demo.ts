@@ -3,7 +3,7 @@
  * on this machine, in about two minutes.
  *
  *   1. the embedded Temporal dev server (SQLite, Web UI) with its data in .rampart/demo
- *   2. the local Slack Web API and SMTP stand-ins (client/standins/), as processes of their own
+ *   2. the local Slack Web API and SMTP stand-ins (local/standins/), as processes of their own
  *   3. a Rampart worker process on the demo task queue, posting to and mailing through them
  *   4. a real local fleet of 10 target processes on 1.0.0 (2 of them the internal dogfood ring)
  *   5. two artifacts: 1.1.0 (good) and 1.2.0 (fails 30% of requests)
@@ -29,21 +29,21 @@ import net from 'node:net';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import type { RolloutStatus } from '../domain/rolloutStatus';
-import { buildArtifact, type BuiltArtifact } from './artifactBuild';
-import { findFreePort, startDevServer, stopDevServer, type DevServer } from './devServer';
-import { fleetDown, fleetStatus, fleetUp, isAlive, readInstallJournals, type FleetUpResult } from './localFleet';
-import { REPO_ROOT } from './temporalBinaries';
-import { isWorkerProcess, killDemoWorkerNow, startDemoWorker, stopDemoWorker, type DemoWorker } from './demo/demoWorker';
-import { mailThreadRoot, readMailThread, readSlackThread, renderThreads } from './demo/incidentTranscript';
-import { killRunningRampart, runRampart, type RampartRun } from './demo/runRampart';
-import { readStackRecord, writeStackRecord, type DemoStackRecord } from './demo/stackRecord';
-import { isStandinProcess, killStandinNow, SLACK_STANDIN_SCRIPT, SMTP_STANDIN_SCRIPT, startStandin, stopStandin, type RunningStandin } from './demo/standins';
-import { formatDuration } from '../domain/duration';
-import { escalationPoliciesSchema, policyFor } from '../domain/incident';
-import type { IncidentStatus } from '../domain/incidentStatus';
-import { loadDocument } from './loadDocument';
-import { customerTranscript } from './demo/customerTranscript';
+import type { RolloutStatus } from '../../domain/rolloutStatus';
+import { buildArtifact, type BuiltArtifact } from '../fleet/artifactBuild';
+import { findFreePort, startDevServer, stopDevServer, type DevServer } from '../temporal/devServer';
+import { fleetDown, fleetStatus, fleetUp, isAlive, readInstallJournals, type FleetUpResult } from '../fleet/localFleet';
+import { REPO_ROOT } from '../temporal/temporalBinaries';
+import { isWorkerProcess, killDemoWorkerNow, startDemoWorker, stopDemoWorker, type DemoWorker } from './demoWorker';
+import { mailThreadRoot, readMailThread, readSlackThread, renderThreads } from './incidentTranscript';
+import { killRunningRampart, runRampart, type RampartRun } from './runRampart';
+import { readStackRecord, writeStackRecord, type DemoStackRecord } from './stackRecord';
+import { isStandinProcess, killStandinNow, SLACK_STANDIN_SCRIPT, SMTP_STANDIN_SCRIPT, startStandin, stopStandin, type RunningStandin } from './standins';
+import { formatDuration } from '../../domain/duration';
+import { escalationPoliciesSchema, policyFor } from '../../domain/incident';
+import type { IncidentStatus } from '../../domain/incidentStatus';
+import { loadDocument } from '../../client/loadDocument';
+import { customerTranscript } from './customerTranscript';
 
 const TASK_QUEUE = 'rampart-demo';
 const NAMESPACE = 'default';

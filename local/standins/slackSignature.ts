@@ -1,4 +1,4 @@
-import { slackSignature } from '../slackSignature';
+import { slackSignature } from '../../client/slackSignature';
 
 export interface SignedSlackRequest {
   body: string;

@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describeErrors, parseInput } from '../../domain/issues';
-import { featureStatesSchema, type FeatureStates } from '../../domain/release';
-import { adapterError } from '../adapters/errors';
+import { describeErrors, parseInput } from '../../../domain/issues';
+import { featureStatesSchema, type FeatureStates } from '../../../domain/release';
+import { adapterError } from '../errors';
 import { syncDirectory } from './releaseStore';
 
 /**

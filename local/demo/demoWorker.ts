@@ -2,8 +2,8 @@ import { spawnUntilReady } from './spawnUntilReady';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { nodeArgsForTs } from '../../activities/localFleet/tsxCommand';
-import { isAlive } from '../localFleet';
+import { nodeArgsForTs } from '../process/tsxCommand';
+import { isAlive } from '../fleet/localFleet';
 
 const WORKER_SCRIPT = resolve(__dirname, '../../worker/main.ts');
 

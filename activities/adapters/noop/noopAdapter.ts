@@ -1,6 +1,6 @@
-import type { Target } from '../../domain/fleet';
-import { LATENCY_BUCKETS_S, type TargetSample } from '../../domain/metrics';
-import type { ChangeResult, DeployAdapter, FeatureChange, FeatureResult, HealthProbe, TargetChange } from './types';
+import type { Target } from '../../../domain/fleet';
+import { LATENCY_BUCKETS_S, type TargetSample } from '../../../domain/metrics';
+import type { ChangeResult, DeployAdapter, FeatureChange, FeatureResult, HealthProbe, TargetChange } from '../types';
 
 /**
  * Changes nothing and is healthy at once (its metrics show perfect traffic): for dry runs, and for measuring what the engine itself

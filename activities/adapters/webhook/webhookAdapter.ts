@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import type { Target } from '../../domain/fleet';
-import type { TargetSample } from '../../domain/metrics';
-import { featureNameSchema } from '../../domain/release';
-import { adapterError } from './errors';
-import { probeHealth, sampleMetrics } from './healthEndpoints';
-import { httpRequest, joinUrl } from './http';
-import type { ChangeResult, DeployAdapter, FeatureChange, FeatureResult, HealthProbe, TargetChange } from './types';
+import type { Target } from '../../../domain/fleet';
+import type { TargetSample } from '../../../domain/metrics';
+import { featureNameSchema } from '../../../domain/release';
+import { adapterError } from '../errors';
+import { probeHealth, sampleMetrics } from '../healthEndpoints';
+import { httpRequest, joinUrl } from '../http';
+import type { ChangeResult, DeployAdapter, FeatureChange, FeatureResult, HealthProbe, TargetChange } from '../types';
 import { signWebhook } from './webhookSignature';
 
 type WebhookTarget = Extract<Target, { adapter: 'webhook' }>;

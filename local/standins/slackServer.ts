@@ -15,7 +15,7 @@
  *   POST /_test/hold {calls}        the next N calls are carried out but never answered (a crash
  *                                   of the caller after Slack accepted)
  *
- *   node --import tsx client/standins/slackServer.ts --port 0 --token xoxb-test [--token ...] [--channel '#incidents' ...]
+ *   node --import tsx local/standins/slackServer.ts --port 0 --token xoxb-test [--token ...] [--channel '#incidents' ...]
  *
  * prints one JSON line {"port":N,"url":"http://127.0.0.1:N/api/"} once listening. Without
  * --token it takes SLACK_BOT_TOKEN.
@@ -23,7 +23,7 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { parseArgs } from 'node:util';
-import { exitWithParent } from '../../activities/localFleet/exitWithParent';
+import { exitWithParent } from '../process/exitWithParent';
 import { DEFAULT_CHANNELS, SlackWorkspace, type SlackAnswer, type SlackArgs, type StoredMessage } from './slackWorkspace';
 
 export type { StoredMessage } from './slackWorkspace';

@@ -4,8 +4,8 @@ import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import * as tar from 'tar';
-import { describeErrors, parseInput } from '../domain/issues';
-import { featureNameSchema, manifestSchema, type Manifest } from '../domain/release';
+import { describeErrors, parseInput } from '../../domain/issues';
+import { featureNameSchema, manifestSchema, type Manifest } from '../../domain/release';
 
 /** The behaviour a test release misbehaves with (see targetServer.ts). */
 export type Fault = NonNullable<Manifest['fault']>;

