@@ -1,6 +1,6 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { FINAL_STATES, type RolloutStatus } from '../domain/rolloutStatus';
-import type { StepProgress, StepResult } from '../workflows/stepTypes';
+import type { StepProgress, StepResult } from '../contract/step';
 import type { BenchContext } from './benchContext';
 import { RAMPART_QUEUE } from './benchStack';
 import { diagnoseLostStop } from './lostStop';

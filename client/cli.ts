@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { DocumentError } from './loadDocument';
+import { AlreadyExistsError, NotFoundError, RejectedError, UnreachableError } from './errors';
 import { EXIT, UserError } from './exitCodes';
 import { registerPlaybookCommands } from './commands/playbook';
 import { registerRolloutCommands } from './commands/rollout';
@@ -38,6 +39,15 @@ function buildProgram(): Command {
   return program;
 }
 
+/** The one place the typed clients' errors become exit codes. */
+function exitCodeOf(err: unknown): number | undefined {
+  if (err instanceof NotFoundError) return EXIT.notFound;
+  if (err instanceof RejectedError) return EXIT.rejected;
+  if (err instanceof AlreadyExistsError) return EXIT.badInput;
+  if (err instanceof UnreachableError) return EXIT.unreachable;
+  return undefined;
+}
+
 async function main(argv: string[]): Promise<number> {
   try {
     await buildProgram().parseAsync(argv);
@@ -50,6 +60,11 @@ async function main(argv: string[]): Promise<number> {
     if (err instanceof DocumentError || err instanceof UserError) {
       console.error(`rampart: ${err.message}`);
       return err.exitCode;
+    }
+    const code = exitCodeOf(err);
+    if (code !== undefined) {
+      console.error(`rampart: ${(err as Error).message}`);
+      return code;
     }
     console.error(`rampart: unexpected failure: ${(err as Error).stack ?? String(err)}`);
     return EXIT.failure;

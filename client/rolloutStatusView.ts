@@ -1,18 +1,15 @@
-import { ServiceError, type Client } from '@temporalio/client';
+import { ServiceError } from '@temporalio/client';
 import { FINAL_STATES, type RolloutStatus } from '../domain/rolloutStatus';
-import type { StepProgress } from '../workflows/stepTypes';
+import type { RolloutClient } from './rolloutClient';
 
 /**
  * The rollout's status with the running step's live progress folded in: the parent workflow
  * learns a step's per-target results when it ends, the step's own workflow knows them now.
  */
-export async function readRolloutStatus(client: Client, rolloutId: string): Promise<RolloutStatus> {
-  const status = await queryStatus(client, rolloutId);
+export async function readRolloutStatus(rollouts: RolloutClient, rolloutId: string): Promise<RolloutStatus> {
+  const status = await queryStatus(rollouts, rolloutId);
   if (FINAL_STATES.includes(status.state) || !status.step) return status;
-  const progress = await client.workflow
-    .getHandle(`${rolloutId}/${status.step}`)
-    .query<StepProgress>('stepProgress')
-    .catch(() => null);
+  const progress = await rollouts.stepProgress(rolloutId, status.step).catch(() => null);
   if (!progress) return status;
   const step = status.steps.find((s) => s.name === progress.step);
   if (step && ['installing', 'baking', 'awaiting_cutover'].includes(step.state)) {
@@ -35,10 +32,10 @@ export async function readRolloutStatus(client: Client, rolloutId: string): Prom
  * A query can fail for a moment while the workflow's first task is still being handed to a worker
  * (or a worker restarts): retry briefly rather than failing the on-call engineer's command.
  */
-async function queryStatus(client: Client, rolloutId: string, attempts = 20): Promise<RolloutStatus> {
+async function queryStatus(rollouts: RolloutClient, rolloutId: string, attempts = 20): Promise<RolloutStatus> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await client.workflow.getHandle(rolloutId).query<RolloutStatus>('status');
+      return await rollouts.status(rolloutId);
     } catch (err) {
       if (!(err instanceof ServiceError) || attempt >= attempts) throw err;
       await new Promise((r) => setTimeout(r, 250));

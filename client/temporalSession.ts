@@ -1,5 +1,8 @@
-import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { temporalConfigFromEnv, TemporalConfigError, type TemporalConfig } from '../domain/temporalConfig';
+import { UnreachableError } from './errors';
+import { IncidentClient } from './incidentClient';
+import { RolloutClient } from './rolloutClient';
 import { EXIT, UserError } from './exitCodes';
 import { connectClient } from './temporalConnection';
 
@@ -19,9 +22,9 @@ export async function withTemporal<T>(use: (client: Client, config: TemporalConf
   try {
     client = await connectClient(config, { connectTimeoutMs: 5000 });
   } catch (err) {
-    throw new UserError(
+    throw new UnreachableError(
       `${(err as Error).message}\nStart the embedded server with "rampart server start", or point TEMPORAL_ADDRESS at your cluster.`,
-      EXIT.unreachable,
+      { cause: err },
     );
   }
   try {
@@ -31,15 +34,10 @@ export async function withTemporal<T>(use: (client: Client, config: TemporalConf
   }
 }
 
-/** The rollout's workflow handle, after checking it exists: an unknown id is exit 4, not a stack trace. */
-export async function rolloutHandle(client: Client, rolloutId: string): Promise<{ handle: WorkflowHandle; running: boolean }> {
-  const handle = client.workflow.getHandle(rolloutId);
-  try {
-    const description = await handle.describe();
-    if (description.type !== 'rolloutWorkflow') throw new UserError(`${rolloutId} is not a rollout`, EXIT.notFound);
-    return { handle, running: description.status.name === 'RUNNING' };
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw new UserError(`no rollout with id "${rolloutId}"`, EXIT.notFound);
-    throw err;
-  }
+export function withRollouts<T>(use: (rollouts: RolloutClient, config: TemporalConfig) => Promise<T>): Promise<T> {
+  return withTemporal((client, config) => use(new RolloutClient(client, config.taskQueue), config));
+}
+
+export function withIncidents<T>(use: (incidents: IncidentClient, config: TemporalConfig) => Promise<T>): Promise<T> {
+  return withTemporal((client, config) => use(new IncidentClient(client, config.taskQueue), config));
 }

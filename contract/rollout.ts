@@ -1,8 +1,7 @@
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { DeferArgs } from '../domain/deferral';
-import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { CommandArgs, StopArgs } from '../domain/commands';
 import type { RolloutStatus } from '../domain/rolloutStatus';
-import type { StepProgress } from '../workflows/stepTypes';
+import type { CommandArgs, StopArgs } from './commandArgs';
 
 export const pauseUpdate = defineUpdate<string, [CommandArgs]>('pause');
 export const resumeUpdate = defineUpdate<string, [CommandArgs]>('resume');
@@ -14,11 +13,13 @@ export const rollbackUpdate = defineUpdate<string, [CommandArgs]>('rollback');
 export const deferUpdate = defineUpdate<string, [DeferArgs]>('defer');
 export const statusQuery = defineQuery<RolloutStatus>('status');
 
-/** Parent to step child: what the on-call engineer asked for, as a whole, so order never matters. */
-export interface StepControl {
-  paused: boolean;
-  halted: boolean;
-  promoted: boolean;
-}
-export const stepControlSignal = defineSignal<[StepControl]>('stepControl');
-export const stepProgressQuery = defineQuery<StepProgress>('stepProgress');
+/** The on-call engineer's commands to a rollout, by the verb the CLI gives them. */
+export const rolloutCommands = {
+  pause: pauseUpdate,
+  resume: resumeUpdate,
+  approve: approveUpdate,
+  promote: promoteUpdate,
+  stop: stopUpdate,
+  rollback: rollbackUpdate,
+} as const;
+export type RolloutCommand = keyof typeof rolloutCommands;

@@ -78,6 +78,8 @@ export const incidentInputSchema = z.strictObject({
   openedBy: z.string().min(1),
   policy: escalationPolicySchema,
   details: z.record(z.string(), z.string()).default({}),
+  /** The id of the alert that opened it (signalWithStart delivers that alert as a signal too). */
+  openingAlertId: z.string().max(100).optional(),
 });
 
 export type IncidentInput = z.input<typeof incidentInputSchema>;

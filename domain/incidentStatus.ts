@@ -1,13 +1,10 @@
 import type { Severity, IncidentSource } from './incident';
-import type { TimelineEntry } from './rolloutStatus';
+import type { NearMiss, TimelineEntry } from './timeline';
+
+export type { NearMiss } from './timeline';
 
 export type IncidentState = 'open' | 'acknowledged' | 'resolved';
 
-export interface NearMiss {
-  at: string;
-  kind: 'gate-near-threshold' | 'stop-cancelled' | 'escalation-last-tier';
-  detail: string;
-}
 
 export interface IncidentStatus {
   incidentId: string;

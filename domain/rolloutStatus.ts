@@ -1,6 +1,8 @@
 import type { GateResult } from './evaluateGate';
 import type { StepKind } from './planSteps';
-import type { NearMiss } from './incidentStatus';
+import type { NearMiss, TimelineEntry } from './timeline';
+
+export type { NearMiss, TimelineEntry } from './timeline';
 import type { CustomerRolloutStatus, NoticeTotals } from './customerRolloutStatus';
 
 export type RolloutState =
@@ -48,13 +50,6 @@ export interface StepStatus {
   lastGate: GateResult | null;
 }
 
-export interface TimelineEntry {
-  at: string;
-  event: string;
-  by?: string;
-  reason?: string;
-  detail?: string;
-}
 
 export interface Approval {
   step: string;

@@ -45,7 +45,7 @@ describe('crash-proof rollouts', () => {
     const deadline = Date.now() + 60_000;
     let midWave: RolloutStatus | undefined;
     while (Date.now() < deadline) {
-      const s = await readRolloutStatus(h.client, 'crash-worker');
+      const s = await readRolloutStatus(h.rollouts, 'crash-worker');
       const done = s.targets.filter((t) => t.step === 'wave-1' && t.state === 'installed').length;
       if (s.step === 'wave-1' && done >= 1 && done <= 3) {
         midWave = s;

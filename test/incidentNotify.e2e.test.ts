@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startHookServer, type HookServer } from '../client/hooks/hookServer';
-import { openOrJoinIncident } from '../client/openIncident';
 import { blockActionsBody, signSlackRequest } from '../local/standins/slackSignature';
 import { startSlackServer, type SlackStandin } from '../local/standins/slackServer';
 import { startSmtpServer, type SmtpStandin } from '../local/standins/smtpServer';
@@ -43,7 +42,7 @@ describe('incident paging over real Slack-like and SMTP servers (dev server)', (
     await h.start({ size: 0 });
     hooks = await startHookServer({
       secret: 'webhook-secret-for-tests-0123',
-      onAlert: (event) => openOrJoinIncident(h.client, h.taskQueue, policies, event, event.source),
+      onAlert: (event) => h.incidents.openOrJoin(policies, event, event.source),
       slackActions: {
         signingSecret: SIGNING_SECRET,
         onAck: (incidentId, user) => h.client.workflow.getHandle(incidentId).executeUpdate<string, [{ by: string }]>('ack', { args: [{ by: user }] }),
@@ -70,7 +69,7 @@ describe('incident paging over real Slack-like and SMTP servers (dev server)', (
   };
 
   test('one Slack thread and one mail thread: escalation, a Slack button ack, resolution', async () => {
-    const { incidentId } = await openOrJoinIncident(h.client, h.taskQueue, policies, { source: 'manual', severity: 'sev2', summary: 'checkout errors', dedupKey: 'checkout-1' }, 'alice');
+    const { incidentId } = await h.incidents.openOrJoin(policies, { source: 'manual', severity: 'sev2', summary: 'checkout errors', dedupKey: 'checkout-1' }, 'alice');
     await waitFor(incidentId, (s) => s.tier?.name === 'senior');
     const opened = await waitFor(incidentId, (s) => s.slackThread !== null);
     const thread = opened.slackThread!;
@@ -114,7 +113,7 @@ describe('incident paging over real Slack-like and SMTP servers (dev server)', (
     await first.waitForOutput(/polling task queue/, 60_000);
     // Slack takes the next post but never answers: the worker dies with the send in flight.
     slack.holdNext(1);
-    const { incidentId } = await openOrJoinIncident(h.client, h.taskQueue, policies, { source: 'webhook', severity: 'sev1', summary: 'payments down', dedupKey: 'payments-1' }, 'monitoring');
+    const { incidentId } = await h.incidents.openOrJoin(policies, { source: 'webhook', severity: 'sev1', summary: 'payments down', dedupKey: 'payments-1' }, 'monitoring');
     const deadline = Date.now() + 20_000;
     while (!slack.calls().some((c) => c.method === 'chat.postMessage' && JSON.stringify(c).includes(incidentId)) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 50));

@@ -1,4 +1,4 @@
-import type { CommandArgs } from '../domain/commands';
+import type { CommandArgs } from '../contract/commandArgs';
 import type { Playbook } from '../domain/playbook';
 import type { RolloutTracker } from './rolloutTracker';
 import { isoNow } from './time';

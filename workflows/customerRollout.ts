@@ -1,4 +1,5 @@
 import { condition } from '@temporalio/workflow';
+import { customerStepName } from '../contract/ids';
 import { assignCustomers, type CustomerAssignment } from '../domain/customerAssignment';
 import type { MaintenanceSlot } from '../domain/customerNotice';
 import type { CustomerRolloutStatus } from '../domain/customerRolloutStatus';
@@ -6,7 +7,7 @@ import type { Customer, CustomersFile } from '../domain/customers';
 import { formatDuration } from '../domain/duration';
 import { customerPlanSchema, SECURITY_FIX_DEFAULT_DEFERRAL_MS, type CustomerPlan, type Playbook } from '../domain/playbook';
 import type { PlannedStep } from '../domain/planSteps';
-import type { StepResult } from './stepTypes';
+import type { StepResult } from '../contract/step';
 import { customerSchedule } from './customerActivities';
 import { CustomerIncidents } from './customerIncidents';
 import { CustomerNotifier } from './customerNotifier';
@@ -190,7 +191,7 @@ export class CustomerRollout {
       s.waitingFor = null;
       this.tracker.setStepState(step.name, 'installing');
       this.tracker.note('customer window open', { detail: `${next.customer.id}: ${next.slot.label}` });
-      const result = await runSlot(`${step.name}@${next.customer.id}`, next.targets);
+      const result = await runSlot(customerStepName(step.name, next.customer.id), next.targets);
       next.done = true;
       results.push(result);
       if (result.outcome !== 'passed') break;

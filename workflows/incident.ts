@@ -1,7 +1,6 @@
 import { condition, setHandler } from '@temporalio/workflow';
-import { commandArgsSchema } from '../domain/commands';
+import { commandArgsSchema, resolveArgsSchema } from '../contract/commandArgs';
 import type { IncidentInput, Tier } from '../domain/incident';
-import { resolveArgsSchema } from '../domain/incidentCommands';
 import type { IncidentStatus } from '../domain/incidentStatus';
 import { describeErrors, parseInput } from '../domain/issues';
 import { escalationPolicySchema } from '../domain/incident';
@@ -37,6 +36,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
 
   setHandler(incidentStatusQuery, () => status);
   setHandler(alertSignal, (alert) => {
+    if (input.openingAlertId !== undefined && alert.alertId === input.openingAlertId) return;
     if (alert.status === 'resolved') {
       tracker.note('alert resolved at source', { detail: alert.summary });
       return;

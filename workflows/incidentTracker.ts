@@ -1,3 +1,4 @@
+import type { IncidentEvent } from '../contract/timeline';
 import type { IncidentInput, Tier } from '../domain/incident';
 import type { IncidentStatus, NearMiss } from '../domain/incidentStatus';
 import type { TimelineEntry } from '../domain/rolloutStatus';
@@ -34,7 +35,7 @@ export class IncidentTracker {
     this.note('detected', { by: input.openedBy, detail: `${input.severity} from ${input.source}: ${input.summary}` });
   }
 
-  note(event: string, extra: Omit<TimelineEntry, 'at' | 'event'> = {}): TimelineEntry {
+  note(event: IncidentEvent, extra: Omit<TimelineEntry, 'at' | 'event'> = {}): TimelineEntry {
     const entry: TimelineEntry = { at: isoNow(), event };
     for (const [key, value] of Object.entries(extra)) {
       if (value !== undefined) (entry as unknown as Record<string, unknown>)[key] = value;

@@ -1,4 +1,17 @@
-export { rolloutWorkflow } from './rollout';
-export { stepWorkflow } from './step';
-export { rollbackWorkflow } from './rollback';
-export { incidentWorkflow } from './incident';
+import type { IncidentWorkflow, RollbackWorkflow, RolloutWorkflow, StepWorkflow, WorkflowType } from '../contract/workflowTypes';
+import { incidentWorkflow } from './incident';
+import { rollbackWorkflow } from './rollback';
+import { rolloutWorkflow } from './rollout';
+import { stepWorkflow } from './step';
+
+export { incidentWorkflow, rollbackWorkflow, rolloutWorkflow, stepWorkflow };
+
+// Each registered workflow has the name and signature the contract gives it (checked when compiling).
+({ rolloutWorkflow, stepWorkflow, rollbackWorkflow, incidentWorkflow }) satisfies {
+  [K in (typeof WorkflowType)[keyof typeof WorkflowType]]: {
+    rolloutWorkflow: RolloutWorkflow;
+    stepWorkflow: StepWorkflow;
+    rollbackWorkflow: RollbackWorkflow;
+    incidentWorkflow: IncidentWorkflow;
+  }[K];
+};

@@ -1,22 +1,7 @@
-import type { Target } from '../domain/fleet';
 import { changeKey } from '../domain/rolloutInput';
 import { healthChecks, targetActions } from './activityProxies';
 import { isoNow } from './time';
-
-export interface RollbackInput {
-  rolloutId: string;
-  /** Targets to return to their last known good version, newest change first. */
-  targets: { target: Target; toVersion: string }[];
-  maxParallel: number;
-}
-
-export interface RollbackOutcome {
-  targetId: string;
-  version: string;
-  verified: boolean;
-  detail: string;
-  at: string;
-}
+import type { RollbackInput, RollbackOutcome } from '../contract/rollback';
 
 /**
  * Returns every changed target to its previous version, newest change first, and checks each

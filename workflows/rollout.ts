@@ -1,4 +1,5 @@
 import { ActivityFailure, ApplicationFailure, condition, executeChild, patched, startChild } from '@temporalio/workflow';
+import { rollbackWorkflowId, stepWorkflowId } from '../contract/ids';
 import { fleetSchema, type Fleet, type Target } from '../domain/fleet';
 import { parseInput, type InputError } from '../domain/issues';
 import { playbookSchema, type Playbook } from '../domain/playbook';
@@ -13,7 +14,7 @@ import { RolloutTracker } from './rolloutTracker';
 import { stepWorkflow } from './step';
 import { RolloutIncidents } from './rolloutIncidents';
 import { degradeFeature } from './degrade';
-import type { StepResult, TargetChangeRecord } from './stepTypes';
+import type { StepResult, TargetChangeRecord } from '../contract/step';
 import { customersFileSchema } from '../domain/customers';
 import { CustomerRollout } from './customerRollout';
 import { registerDeferCommand } from './customerDefer';
@@ -99,7 +100,7 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatu
     customerSide?.rollingBack(changed.map((c) => c.targetId));
     const newestFirst = [...changed].reverse();
     const outcomes = await executeChild(rollbackWorkflow, {
-      workflowId: `${input.rolloutId}/rollback`,
+      workflowId: rollbackWorkflowId(input.rolloutId),
       args: [{
         rolloutId: input.rolloutId,
         maxParallel: playbook.maxParallel,
@@ -154,7 +155,7 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatu
     const changedIds = new Set(changed.map((c) => c.targetId));
     const sentControl = controls.forChild();
     controls.activeStep = await startChild(stepWorkflow, {
-      workflowId: `${input.rolloutId}/${child.name}`,
+      workflowId: stepWorkflowId(input.rolloutId, child.name),
       args: [{
         rolloutId: input.rolloutId,
         step: child,

@@ -1,5 +1,5 @@
 import { setHandler, type ChildWorkflowHandle } from '@temporalio/workflow';
-import { commandArgsSchema, stopArgsSchema, type CommandArgs } from '../domain/commands';
+import { commandArgsSchema, stopArgsSchema, type CommandArgs } from '../contract/commandArgs';
 import { describeErrors, parseInput } from '../domain/issues';
 import { FINAL_STATES, type RolloutState } from '../domain/rolloutStatus';
 import {
@@ -9,10 +9,9 @@ import {
   resumeUpdate,
   rollbackUpdate,
   statusQuery,
-  stepControlSignal,
   stopUpdate,
-  type StepControl,
 } from '../contract/rollout';
+import { stepControlSignal, type StepControl } from '../contract/step';
 import type { RolloutTracker } from './rolloutTracker';
 import type { stepWorkflow } from './step';
 

@@ -1,10 +1,13 @@
-import { ParentClosePolicy, getExternalWorkflowHandle, startChild } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { ParentClosePolicy, getExternalWorkflowHandle, patched, startChild } from '@temporalio/workflow';
+import { incidentWorkflowId, rolloutDedupKey } from '../contract/ids';
 import { escalationPoliciesSchema, policyFor, type IncidentInput } from '../domain/incident';
 import { describeErrors, parseInput } from '../domain/issues';
 import type { Playbook } from '../domain/playbook';
 import { incidentWorkflow } from './incident';
-import { incidentNoteSignal } from '../contract/incident';
+import { alertSignal, incidentNoteSignal } from '../contract/incident';
 import type { RolloutTracker } from './rolloutTracker';
+import type { IncidentNote } from '../contract/timeline';
 
 /** The incident a rollout's breaker opens, and what the rollout reports into it afterwards. */
 export class RolloutIncidents {
@@ -26,30 +29,43 @@ export class RolloutIncidents {
       this.tracker.note('incident not opened', { detail: `no escalation policy handles ${config.severity}` });
       return;
     }
-    const incidentId = `inc-${this.rolloutId}`;
+    const dedupKey = rolloutDedupKey(this.rolloutId);
+    const incidentId = incidentWorkflowId(dedupKey);
     const details: Record<string, string> = { reason };
     if (!config.automatedRollback) details.manualRecovery = (config.manualRecovery ?? []).map((s, i) => `${i + 1}. ${s}`).join('\n');
-    await startChild(incidentWorkflow, {
-      workflowId: incidentId,
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-      args: [{
-        incidentId,
-        severity: config.severity,
-        summary: `Breaker tripped in rollout ${this.rolloutId}`,
-        source: 'breaker',
-        dedupKey: `rollout:${this.rolloutId}`,
-        rolloutId: this.rolloutId,
-        openedBy: 'rampart',
-        policy: written,
-        details,
-      }],
-    });
+    const summary = `Breaker tripped in rollout ${this.rolloutId}`;
+    try {
+      await startChild(incidentWorkflow, {
+        workflowId: incidentId,
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        args: [{
+          incidentId,
+          severity: config.severity,
+          summary,
+          source: 'breaker',
+          dedupKey,
+          rolloutId: this.rolloutId,
+          openedBy: 'rampart',
+          policy: written,
+          details,
+        }],
+      });
+    } catch (err) {
+      // An alert about this rollout got there first: the breaker joins that incident.
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError) || !patched('breaker-joins-open-incident')) throw err;
+      await getExternalWorkflowHandle(incidentId).signal(alertSignal, {
+        source: 'breaker', severity: config.severity, summary, dedupKey, rolloutId: this.rolloutId, details,
+      });
+      this.incidentId = incidentId;
+      this.tracker.note('incident joined', { detail: incidentId });
+      return;
+    }
     this.incidentId = incidentId;
     this.tracker.note('incident opened', { detail: incidentId });
   }
 
   /** Reports into the incident's thread; nothing to do when no incident was opened. */
-  async note(event: string, detail: string): Promise<void> {
+  async note(event: IncidentNote, detail: string): Promise<void> {
     if (!this.incidentId) return;
     await getExternalWorkflowHandle(this.incidentId).signal(incidentNoteSignal, { event, detail }).catch(() => undefined);
   }

@@ -1,3 +1,4 @@
+import type { RolloutEvent } from '../contract/timeline';
 import type { Fleet } from '../domain/fleet';
 import type { PlannedStep } from '../domain/planSteps';
 import type {
@@ -10,8 +11,8 @@ import type {
 } from '../domain/rolloutStatus';
 import type { RolloutInput } from '../domain/rolloutInput';
 import type { NearMiss } from '../domain/incidentStatus';
-import type { RollbackOutcome } from './rollback';
-import type { StepResult } from './stepTypes';
+import type { RollbackOutcome } from '../contract/rollback';
+import type { StepResult } from '../contract/step';
 import { isoNow } from './time';
 
 /** The rollout's state as the on-call engineer sees it; every change lands on the timeline. */
@@ -45,7 +46,7 @@ export class RolloutTracker {
     this.note('started', { by: input.startedBy, reason: input.reason, detail: `version ${input.release.version}` });
   }
 
-  note(event: string, extra: Omit<TimelineEntry, 'at' | 'event'> = {}): void {
+  note(event: RolloutEvent, extra: Omit<TimelineEntry, 'at' | 'event'> = {}): void {
     const entry: TimelineEntry = { at: isoNow(), event };
     for (const [key, value] of Object.entries(extra)) {
       if (value !== undefined) (entry as unknown as Record<string, unknown>)[key] = value;
@@ -120,7 +121,7 @@ export class RolloutTracker {
     }
     this.recordTargetChanges(result);
     const detail = result.reasons.length > 0 ? result.reasons.join('; ') : `${result.changes.length} target(s) updated`;
-    this.note(`step ${result.outcome}`, { detail: `${name}: ${detail}` });
+    this.note(`step ${result.outcome}` as const, { detail: `${name}: ${detail}` });
     if (result.nearMiss && result.outcome === 'passed') {
       this.nearMiss('gate-near-threshold', `${name}: health gate passed within 20% of a threshold`);
     }
@@ -167,7 +168,7 @@ export class RolloutTracker {
       this.status.phase = 'done';
       this.status.endedAt = isoNow();
     }
-    this.note(result === 'held' ? 'held' : `rollout ${result}`, { detail: reason });
+    this.note(result === 'held' ? 'held' : (`rollout ${result}` as const), { detail: reason });
   }
 
   private target(id: string): TargetStatus | undefined {

@@ -5,8 +5,7 @@ import { changeKey } from '../domain/rolloutInput';
 import type { StepState } from '../domain/rolloutStatus';
 import { targetActions } from './activityProxies';
 import { HealthAnalysis, spreadSample } from './analysis';
-import { stepControlSignal, stepProgressQuery, type StepControl } from '../contract/rollout';
-import type { StepInput, StepResult, TargetChangeRecord } from './stepTypes';
+import { stepControlSignal, stepProgressQuery, type StepControl, type StepInput, type StepResult, type TargetChangeRecord } from '../contract/step';
 import { isoNow } from './time';
 
 /** Windows past the bake time a gate may take to gather enough samples before it counts as failed. */

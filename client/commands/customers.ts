@@ -5,7 +5,7 @@ import { loadDocument } from '../loadDocument';
 import { deferArgsSchema } from '../../domain/deferral';
 import { parseDuration } from '../../domain/duration';
 import { parseFlags } from '../parseFlags';
-import { sendRolloutUpdate } from '../rolloutUpdate';
+import { withRollouts } from '../temporalSession';
 import { defaultUser } from '../defaultUser';
 
 /** "3d" means three days from now; anything else must be an ISO time, checked by the schema. */
@@ -21,7 +21,10 @@ async function deferCustomer(rolloutId: string, opts: { customer?: string; until
     by: opts.by,
     ...(opts.reason ? { reason: opts.reason } : {}),
   });
-  await sendRolloutUpdate(rolloutId, 'defer', args, Boolean(opts.json));
+  await withRollouts(async (rollouts) => {
+    const answer = await rollouts.defer(rolloutId, args);
+    console.log(opts.json ? JSON.stringify({ rolloutId, command: 'defer', accepted: true, message: answer }) : answer);
+  });
 }
 
 async function validateCustomers(file: string, opts: { json?: boolean }): Promise<void> {

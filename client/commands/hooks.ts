@@ -1,13 +1,12 @@
-import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { escalationPoliciesSchema } from '../../domain/incident';
 import { UserError } from '../exitCodes';
 import { startHookServer, WEBHOOK_SECRET_ENV } from '../hooks/hookServer';
 import { loadDocument } from '../loadDocument';
-import { openOrJoinIncident } from '../openIncident';
+import { RejectedError } from '../errors';
 import { parseFlags } from '../parseFlags';
-import { withTemporal } from '../temporalSession';
+import { withIncidents } from '../temporalSession';
 import { DEFAULT_ESCALATION_FILE } from './incident';
 
 const flagsSchema = z.strictObject({
@@ -25,19 +24,19 @@ async function serve(raw: unknown): Promise<void> {
   if (!secret || secret.length < 16) throw new UserError(`${WEBHOOK_SECRET_ENV} must be set to a shared secret of at least 16 characters`);
   const policies = await loadDocument(flags.policy, escalationPoliciesSchema);
   const signingSecret = process.env.SLACK_SIGNING_SECRET;
-  await withTemporal(async (client, config) => {
+  await withIncidents(async (incidents) => {
     const server = await startHookServer({
       port: flags.port,
       secret,
-      onAlert: (event) => openOrJoinIncident(client, config.taskQueue, policies, event, event.source),
+      onAlert: (event) => incidents.openOrJoin(policies, event, event.source),
       ...(signingSecret ? {
         slackActions: {
           signingSecret,
           onAck: async (incidentId: string, slackUser: string) => {
             try {
-              return await client.workflow.getHandle(incidentId).executeUpdate<string, [{ by: string; reason: string }]>('ack', { args: [{ by: slackUser, reason: 'Slack button' }] });
+              return await incidents.ack(incidentId, { by: slackUser, reason: 'Slack button' });
             } catch (err) {
-              if (err instanceof WorkflowUpdateFailedError) throw new Error(err.cause?.message ?? err.message);
+              if (err instanceof RejectedError) throw new Error(err.reason);
               throw err;
             }
           },

@@ -1,30 +1,21 @@
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { commandArgsSchema } from '../../domain/commands';
+import { commandArgsSchema, resolveArgsSchema } from '../../contract/commandArgs';
+import { rolloutDedupKey } from '../../contract/ids';
+import type { IncidentCommand } from '../../contract/incident';
 import { escalationPoliciesSchema, severitySchema } from '../../domain/incident';
-import { resolveArgsSchema, type IncidentCommand } from '../../domain/incidentCommands';
 import type { IncidentStatus } from '../../domain/incidentStatus';
 import { renderRca } from '../../domain/rcaReport';
 import { renderTimelineEntry } from '../rolloutStatusView';
-import { EXIT, UserError } from '../exitCodes';
+import { UserError } from '../exitCodes';
+import { NoPolicyError } from '../incidentClient';
 import { loadDocument } from '../loadDocument';
-import { openOrJoinIncident } from '../openIncident';
 import { parseFlags } from '../parseFlags';
-import { withTemporal } from '../temporalSession';
+import { withIncidents } from '../temporalSession';
 import { defaultUser } from '../defaultUser';
 
 export const DEFAULT_ESCALATION_FILE = 'playbooks/escalation/default.yaml';
 
-
-async function incidentStatus(client: Client, id: string): Promise<IncidentStatus> {
-  try {
-    return await client.workflow.getHandle(id).query<IncidentStatus>('incidentStatus');
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw new UserError(`no incident with id "${id}"`, EXIT.notFound);
-    throw err;
-  }
-}
 
 const openFlags = z.strictObject({
   severity: severitySchema,
@@ -39,14 +30,18 @@ const openFlags = z.strictObject({
 async function open(raw: unknown): Promise<void> {
   const flags = parseFlags(openFlags, raw);
   const policies = await loadDocument(flags.policy, escalationPoliciesSchema);
-  await withTemporal(async (client, config) => {
-    const result = await openOrJoinIncident(client, config.taskQueue, policies, {
+  await withIncidents(async (incidents) => {
+    // A report about a rollout is that rollout's problem: it joins the incident its breaker opened.
+    const dedupKey = flags.dedupKey ?? (flags.rollout ? rolloutDedupKey(flags.rollout) : `manual:${flags.summary}`);
+    const result = await incidents.openOrJoin(policies, {
       source: 'manual',
       severity: flags.severity,
       summary: flags.summary,
-      dedupKey: flags.dedupKey ?? `manual:${flags.summary}`,
+      dedupKey,
       ...(flags.rollout ? { rolloutId: flags.rollout } : {}),
-    }, flags.by);
+    }, flags.by).catch((err: unknown) => {
+      throw err instanceof NoPolicyError ? new UserError(err.message) : err;
+    });
     if (flags.json) console.log(JSON.stringify(result));
     else console.log(result.opened ? `opened incident ${result.incidentId}` : `joined open incident ${result.incidentId} (same dedup key)`);
   });
@@ -66,29 +61,20 @@ function renderIncident(s: IncidentStatus): string {
 }
 
 async function status(id: string, opts: { json?: boolean }): Promise<void> {
-  await withTemporal(async (client) => {
-    const s = await incidentStatus(client, id);
+  await withIncidents(async (incidents) => {
+    const s = await incidents.status(id);
     console.log(opts.json ? JSON.stringify(s, null, 2) : renderIncident(s));
   });
 }
 
 async function report(id: string): Promise<void> {
-  await withTemporal(async (client) => console.log(renderRca(await incidentStatus(client, id))));
+  await withIncidents(async (incidents) => console.log(renderRca(await incidents.status(id))));
 }
 
 async function command(name: IncidentCommand, id: string, raw: Record<string, unknown>): Promise<void> {
   const schema = name === 'resolve' ? resolveArgsSchema : commandArgsSchema;
   const args = parseFlags(schema, { by: raw.by, reason: raw.reason, ...(name === 'resolve' && raw.rootCause ? { rootCause: raw.rootCause } : {}) });
-  await withTemporal(async (client) => {
-    const s = await incidentStatus(client, id);
-    if (s.state === 'resolved') throw new UserError(`${name} rejected: incident ${id} is already resolved`, EXIT.rejected);
-    try {
-      console.log(await client.workflow.getHandle(id).executeUpdate<string, [typeof args]>(name, { args: [args] }));
-    } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError) throw new UserError(`${name} rejected: ${err.cause?.message ?? err.message}`, EXIT.rejected);
-      throw err;
-    }
-  });
+  await withIncidents(async (incidents) => console.log(await incidents.command(id, name, args)));
 }
 
 async function validatePolicies(file: string): Promise<void> {

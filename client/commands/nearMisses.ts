@@ -1,3 +1,6 @@
+import { incidentStatusQuery } from '../../contract/incident';
+import { statusQuery } from '../../contract/rollout';
+import { WorkflowType, workflowTypeIs } from '../../contract/workflowTypes';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import type { IncidentStatus, NearMiss } from '../../domain/incidentStatus';
@@ -29,7 +32,7 @@ async function listNearMisses(raw: unknown): Promise<void> {
   const flags = parseFlags(flagsSchema, raw);
   await withTemporal(async (client) => {
     const found: { workflowId: string; runId: string; type: string }[] = [];
-    for await (const wf of client.workflow.list({ query: `WorkflowType = 'rolloutWorkflow' OR WorkflowType = 'incidentWorkflow'` })) {
+    for await (const wf of client.workflow.list({ query: workflowTypeIs(WorkflowType.rollout, WorkflowType.incident) })) {
       if (found.length >= flags.limit) break;
       found.push({ workflowId: wf.workflowId, runId: wf.runId, type: wf.type });
     }
@@ -39,9 +42,10 @@ async function listNearMisses(raw: unknown): Promise<void> {
     const rows: NearMissRow[] = [];
     await forEachBounded(found, QUERY_CONCURRENCY, async (wf) => {
       const handle = client.workflow.getHandle(wf.workflowId, wf.runId);
-      const queryName = wf.type === 'rolloutWorkflow' ? 'status' : 'incidentStatus';
+      const read = (): Promise<RolloutStatus | IncidentStatus> =>
+        wf.type === WorkflowType.rollout ? handle.query(statusQuery) : handle.query(incidentStatusQuery);
       const status = await client
-        .withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query<RolloutStatus | IncidentStatus>(queryName))
+        .withDeadline(Date.now() + QUERY_DEADLINE_MS, read)
         .catch(() => null);
       if (!status) unread++;
       for (const miss of status?.nearMisses ?? []) rows.push({ ...miss, workflow: wf.workflowId });

@@ -1,10 +1,13 @@
 import { dirname, resolve } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { commandArgsSchema, stopArgsSchema, type RolloutCommand } from '../../domain/commands';
+import { commandArgsSchema, stopArgsSchema } from '../../contract/commandArgs';
+import { newRolloutId, ROLLOUT_ID_RULE } from '../../contract/ids';
+import type { RolloutCommand } from '../../contract/rollout';
+import { AlreadyExistsError } from '../errors';
+import { RolloutClient } from '../rolloutClient';
 import { fleetSchema } from '../../domain/fleet';
 import { escalationPoliciesSchema } from '../../domain/incident';
 import { describeErrors, parseInput } from '../../domain/issues';
@@ -18,8 +21,7 @@ import { EXIT, UserError } from '../exitCodes';
 import { loadDocument } from '../loadDocument';
 import { parseFlags } from '../parseFlags';
 import { readRolloutStatus, renderStatus, renderTimelineEntry } from '../rolloutStatusView';
-import { rolloutHandle, withTemporal } from '../temporalSession';
-import { sendRolloutUpdate } from '../rolloutUpdate';
+import { withRollouts } from '../temporalSession';
 import { defaultUser } from '../defaultUser';
 import { loadCustomersForFleet } from '../loadCustomers';
 
@@ -54,7 +56,7 @@ const startFlags = z.strictObject({
   artifact: z.string().min(1),
   sha256: z.string().optional(),
   notes: z.string().optional(),
-  id: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'expected letters, digits, ".", "_" or "-"').optional(),
+  id: z.string().regex(ROLLOUT_ID_RULE, 'expected letters, digits, ".", "_" or "-"').optional(),
   by: commandArgsSchema.shape.by,
   reason: z.string().optional(),
   json: z.boolean().optional(),
@@ -74,7 +76,7 @@ async function startRollout(raw: unknown): Promise<void> {
   const escalation = playbook.value.incidents
     ? (await loadDocument(resolve(dirname(resolve(flags.playbook)), playbook.value.incidents.policyFile), escalationPoliciesSchema)).raw
     : undefined;
-  const rolloutId = flags.id ?? `${playbook.value.name}-${release.version}-${randomBytes(3).toString('hex')}`;
+  const rolloutId = flags.id ?? newRolloutId(playbook.value.name, release.version, randomBytes(3).toString('hex'));
   const input: RolloutInput = {
     rolloutId,
     playbook: playbook.raw,
@@ -85,16 +87,11 @@ async function startRollout(raw: unknown): Promise<void> {
     ...(escalation !== undefined ? { escalation } : {}),
     ...(customers !== undefined ? { customers } : {}),
   };
-  await withTemporal(async (client, config) => {
+  await withRollouts(async (rollouts) => {
     try {
-      await client.workflow.start('rolloutWorkflow', {
-        taskQueue: config.taskQueue,
-        workflowId: rolloutId,
-        args: [input],
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      });
+      await rollouts.start(input);
     } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) throw new UserError(`--id: a rollout with id "${rolloutId}" already exists`);
+      if (err instanceof AlreadyExistsError) throw new UserError(`--id: ${err.message}`);
       throw err;
     }
     if (flags.json) console.log(JSON.stringify({ rolloutId, version: release.version, steps: plan.steps.map((s) => s.name) }));
@@ -102,16 +99,16 @@ async function startRollout(raw: unknown): Promise<void> {
       console.log(`started rollout ${rolloutId}: ${release.version} to ${fleet.value.targets.length} target(s) in ${plan.steps.length} step(s) (${plan.steps.map((s) => `${s.name}:${s.targets.length}`).join(', ')})`);
       console.log(`follow it with: rampart rollout watch ${rolloutId}`);
     }
-    if (flags.wait) process.exitCode = await watchRollout(client, rolloutId, Boolean(flags.json));
+    if (flags.wait) process.exitCode = await watchRollout(rollouts, rolloutId, Boolean(flags.json));
   });
 }
 
 /** Prints the timeline as it grows until the rollout ends; the exit code says how it ended. */
-export async function watchRollout(client: Client, rolloutId: string, json: boolean, pollMs = 1000): Promise<number> {
+export async function watchRollout(rollouts: RolloutClient, rolloutId: string, json: boolean, pollMs = 1000): Promise<number> {
   let printed = 0;
   let lastLine = '';
   for (;;) {
-    const status = await readRolloutStatus(client, rolloutId);
+    const status = await readRolloutStatus(rollouts, rolloutId);
     for (const entry of status.timeline.slice(printed)) {
       if (json) console.log(JSON.stringify({ type: 'event', ...entry }));
       else console.log(renderTimelineEntry(entry));
@@ -133,17 +130,17 @@ const idFlag = z.string().min(1, 'give a rollout id');
 
 async function showStatus(id: string, raw: { json?: boolean }): Promise<void> {
   const rolloutId = parseFlags(z.object({ id: idFlag }), { id }).id;
-  await withTemporal(async (client) => {
-    await rolloutHandle(client, rolloutId);
-    const status = await readRolloutStatus(client, rolloutId);
+  await withRollouts(async (rollouts) => {
+    await rollouts.describe(rolloutId);
+    const status = await readRolloutStatus(rollouts, rolloutId);
     console.log(raw.json ? JSON.stringify(status, null, 2) : renderStatus(status));
   });
 }
 
 async function watch(id: string, raw: { json?: boolean; interval?: string }): Promise<void> {
-  await withTemporal(async (client) => {
-    await rolloutHandle(client, id);
-    process.exitCode = await watchRollout(client, id, Boolean(raw.json));
+  await withRollouts(async (rollouts) => {
+    await rollouts.describe(id);
+    process.exitCode = await watchRollout(rollouts, id, Boolean(raw.json));
   });
 }
 
@@ -151,7 +148,10 @@ async function watch(id: string, raw: { json?: boolean; interval?: string }): Pr
 async function sendCommand(command: RolloutCommand, id: string, raw: Record<string, unknown>): Promise<void> {
   const schema = command === 'stop' ? stopArgsSchema : commandArgsSchema;
   const args = parseFlags(schema, { by: raw.by, reason: raw.reason, ...(command === 'stop' ? { then: raw.then } : {}) });
-  await sendRolloutUpdate(id, command, args, Boolean(raw.json));
+  await withRollouts(async (rollouts) => {
+    const answer = await rollouts.command(id, command, args);
+    console.log(raw.json ? JSON.stringify({ rolloutId: id, command, accepted: true, message: answer }) : answer);
+  });
 }
 
 export function registerRolloutCommands(program: Command): void {

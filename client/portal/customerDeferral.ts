@@ -5,11 +5,13 @@
  * portal and the CLI can never disagree. Rejected by the validator: 409 with its message, and
  * nothing entered the workflow's history.
  */
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import { deferArgsSchema, type DeferArgs } from '../../domain/deferral';
 import { toInputErrors } from '../../domain/issues';
 import { rolloutInputSchema } from '../../domain/rolloutInput';
+import { NotFoundError, RejectedError } from '../errors';
+import { RolloutClient } from '../rolloutClient';
 
 export const portalDeferBodySchema = z.strictObject({
   rolloutId: rolloutInputSchema.shape.rolloutId,
@@ -37,24 +39,24 @@ export async function deferForCustomer(
   const checked = deferArgsSchema.safeParse(args);
   if (!checked.success) return { status: 400, body: { error: `invalid request: ${toInputErrors(checked.error).map((e) => `${e.path}: ${e.message}`).join('; ')}` } };
 
-  const handle = client.workflow.getHandle(rolloutId);
+  const rollouts = new RolloutClient(client, options.taskQueue ?? '');
   const unknown = { status: 404, body: { error: `no release with id "${rolloutId}"` } };
+  const ended = { status: 409, body: { error: `release "${rolloutId}" has ended; there is nothing left to defer` } };
   try {
-    const description = await handle.describe();
-    if (description.type !== 'rolloutWorkflow') return unknown;
+    const description = await rollouts.describe(rolloutId);
     if (options.taskQueue && description.taskQueue !== options.taskQueue) return unknown;
     if (options.customerInRollout(rolloutId) === false) return { status: 404, body: { error: `release "${rolloutId}" does not update customer ${options.customerId}` } };
-    if (description.status.name !== 'RUNNING') return { status: 409, body: { error: `release "${rolloutId}" has ended; there is nothing left to defer` } };
+    if (!description.running) return ended;
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return unknown;
+    if (err instanceof NotFoundError) return unknown;
     throw err;
   }
   try {
-    const answer = await handle.executeUpdate<string, [DeferArgs]>('defer', { args: [checked.data] });
+    const answer = await rollouts.defer(rolloutId, checked.data);
     return { status: 200, body: { rolloutId, customerId: options.customerId, accepted: true, answer } };
   } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError) return { status: 409, body: { error: err.cause?.message ?? err.message } };
-    if (err instanceof WorkflowNotFoundError) return { status: 409, body: { error: `release "${rolloutId}" has ended; there is nothing left to defer` } };
+    if (err instanceof RejectedError) return { status: 409, body: { error: err.reason } };
+    if (err instanceof NotFoundError) return ended;
     throw err;
   }
 }

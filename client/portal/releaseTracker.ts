@@ -1,3 +1,5 @@
+import { WorkflowType, workflowTypeIs } from '../../contract/workflowTypes';
+import { RolloutClient } from '../rolloutClient';
 /**
  * The portal's one view of Temporal: a single poller shared by every page, API call and stream.
  *
@@ -122,7 +124,7 @@ export class ReleaseTracker {
   private listQuery(): string {
     const since = new Date(Date.now() - this.recentMs).toISOString();
     const queue = this.options.taskQueue ? ` AND TaskQueue = '${this.options.taskQueue.replace(/'/g, "\\'")}'` : '';
-    return `WorkflowType = 'rolloutWorkflow'${queue} AND (ExecutionStatus = 'Running' OR CloseTime > '${since}')`;
+    return `${workflowTypeIs(WorkflowType.rollout)}${queue} AND (ExecutionStatus = 'Running' OR CloseTime > '${since}')`;
   }
 
   private async pollOnce(): Promise<void> {
@@ -160,7 +162,7 @@ export class ReleaseTracker {
     try {
       // The running step's own progress folded in (as `rollout status` shows it): targets done
       // mid-step and the bake are visible while the step runs, not only when it ends.
-      return await this.client.withDeadline(Date.now() + this.queryTimeoutMs, () => readRolloutStatus(this.client, id));
+      return await this.client.withDeadline(Date.now() + this.queryTimeoutMs, () => readRolloutStatus(new RolloutClient(this.client, this.options.taskQueue ?? ''), id));
     } catch (err) {
       // Said once per rollout and reason, not once a second.
       const message = (err as Error).message;

@@ -8,6 +8,8 @@ import type { RolloutStatus } from '../../domain/rolloutStatus';
 import { buildArtifact, type Fault } from '../../local/fleet/artifactBuild';
 import { fleetDown, fleetUp, readInstallJournals, type FleetUpResult } from '../../local/fleet/localFleet';
 import { createRampartWorker } from '../../worker/createWorker';
+import { IncidentClient } from '../../client/incidentClient';
+import { RolloutClient } from '../../client/rolloutClient';
 import { bundleWorkflows, devServerAddress, uniqueTaskQueue } from './temporal';
 
 export { fastPlaybook } from './fastPlaybook';
@@ -20,6 +22,9 @@ export class RolloutHarness {
   readonly taskQueue = uniqueTaskQueue('rollout');
   fleet!: FleetUpResult;
   client!: Client;
+  /** The same typed clients the CLI, portal and hooks use. */
+  rollouts!: RolloutClient;
+  incidents!: IncidentClient;
   private worker: Worker | undefined;
   private workerRun: Promise<void> | undefined;
   private nativeConnection: NativeConnection | undefined;
@@ -30,6 +35,8 @@ export class RolloutHarness {
     }
     const connection = await Connection.connect({ address: devServerAddress() });
     this.client = new Client({ connection });
+    this.rollouts = new RolloutClient(this.client, this.taskQueue);
+    this.incidents = new IncidentClient(this.client, this.taskQueue);
     if (options.inProcessWorker !== false) await this.startWorker();
   }
 
@@ -59,11 +66,11 @@ export class RolloutHarness {
   }
 
   async startRollout(input: RolloutInput) {
-    return this.client.workflow.start('rolloutWorkflow', { taskQueue: this.taskQueue, workflowId: input.rolloutId, args: [input] });
+    return this.rollouts.start(input);
   }
 
   async status(rolloutId: string): Promise<RolloutStatus> {
-    return this.client.workflow.getHandle(rolloutId).query<RolloutStatus>('status');
+    return this.rollouts.status(rolloutId);
   }
 
   /** Polls (bounded) until the rollout's state satisfies `done`. */

@@ -1,13 +1,5 @@
 import { z } from 'zod';
-import { commandArgsSchema } from './commands';
-import { severitySchema } from './incident';
-
-export const INCIDENT_COMMANDS = ['ack', 'resolve', 'escalate'] as const;
-export type IncidentCommand = (typeof INCIDENT_COMMANDS)[number];
-export const incidentCommandArgsSchema = commandArgsSchema;
-export const resolveArgsSchema = commandArgsSchema.extend({
-  rootCause: z.string().max(2000).optional(),
-});
+import { severitySchema } from '../domain/incident';
 
 /** A monitoring alert or a human report, normalised: what opens or joins an incident. */
 export const alertEventSchema = z.strictObject({
@@ -18,5 +10,7 @@ export const alertEventSchema = z.strictObject({
   rolloutId: z.string().optional(),
   details: z.record(z.string(), z.string()).default({}),
   status: z.enum(['firing', 'resolved']).default('firing'),
+  /** Set by the incident client; the opening alert is not a duplicate of itself. */
+  alertId: z.string().max(100).optional(),
 });
 export type AlertEvent = z.input<typeof alertEventSchema>;

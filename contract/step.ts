@@ -4,7 +4,7 @@ import type { Playbook } from '../domain/playbook';
 import type { PlannedStep } from '../domain/planSteps';
 import type { Release } from '../domain/release';
 import type { StepState, TargetHealth } from '../domain/rolloutStatus';
-import type { StepControl } from '../contract/rollout';
+import { defineQuery, defineSignal } from '@temporalio/workflow';
 
 export interface StepInput {
   rolloutId: string;
@@ -52,3 +52,12 @@ export interface StepProgress {
   bakeEndsAt: string | null;
   health: Record<string, TargetHealth>;
 }
+
+/** Parent to step child: what the on-call engineer asked for, as a whole, so order never matters. */
+export interface StepControl {
+  paused: boolean;
+  halted: boolean;
+  promoted: boolean;
+}
+export const stepControlSignal = defineSignal<[StepControl]>('stepControl');
+export const stepProgressQuery = defineQuery<StepProgress>('stepProgress');

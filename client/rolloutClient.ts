@@ -1,0 +1,120 @@
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import type { RolloutInput } from '../domain/rolloutInput';
+import type { DeferArgs } from '../domain/deferral';
+import type { RolloutStatus } from '../domain/rolloutStatus';
+import type { CommandArgs, StopArgs } from '../contract/commandArgs';
+import { rolloutWorkflowId, stepWorkflowId } from '../contract/ids';
+import { deferUpdate, rolloutCommands, statusQuery, type RolloutCommand } from '../contract/rollout';
+import { stepControlSignal, stepProgressQuery, type StepControl, type StepProgress } from '../contract/step';
+import { WorkflowType, type RolloutWorkflow } from '../contract/workflowTypes';
+import { AlreadyExistsError, NotFoundError, RejectedError } from './errors';
+
+export type RolloutHandle = WorkflowHandle<RolloutWorkflow>;
+type CommandArgsOf<C extends RolloutCommand> = C extends 'stop' ? StopArgs : CommandArgs;
+
+/**
+ * Everything a front end does to rollouts, by the contract's definitions: start, command, defer,
+ * read. Throws NotFoundError, RejectedError and AlreadyExistsError; never exits.
+ */
+export class RolloutClient {
+  constructor(readonly client: Client, readonly taskQueue: string) {}
+
+  async start(input: RolloutInput, options: { taskQueue?: string } = {}): Promise<RolloutHandle> {
+    try {
+      return await this.client.workflow.start<RolloutWorkflow>(WorkflowType.rollout, {
+        taskQueue: options.taskQueue ?? this.taskQueue,
+        workflowId: rolloutWorkflowId(input.rolloutId),
+        args: [input],
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      });
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) throw new AlreadyExistsError('rollout', input.rolloutId);
+      throw err;
+    }
+  }
+
+  /** Starts a rollout and waits for its final status. */
+  async run(input: RolloutInput, options: { taskQueue?: string } = {}): Promise<RolloutStatus> {
+    return (await this.start(input, options)).result();
+  }
+
+  handle(rolloutId: string): RolloutHandle {
+    return this.client.workflow.getHandle<RolloutWorkflow>(rolloutWorkflowId(rolloutId));
+  }
+
+  /** Whether the rollout is still running; NotFoundError when there is no such rollout. */
+  async describe(rolloutId: string): Promise<{ running: boolean; taskQueue: string }> {
+    try {
+      const description = await this.handle(rolloutId).describe();
+      if (description.type !== WorkflowType.rollout) throw new NotFoundError('rollout', rolloutId);
+      return { running: description.status.name === 'RUNNING', taskQueue: description.taskQueue };
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new NotFoundError('rollout', rolloutId);
+      throw err;
+    }
+  }
+
+  /** The rollout's own status, as its workflow answers it (no live step progress folded in). */
+  async status(rolloutId: string): Promise<RolloutStatus> {
+    try {
+      return await this.handle(rolloutId).query(statusQuery);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new NotFoundError('rollout', rolloutId);
+      throw err;
+    }
+  }
+
+  async stepProgress(rolloutId: string, stepName: string): Promise<StepProgress> {
+    return this.client.workflow.getHandle(stepWorkflowId(rolloutId, stepName)).query(stepProgressQuery);
+  }
+
+  /** Forwards a whole control state to one step child (what the parent does; used by tests of stale signals). */
+  async signalStep(rolloutId: string, stepName: string, control: StepControl): Promise<void> {
+    await this.client.workflow.getHandle(stepWorkflowId(rolloutId, stepName)).signal(stepControlSignal, control);
+  }
+
+  /**
+   * Sends one command as its Update and returns the rollout's answer. An ended rollout and a
+   * validator's refusal are RejectedError with the reason; an unknown one is NotFoundError.
+   */
+  async command<C extends RolloutCommand>(rolloutId: string, command: C, args: CommandArgsOf<C>): Promise<string> {
+    const { running } = await this.describe(rolloutId);
+    if (!running) throw new RejectedError(command, await this.endedReason(rolloutId));
+    return this.update(command, () => this.handle(rolloutId).executeUpdate(rolloutCommands[command], { args: [args as StopArgs] }));
+  }
+
+  pause(rolloutId: string, args: CommandArgs): Promise<string> { return this.command(rolloutId, 'pause', args); }
+  resume(rolloutId: string, args: CommandArgs): Promise<string> { return this.command(rolloutId, 'resume', args); }
+  approve(rolloutId: string, args: CommandArgs): Promise<string> { return this.command(rolloutId, 'approve', args); }
+  promote(rolloutId: string, args: CommandArgs): Promise<string> { return this.command(rolloutId, 'promote', args); }
+  stop(rolloutId: string, args: StopArgs): Promise<string> { return this.command(rolloutId, 'stop', args); }
+  rollback(rolloutId: string, args: CommandArgs): Promise<string> { return this.command(rolloutId, 'rollback', args); }
+
+  /** A customer's deferral; the workflow's validator decides whether their allowance permits it. */
+  async defer(rolloutId: string, args: DeferArgs): Promise<string> {
+    const { running } = await this.describe(rolloutId);
+    if (!running) throw new RejectedError('defer', await this.endedReason(rolloutId));
+    return this.update('defer', () => this.handle(rolloutId).executeUpdate(deferUpdate, { args: [args] }));
+  }
+
+  private async update(command: string, send: () => Promise<string>): Promise<string> {
+    try {
+      return await send();
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) throw new RejectedError(command, err.cause?.message ?? err.message);
+      throw err;
+    }
+  }
+
+  private async endedReason(rolloutId: string): Promise<string> {
+    const status = await this.status(rolloutId).catch(() => null);
+    const state = status ? `${status.state}${status.outcome ? ` (${status.outcome.reason})` : ''}` : 'finished';
+    return `rollout ${rolloutId} is ${state}; it takes no more commands`;
+  }
+}

@@ -1,0 +1,48 @@
+import { sha256 } from '@noble/hashes/sha2';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils';
+
+/**
+ * Workflow ids, built in one place. A rollout's id is its workflow id; its steps, customer steps
+ * and rollback are children named under it, so `<rollout>/` lists all of one rollout's work.
+ */
+export const ROLLOUT_ID_RULE = /^[A-Za-z0-9._-]{1,100}$/;
+
+export function rolloutWorkflowId(rolloutId: string): string {
+  return rolloutId;
+}
+
+/** The default id of a new rollout: playbook, version and a random suffix the caller draws. */
+export function newRolloutId(playbook: string, version: string, randomHex: string): string {
+  return `${playbook}-${version}-${randomHex}`;
+}
+
+/** A step's child (`wave-1`) or a customer's part of a step (`wave-1@acme`). */
+export function stepWorkflowId(rolloutId: string, stepName: string): string {
+  return `${rolloutId}/${stepName}`;
+}
+
+export function customerStepName(stepName: string, customerId: string): string {
+  return `${stepName}@${customerId}`;
+}
+
+export function rollbackWorkflowId(rolloutId: string): string {
+  return `${rolloutId}/rollback`;
+}
+
+/** What a rollout's problems are deduplicated by: its breaker, an alert labelled with it, a report. */
+export function rolloutDedupKey(rolloutId: string): string {
+  return `rollout:${rolloutId}`;
+}
+
+const ROLLOUT_KEY = /^rollout:([A-Za-z0-9._-]{1,100})$/;
+
+/**
+ * The one incident id scheme: same dedup key, same incident. A rollout's problems read as
+ * `inc-<rolloutId>`, so on-call can type it; any other key is hashed (keys can be long and carry
+ * any character). Pure JS, so the breaker in the workflow sandbox computes the same id.
+ */
+export function incidentWorkflowId(dedupKey: string): string {
+  const rollout = ROLLOUT_KEY.exec(dedupKey);
+  if (rollout) return `inc-${rollout[1]}`;
+  return `inc-${bytesToHex(sha256(utf8ToBytes(dedupKey))).slice(0, 10)}`;
+}

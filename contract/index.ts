@@ -1,0 +1,13 @@
+/**
+ * The contract between Rampart's two sides: every message a workflow answers, their argument
+ * schemas, the workflow type names and the id builders. Sandbox-safe: workflows import it too.
+ */
+export * from './alertEvent';
+export * from './commandArgs';
+export * from './ids';
+export * from './incident';
+export * from './rollback';
+export * from './rollout';
+export * from './step';
+export * from './timeline';
+export * from './workflowTypes';

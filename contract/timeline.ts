@@ -1,0 +1,60 @@
+/**
+ * The events a rollout's and an incident's timeline can show. The CLI, portal, demo and tests
+ * read timelines by these names; a workflow can note nothing else.
+ */
+export const ROLLOUT_EVENTS = [
+  'started',
+  'planning checks passed',
+  'artifact verified',
+  'awaiting approval',
+  'approved',
+  'step started',
+  'step passed',
+  'step breached',
+  'step halted',
+  'paused',
+  'resumed',
+  'promoted',
+  'emergency stop',
+  'rollback requested',
+  'breaker tripped',
+  'degrading',
+  'degraded',
+  'degrade did not help',
+  'degrade failed',
+  'rolling back',
+  'rollback finished',
+  'incident opened',
+  'incident joined',
+  'incident not opened',
+  'near miss',
+  'customer pinned to N-1',
+  'customer deferred',
+  'customer window open',
+  'customer rescheduled',
+  'rollout completed',
+  'rollout rolled_back',
+  'rollout failed',
+  'held',
+] as const;
+export type RolloutEvent = (typeof ROLLOUT_EVENTS)[number];
+
+/** What a rollout reports into the incident its breaker opened. */
+export const INCIDENT_NOTES = ['rollback finished', 'contained', 'degrade did not help'] as const;
+export type IncidentNote = (typeof INCIDENT_NOTES)[number];
+
+export const INCIDENT_EVENTS = [
+  'detected',
+  'paged',
+  'escalated',
+  'escalation requested',
+  'acknowledged',
+  'duplicate alert joined',
+  'alert resolved at source',
+  'notification failed',
+  'near miss',
+  'resolved',
+  'root cause analysis written',
+  ...INCIDENT_NOTES,
+] as const;
+export type IncidentEvent = (typeof INCIDENT_EVENTS)[number];

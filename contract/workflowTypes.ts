@@ -1,0 +1,27 @@
+import type { IncidentInput } from '../domain/incident';
+import type { IncidentStatus } from '../domain/incidentStatus';
+import type { RolloutInput } from '../domain/rolloutInput';
+import type { RolloutStatus } from '../domain/rolloutStatus';
+import type { RollbackInput, RollbackOutcome } from './rollback';
+import type { StepInput, StepResult } from './step';
+
+/**
+ * The workflow types Rampart registers, by name. Each workflow function is named exactly so
+ * (workflows/index.ts checks the signatures against the types below at compile time).
+ */
+export const WorkflowType = {
+  rollout: 'rolloutWorkflow',
+  step: 'stepWorkflow',
+  rollback: 'rollbackWorkflow',
+  incident: 'incidentWorkflow',
+} as const;
+
+export type RolloutWorkflow = (input: RolloutInput) => Promise<RolloutStatus>;
+export type StepWorkflow = (input: StepInput) => Promise<StepResult>;
+export type RollbackWorkflow = (input: RollbackInput) => Promise<RollbackOutcome[]>;
+export type IncidentWorkflow = (input: IncidentInput) => Promise<IncidentStatus>;
+
+/** A visibility query clause matching any of the given workflow types. */
+export function workflowTypeIs(...types: (typeof WorkflowType)[keyof typeof WorkflowType][]): string {
+  return `(${types.map((t) => `WorkflowType = '${t}'`).join(' OR ')})`;
+}
