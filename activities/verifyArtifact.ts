@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { ApplicationFailure } from '@temporalio/common';
-import { readArtifactManifest } from './artifactManifest';
+import { readArtifactManifest } from '../artifacts/manifest';
 import type { Release } from '../domain/release';
 
 async function sha256Of(path: string): Promise<string> {

@@ -4,7 +4,7 @@ import { policyFor, type EscalationPolicies, type IncidentInput } from '../domai
 import type { IncidentStatus } from '../domain/incidentStatus';
 import { alertEventSchema, type AlertEvent } from '../contract/alertEvent';
 import type { CommandArgs, ResolveArgs } from '../contract/commandArgs';
-import { incidentWorkflowId } from '../contract/ids';
+import { incidentKeyFor, incidentWorkflowId } from '../contract/ids';
 import { alertSignal, incidentCommands, incidentStatusQuery, type IncidentCommand } from '../contract/incident';
 import { WorkflowType, type IncidentWorkflow } from '../contract/workflowTypes';
 import { NotFoundError, RejectedError } from './errors';
@@ -28,6 +28,11 @@ export class NoPolicyError extends Error {
 export class IncidentClient {
   constructor(readonly client: Client, readonly taskQueue: string) {}
 
+  /** Starts an incident with a given input (the breaker and tests); alerts go through openOrJoin. */
+  async start(input: IncidentInput): Promise<IncidentHandle> {
+    return this.client.workflow.start<IncidentWorkflow>(WorkflowType.incident, { taskQueue: this.taskQueue, workflowId: input.incidentId, args: [input] });
+  }
+
   handle(incidentId: string): IncidentHandle {
     return this.client.workflow.getHandle<IncidentWorkflow>(incidentId);
   }
@@ -39,7 +44,8 @@ export class IncidentClient {
    */
   async openOrJoin(policies: LoadedPolicies, raw: AlertEvent, openedBy: string): Promise<{ incidentId: string; opened: boolean }> {
     const event = alertEventSchema.parse(raw);
-    const incidentId = incidentWorkflowId(event.dedupKey);
+    const dedupKey = incidentKeyFor(event);
+    const incidentId = incidentWorkflowId(dedupKey);
     const policy = policyFor(policies.value, event.severity);
     if (!policy) throw new NoPolicyError(event.severity);
     // The workflow gets the policy as written (durations as text) and parses it again itself.
@@ -51,7 +57,7 @@ export class IncidentClient {
       severity: event.severity,
       summary: event.summary,
       source: event.source,
-      dedupKey: event.dedupKey,
+      dedupKey,
       openedBy,
       policy: written,
       details: event.details,

@@ -34,6 +34,14 @@ export function rolloutDedupKey(rolloutId: string): string {
   return `rollout:${rolloutId}`;
 }
 
+/**
+ * The problem an alert is about: an alert that names a rollout (a `rollout_id` label, `--rollout`)
+ * is that rollout's problem and joins the incident its breaker opens; any other is its dedup key's.
+ */
+export function incidentKeyFor(alert: { dedupKey: string; rolloutId?: string | undefined }): string {
+  return alert.rolloutId ? rolloutDedupKey(alert.rolloutId) : alert.dedupKey;
+}
+
 const ROLLOUT_KEY = /^rollout:([A-Za-z0-9._-]{1,100})$/;
 
 /**

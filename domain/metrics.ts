@@ -85,3 +85,10 @@ export function histogramQuantile(q: number, buckets: number[]): number | undefi
   }
   return LATENCY_BUCKETS_S[LATENCY_BUCKETS_S.length - 1];
 }
+
+/** Whether a target answered its scrape, and the version it says it runs. */
+export interface TargetSeen {
+  up: boolean;
+  /** From app_info{version=…}, when the target exposes it. */
+  version: string | null;
+}

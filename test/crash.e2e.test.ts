@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { RolloutClient } from '../client/rolloutClient';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
@@ -92,11 +93,12 @@ describe('a dev server restart', () => {
     try {
       const playbook = fastPlaybook({ phases: { canary: { size: 1, bakeTime: '4s' }, waves: [{ size: '100%', bakeTime: '2s' }] } });
       const artifact = await h.artifact('4.0.0');
-      await client.workflow.start('rolloutWorkflow', { taskQueue: h.taskQueue, workflowId: 'survives-restart', args: [h.input('survives-restart', playbook, artifact, '4.0.0')] });
+      const rollouts = new RolloutClient(client, h.taskQueue);
+      await rollouts.start(h.input('survives-restart', playbook, artifact, '4.0.0'));
       const poll = async (done: (s: RolloutStatus) => boolean, timeoutMs: number) => {
         const deadline = Date.now() + timeoutMs;
         for (;;) {
-          const s = await client.workflow.getHandle('survives-restart').query<RolloutStatus>('status').catch(() => undefined);
+          const s = await rollouts.status('survives-restart').catch(() => undefined);
           if (s && done(s)) return s;
           if (Date.now() > deadline) throw new Error(`timed out at ${s?.state}`);
           await new Promise((r) => setTimeout(r, 200));

@@ -55,12 +55,12 @@ describe('customer incident follow-ups and missed windows (time-skipping server)
     const { fleet, customers } = setup('f', { id: 'f-1', adapter: 'webhook', url: 'http://127.0.0.1:1/deploy', healthUrl: 'http://127.0.0.1:1', secretEnv: 'RAMPART_TEST_UNREACHABLE_SECRET', labels: {} });
     const playbook = tenMinuteSteps({ onBreach: 'pause', customers: { noticeBefore: '1h', incidentUpdateEvery: '30m' } });
     const handle = await rig.startRollout({ ...rig.input('follow-ups', playbook), fleet, customers });
-    const held = async () => (await handle.query<RolloutStatus>('status')).state === 'held';
+    const held = async () => (await rig.rollouts.status(handle.workflowId)).state === 'held';
     for (let i = 0; i < 8 * 24 * 4 && !(await held()); i++) await rig.env.sleep('15m');
     assert.ok(await held(), 'the breach holds the rollout');
     const heldAt = await rig.env.currentTimeMs();
     await rig.env.sleep('65m');
-    await handle.executeUpdate('rollback', { args: [{ by: 'oncall', reason: 'not coming back' }] });
+    await rig.rollouts.rollback(handle.workflowId, { by: 'oncall', reason: 'not coming back' });
     const done = (await handle.result()) as RolloutStatus;
     assert.equal(done.state, 'rolled_back');
 
@@ -83,10 +83,10 @@ describe('customer incident follow-ups and missed windows (time-skipping server)
     const playbook = tenMinuteSteps({ customers: { noticeBefore: '1h' } });
     const handle = await rig.startRollout({ ...rig.input('missed', playbook), fleet, customers });
     const first = customer(await waitForWindow(handle), 'acme').window!;
-    await handle.executeUpdate('pause', { args: [{ by: 'oncall', reason: 'investigating another alert' }] });
+    await rig.rollouts.pause(handle.workflowId, { by: 'oncall', reason: 'investigating another alert' });
     // Sleep past the whole window, then resume.
     await rig.env.sleep(Date.parse(first.closesAt) - (await rig.env.currentTimeMs()) + 10 * MINUTE);
-    await handle.executeUpdate('resume', { args: [{ by: 'oncall' }] });
+    await rig.rollouts.resume(handle.workflowId, { by: 'oncall' });
     const done = (await handle.result()) as RolloutStatus;
     assert.equal(done.state, 'completed', done.outcome?.reason);
     const acme = customer(done, 'acme');
@@ -101,12 +101,12 @@ describe('customer incident follow-ups and missed windows (time-skipping server)
     const playbook = tenMinuteSteps({ customers: { noticeBefore: '1h' } });
     const handle = await rig.startRollout({ ...rig.input('paused-defer', playbook), fleet, customers });
     const first = customer(await waitForWindow(handle), 'acme').window!;
-    await handle.executeUpdate('pause', { args: [{ by: 'oncall' }] });
+    await rig.rollouts.pause(handle.workflowId, { by: 'oncall' });
     await rig.env.sleep(Date.parse(first.opensAt) - (await rig.env.currentTimeMs()) + 5 * MINUTE);
     const until = new Date(Date.parse(first.opensAt) + 2 * 24 * 60 * MINUTE).toISOString();
-    const answer = await handle.executeUpdate<string, [unknown]>('defer', { args: [{ customerId: 'acme', until, by: 'ops@acme.example' }] });
+    const answer = await rig.rollouts.defer(handle.workflowId, { customerId: 'acme', until, by: 'ops@acme.example' });
     assert.match(answer, /acme deferred until .*; their update is rescheduled to Thu /);
-    await handle.executeUpdate('resume', { args: [{ by: 'oncall' }] });
+    await rig.rollouts.resume(handle.workflowId, { by: 'oncall' });
     const done = (await handle.result()) as RolloutStatus;
     assert.equal(done.state, 'completed', done.outcome?.reason);
     assert.ok(Date.parse(customer(done, 'acme').window!.opensAt) >= Date.parse(until));
@@ -114,7 +114,7 @@ describe('customer incident follow-ups and missed windows (time-skipping server)
 
   async function waitForWindow(handle: Awaited<ReturnType<TimeSkippingRig['startRollout']>>): Promise<RolloutStatus> {
     for (let i = 0; i < 100; i++) {
-      const s = await handle.query<RolloutStatus>('status');
+      const s = await rig.rollouts.status(handle.workflowId);
       if (customer(s, 'acme').state === 'waiting_for_window') return s;
       await rig.env.sleep('1s');
     }

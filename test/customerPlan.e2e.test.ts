@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type { DeferArgs } from '../domain/deferral';
 import { after, before, describe, test } from 'node:test';
 import { startSlackServer, type SlackStandin } from '../local/standins/slackServer';
 import type { SmtpStandin } from '../local/standins/smtpServer';
@@ -77,17 +78,17 @@ describe('the customer notification plan on the time-skipping server', () => {
   test('each customer is told, waits for their window, can defer; the N-1 customer is left alone', async () => {
     const input = { ...rig.input('plan', playbook), fleet: noopFleet('p'), customers: customersFor('p') };
     const handle = await rig.startRollout(input);
-    const started = await handle.query<RolloutStatus>('status');
+    const started = await rig.rollouts.status(handle.workflowId);
     const latest = customer(started, 'globex').deferrableUntil;
     assert.equal(Date.parse(latest) - Date.parse(started.startedAt), 14 * DAY);
 
     // Refused deferrals name the rule and change nothing.
-    const defer = (args: Record<string, unknown>) => handle.executeUpdate<string, [unknown]>('defer', { args: [{ by: 'it@globex.example', ...args }] });
+    const defer = (args: Omit<DeferArgs, 'by'>) => rig.rollouts.defer(handle.workflowId, { by: 'it@globex.example', ...args });
     await rejectsWith(defer({ customerId: 'initech', until: new Date(Date.now() + DAY).toISOString() }), /initech is pinned to the previous release line/);
     await rejectsWith(defer({ customerId: 'globex', until: new Date(Date.parse(latest) + HOUR).toISOString() }), /until: globex may defer this update until .* at the latest \(allowance 14d\)/);
     await rejectsWith(defer({ customerId: 'hooli', until: new Date(Date.now() + DAY).toISOString() }), /customerId: no customer "hooli"/);
     await rejectsWith(defer({ customerId: 'globex', until: 'next week' }), /invalid command: until: expected an ISO 8601 time/);
-    assert.equal(customer(await handle.query<RolloutStatus>('status'), 'globex').deferral, null);
+    assert.equal(customer(await rig.rollouts.status(handle.workflowId), 'globex').deferral, null);
 
     const until = new Date(Date.parse(started.startedAt) + 9 * DAY).toISOString();
     assert.match(await defer({ customerId: 'globex', until, reason: 'quarter-end freeze' }), /globex deferred until/);
@@ -149,11 +150,11 @@ describe('the customer notification plan on the time-skipping server', () => {
 
   test('stopped after Globex was told but before its window: Globex hears once it is called off, ACME that it is reverted', async () => {
     const handle = await rig.startRollout({ ...rig.input('called-off', playbook), fleet: noopFleet('r'), customers: customersFor('r') });
-    const told = async () => customer(await handle.query<RolloutStatus>('status'), 'globex').notices.some((n) => n.kind === 'pre-deployment' && n.outcome === 'sent');
+    const told = async () => customer(await rig.rollouts.status(handle.workflowId), 'globex').notices.some((n) => n.kind === 'pre-deployment' && n.outcome === 'sent');
     for (let i = 0; i < 14 * 24 && !(await told()); i++) await rig.env.sleep('1h');
     assert.ok(await told(), 'Globex was told of its window');
     const beforeStop = smtp.messages().length;
-    await handle.executeUpdate('stop', { args: [{ by: 'oncall', then: 'rollback', reason: 'bad news from another release' }] });
+    await rig.rollouts.stop(handle.workflowId, { by: 'oncall', then: 'rollback', reason: 'bad news from another release' });
     const done = (await handle.result()) as RolloutStatus;
     assert.equal(done.state, 'rolled_back');
     assert.equal(customer(done, 'globex').waitingFor, 'update called off');

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { alertSignal } from '../contract/incident';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -41,20 +42,20 @@ describe('escalation chains on durable timers (time-skipping server)', () => {
   after(async () => rig.stop());
 
   const start = (input: IncidentInput) =>
-    rig.env.client.workflow.start('incidentWorkflow', { taskQueue: rig.taskQueue, workflowId: input.incidentId, args: [input] });
+    rig.incidents.start(input);
 
   test('an unacknowledged incident escalates tier by tier on each deadline', async () => {
     const handle = await start(incident('inc-escalates'));
     await rig.env.sleep('16m');
-    const s = await handle.query<IncidentStatus>('incidentStatus');
+    const s = await rig.incidents.status(handle.workflowId);
     assert.equal(s.tier?.name, 'manager');
     const times = paged(s).map((e) => Date.parse(e.at));
     assert.deepEqual(paged(s).map((e) => e.detail?.split(' (')[0]), ['tier on-call', 'tier senior', 'tier manager']);
     assert.ok(Math.abs(times[1]! - times[0]! - 5 * MINUTE) < 1000, 'senior paged 5 minutes after on-call');
     assert.ok(Math.abs(times[2]! - times[1]! - 10 * MINUTE) < 1000, 'manager paged 10 minutes after senior');
-    await rejectsWith(handle.executeUpdate('ack', { args: [{ by: 'olga' }] }), /olga is not on the paged tier manager \(roster: maria\)/);
-    assert.match(await handle.executeUpdate<string, [unknown]>('ack', { args: [{ by: 'maria', reason: 'looking' }] }), /acknowledged/);
-    await handle.executeUpdate('resolve', { args: [{ by: 'maria', reason: 'rolled back' }] });
+    await rejectsWith(rig.incidents.ack(handle.workflowId, { by: 'olga' }), /olga is not on the paged tier manager \(roster: maria\)/);
+    assert.match(await rig.incidents.ack(handle.workflowId, { by: 'maria', reason: 'looking' }), /acknowledged/);
+    await rig.incidents.resolve(handle.workflowId, { by: 'maria', reason: 'rolled back' });
     const done = (await handle.result()) as IncidentStatus;
     assert.equal(done.state, 'resolved');
     assert.deepEqual(done.acknowledged?.by, 'maria');
@@ -70,41 +71,41 @@ describe('escalation chains on durable timers (time-skipping server)', () => {
   test('an ack stops the escalation: no further tier is paged, however long it stays open', async () => {
     const handle = await start(incident('inc-acked'));
     await rig.env.sleep('2m');
-    await handle.executeUpdate('ack', { args: [{ by: 'olga' }] });
+    await rig.incidents.ack(handle.workflowId, { by: 'olga' });
     await rig.env.sleep('3h');
-    const s = await handle.query<IncidentStatus>('incidentStatus');
+    const s = await rig.incidents.status(handle.workflowId);
     assert.equal(s.state, 'acknowledged');
     assert.equal(paged(s).length, 1);
-    await rejectsWith(handle.executeUpdate('ack', { args: [{ by: 'olga' }] }), /already acknowledged/);
-    await rejectsWith(handle.executeUpdate('escalate', { args: [{ by: 'olga' }] }), /only an open incident escalates/);
-    await handle.executeUpdate('resolve', { args: [{ by: 'olga' }] });
+    await rejectsWith(rig.incidents.ack(handle.workflowId, { by: 'olga' }), /already acknowledged/);
+    await rejectsWith(rig.incidents.escalate(handle.workflowId, { by: 'olga' }), /only an open incident escalates/);
+    await rig.incidents.resolve(handle.workflowId, { by: 'olga' });
     assert.equal(((await handle.result()) as IncidentStatus).state, 'resolved');
   });
 
   test('the chain repeats, then records a near miss and stays at the last tier', async () => {
     const handle = await start(incident('inc-exhausted', 2));
     await rig.env.sleep('2h');
-    const s = await handle.query<IncidentStatus>('incidentStatus');
+    const s = await rig.incidents.status(handle.workflowId);
     assert.equal(paged(s).length, 6, 'two walks of three tiers');
     assert.equal(s.cycle, 2);
     assert.deepEqual(s.nearMisses.map((n) => n.kind), ['escalation-last-tier']);
-    assert.match(await handle.executeUpdate<string, [unknown]>('escalate', { args: [{ by: 'maria', reason: 'no answer' }] }), /already at its last tier manager; it stays paged/);
-    await handle.executeUpdate('resolve', { args: [{ by: 'maria' }] });
+    assert.match(await rig.incidents.escalate(handle.workflowId, { by: 'maria', reason: 'no answer' }), /already at its last tier manager; it stays paged/);
+    await rig.incidents.resolve(handle.workflowId, { by: 'maria' });
     assert.equal(((await handle.result()) as IncidentStatus).state, 'resolved');
   });
 
   test('escalate pages the next tier at once; duplicate alerts join instead of opening another incident', async () => {
     const handle = await start(incident('inc-escalate-now'));
     assert.equal(
-      await handle.executeUpdate<string, [unknown]>('escalate', { args: [{ by: 'olga', reason: 'need database help' }] }),
+      await rig.incidents.escalate(handle.workflowId, { by: 'olga', reason: 'need database help' }),
       'escalated inc-escalate-now to tier senior (sam)',
     );
-    await handle.signal('alert', { source: 'alertmanager', severity: 'sev2', summary: 'still failing', dedupKey: 'inc-escalate-now' });
-    const s = await handle.query<IncidentStatus>('incidentStatus');
+    await handle.signal(alertSignal, { source: 'alertmanager', severity: 'sev2', summary: 'still failing', dedupKey: 'inc-escalate-now' });
+    const s = await rig.incidents.status(handle.workflowId);
     assert.equal(s.tier?.name, 'senior');
     assert.equal(s.duplicateAlerts, 1);
-    await rejectsWith(handle.executeUpdate('ack', { args: [{ by: 'bad name!' }] }), /invalid command: by/);
-    await handle.executeUpdate('resolve', { args: [{ by: 'sam' }] });
+    await rejectsWith(rig.incidents.ack(handle.workflowId, { by: 'bad name!' }), /invalid command: by/);
+    await rig.incidents.resolve(handle.workflowId, { by: 'sam' });
   });
 
   test('a breaker trip opens an incident whose escalation runs on time', async () => {
@@ -119,14 +120,14 @@ describe('escalation chains on durable timers (time-skipping server)', () => {
     assert.match(ended.breaker?.reasons.join(' ') ?? '', /install failed on w-1/);
     const handle = rig.env.client.workflow.getHandle('inc-breaker-rollout');
     await rig.env.sleep('6m');
-    const s = await handle.query<IncidentStatus>('incidentStatus');
+    const s = await rig.incidents.status(handle.workflowId);
     assert.equal(s.source, 'breaker');
     assert.deepEqual(paged(s).map((e) => e.detail?.split(' (')[0]), ['tier on-call', 'tier senior']);
     const gap = Date.parse(paged(s)[1]!.at) - Date.parse(paged(s)[0]!.at);
     assert.ok(Math.abs(gap - 5 * MINUTE) < 1000, `senior paged ${gap} ms after on-call`);
     assert.ok(s.timeline.some((e) => e.event === 'rollback finished'), 'the rollback is reported into the incident');
-    await handle.executeUpdate('ack', { args: [{ by: 'sam' }] });
-    await handle.executeUpdate('resolve', { args: [{ by: 'sam' }] });
+    await rig.incidents.ack(handle.workflowId, { by: 'sam' });
+    await rig.incidents.resolve(handle.workflowId, { by: 'sam' });
     assert.equal(((await handle.result()) as IncidentStatus).state, 'resolved');
   });
 });

@@ -45,7 +45,7 @@ describe('incident paging over real Slack-like and SMTP servers (dev server)', (
       onAlert: (event) => h.incidents.openOrJoin(policies, event, event.source),
       slackActions: {
         signingSecret: SIGNING_SECRET,
-        onAck: (incidentId, user) => h.client.workflow.getHandle(incidentId).executeUpdate<string, [{ by: string }]>('ack', { args: [{ by: user }] }),
+        onAck: (incidentId, user) => h.incidents.ack(incidentId, { by: user }),
       },
     });
   });
@@ -61,7 +61,7 @@ describe('incident paging over real Slack-like and SMTP servers (dev server)', (
   const waitFor = async (id: string, done: (s: IncidentStatus) => boolean, timeoutMs = 30_000) => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const s = await incident(id).query<IncidentStatus>('incidentStatus');
+      const s = await h.incidents.status(id);
       if (done(s)) return s;
       if (Date.now() > deadline) throw new Error(`timed out: ${s.state} ${s.tier?.name} ${JSON.stringify(s.timeline.slice(-3))}`);
       await new Promise((r) => setTimeout(r, 100));
@@ -80,7 +80,7 @@ describe('incident paging over real Slack-like and SMTP servers (dev server)', (
     assert.match(((await click.json()) as { text: string }).text, /acknowledged/);
     const forged = await fetch(`${hooks.url}/slack/actions`, { method: 'POST', headers: { ...signed.headers, 'x-slack-signature': 'v0=00' }, body: signed.body });
     assert.equal(forged.status, 401);
-    await incident(incidentId).executeUpdate('resolve', { args: [{ by: 'sam', reason: 'rolled back' }] });
+    await h.incidents.resolve(incidentId, { by: 'sam', reason: 'rolled back' });
     const done = (await incident(incidentId).result()) as IncidentStatus;
     assert.equal(done.acknowledged?.by, 'sam');
 
@@ -123,8 +123,8 @@ describe('incident paging over real Slack-like and SMTP servers (dev server)', (
     const second = spawnWorker('worker-b');
     await second.waitForOutput(/polling task queue/, 60_000);
     await waitFor(incidentId, (s) => s.slackThread !== null && s.tier?.name === 'senior', 60_000);
-    await incident(incidentId).executeUpdate('ack', { args: [{ by: 'sam' }] });
-    await incident(incidentId).executeUpdate('resolve', { args: [{ by: 'sam' }] });
+    await h.incidents.ack(incidentId, { by: 'sam' });
+    await h.incidents.resolve(incidentId, { by: 'sam' });
     await incident(incidentId).result();
     const headers = slack.messages().filter((m) => !m.thread_ts && (m.metadata?.event_payload.key as string | undefined)?.startsWith(`${incidentId}/`));
     assert.equal(headers.length, 1, 'one Slack thread');
@@ -155,7 +155,7 @@ describe('incident paging over real Slack-like and SMTP servers (dev server)', (
     const s = await waitFor(id, (x) => x.duplicateAlerts === 1);
     assert.equal(s.source, 'alertmanager');
     assert.equal(s.severity, 'sev1');
-    await incident(id).executeUpdate('resolve', { args: [{ by: 'olga' }] });
+    await h.incidents.resolve(id, { by: 'olga' });
     await incident(id).result();
   });
 });

@@ -113,7 +113,7 @@ describe('status portal in headless Chromium (dev server, real fleet)', () => {
       assert.match(banner, /showed errors after the update/);
       assert.match(banner, /1 customer affected/);
       assert.ok(!banner.includes('ACME') && !banner.includes('acme'), 'the affected customer is counted, not named');
-      await handle.executeUpdate('rollback', { args: [{ by: 'oncall', reason: 'the release is bad' }] });
+      await rig.rollouts.rollback(handle.workflowId, { by: 'oncall', reason: 'the release is bad' });
       await page.locator('.release .badge', { hasText: 'Rolled back' }).waitFor({ timeout: 90_000 });
       assert.ok(await sameDocument(page), 'incident and rollback arrived without a reload');
       // The incident's history stays on the page, ending resolved.

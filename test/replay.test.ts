@@ -41,8 +41,8 @@ describe('workflow histories replay on the current code', () => {
       ['approved', async () => {
         const playbook = fastPlaybook({ approvals: [{ step: 'canary', count: 1 }] });
         const h = await rig.startRollout(rig.input('replay-approved', playbook));
-        for (let i = 0; i < 100 && (await h.query<RolloutStatus>('status')).state !== 'awaiting_approval'; i++) await rig.env.sleep('1s');
-        await h.executeUpdate('approve', { args: [{ by: 'bob' }] });
+        for (let i = 0; i < 100 && (await rig.rollouts.status(h.workflowId)).state !== 'awaiting_approval'; i++) await rig.env.sleep('1s');
+        await rig.rollouts.approve(h.workflowId, { by: 'bob' });
         assert.equal(((await h.result()) as RolloutStatus).state, 'completed');
       }],
       ['customers', async () => {
@@ -56,15 +56,15 @@ describe('workflow histories replay on the current code', () => {
         const playbook = fastPlaybook({ customers: { noticeBefore: '0s' } });
         const h = await rig.startRollout({ ...rig.input('replay-customers', playbook), customers });
         // Workflow time on this server is ahead of the wall clock once earlier scenarios skipped time.
-        const { startedAt } = await h.query<RolloutStatus>('status');
-        await h.executeUpdate('defer', { args: [{ customerId: 'globex', until: new Date(Date.parse(startedAt) + 3_600_000).toISOString(), by: 'it@globex.example' }] });
+        const { startedAt } = await rig.rollouts.status(h.workflowId);
+        await rig.rollouts.defer(h.workflowId, { customerId: 'globex', until: new Date(Date.parse(startedAt) + 3_600_000).toISOString(), by: 'it@globex.example' });
         assert.equal(((await h.result()) as RolloutStatus).state, 'completed');
       }],
       ['stopped', async () => {
         const playbook = fastPlaybook({ phases: { canary: { size: 1, bakeTime: '1h' }, waves: [{ size: '100%', bakeTime: '1h' }] } });
         const h = await rig.startRollout(rig.input('replay-stopped', playbook));
-        for (let i = 0; i < 100 && (await h.query<RolloutStatus>('status')).step !== 'canary'; i++) await rig.env.sleep('1s');
-        await h.executeUpdate('stop', { args: [{ by: 'oncall', then: 'rollback' }] });
+        for (let i = 0; i < 100 && (await rig.rollouts.status(h.workflowId)).step !== 'canary'; i++) await rig.env.sleep('1s');
+        await rig.rollouts.stop(h.workflowId, { by: 'oncall', then: 'rollback' });
         assert.equal(((await h.result()) as RolloutStatus).state, 'rolled_back');
       }],
     ];

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { IncidentStatus } from '../domain/incidentStatus';
 import { rejectsWith } from './helpers/assertions';
 import { RolloutHarness, fastPlaybook } from './helpers/rolloutHarness';
 
@@ -87,20 +86,20 @@ describe('rollout on a real local fleet (dev server)', () => {
     const status = await h.waitFor('incident-1', (s) => ['completed', 'rolled_back', 'failed'].includes(s.state), 120_000);
     assert.equal(status.state, 'rolled_back');
     assert.ok(status.timeline.some((e) => e.event === 'incident opened' && e.detail === 'inc-incident-1'));
-    const incident = h.client.workflow.getHandle('inc-incident-1');
-    let s = await incident.query<IncidentStatus>('incidentStatus');
+    const incidentId = 'inc-incident-1';
+    let s = await h.incidents.status(incidentId);
     for (let i = 0; i < 50 && !s.timeline.some((e) => e.event === 'rollback finished'); i++) {
       await new Promise((r) => setTimeout(r, 100));
-      s = await incident.query<IncidentStatus>('incidentStatus');
+      s = await h.incidents.status(incidentId);
     }
     assert.equal(s.state, 'open', 'the incident stays open after the rollout ended');
     assert.equal(s.source, 'breaker');
     assert.equal(s.tier?.name, 'on-call');
     assert.match(s.details.reason ?? '', /error rate \d+\.\d% above limit/);
     assert.match(s.timeline.find((e) => e.event === 'rollback finished')?.detail ?? '', /back on their previous version, each verified healthy/);
-    await incident.executeUpdate('ack', { args: [{ by: 'olga' }] });
-    await incident.executeUpdate('resolve', { args: [{ by: 'olga', reason: 'rolled back' }] });
-    assert.equal(((await incident.result()) as IncidentStatus).state, 'resolved');
+    await h.incidents.ack(incidentId, { by: 'olga' });
+    await h.incidents.resolve(incidentId, { by: 'olga', reason: 'rolled back' });
+    assert.equal((await h.incidents.handle(incidentId).result()).state, 'resolved');
   });
 
   test('a degrade action switches the faulty feature off and holds, healthy, instead of rolling back', async () => {
@@ -116,7 +115,7 @@ describe('rollout on a real local fleet (dev server)', () => {
     assert.equal((await h.versions())[canary], '1.7.0-flag', 'the canary keeps the new version, with the feature off');
     const health = (await (await fetch(`${(h.fleet.fleet.targets.find((t) => t.id === canary) as { url: string }).url}/health`)).json()) as { features: Record<string, boolean> };
     assert.equal(health.features['new-checkout'], false);
-    await handle.executeUpdate('rollback', { args: [{ by: 'oncall', reason: 'fix forward next week' }] });
+    await h.rollouts.rollback(handle.workflowId, { by: 'oncall', reason: 'fix forward next week' });
     const done = await h.waitFor('degrade-1', (s) => s.state === 'rolled_back', 60_000);
     assert.equal(done.state, 'rolled_back');
     assert.deepEqual(await h.versions(), before);
@@ -132,10 +131,10 @@ describe('rollout on a real local fleet (dev server)', () => {
     const held = await h.waitFor('manual-1', (s) => ['held', 'completed', 'rolled_back', 'failed'].includes(s.state), 120_000);
     assert.equal(held.state, 'held');
     assert.match(held.outcome?.reason ?? '', /automated rollback is not possible: follow the manual recovery steps/);
-    const incident = await h.client.workflow.getHandle('inc-manual-1').query<IncidentStatus>('incidentStatus');
+    const incident = await h.incidents.status('inc-manual-1');
     assert.equal(incident.details.manualRecovery, '1. Restore the database snapshot\n2. Reinstall 1.7 by hand');
-    await handle.executeUpdate('rollback', { args: [{ by: 'olga', reason: 'manual recovery done, clean up' }] });
+    await h.rollouts.rollback(handle.workflowId, { by: 'olga', reason: 'manual recovery done, clean up' });
     await h.waitFor('manual-1', (s) => s.state === 'rolled_back', 60_000);
-    await h.client.workflow.getHandle('inc-manual-1').executeUpdate('resolve', { args: [{ by: 'olga' }] });
+    await h.incidents.resolve('inc-manual-1', { by: 'olga' });
   });
 });

@@ -1,8 +1,7 @@
 import { ActivityFailure } from '@temporalio/workflow';
-import type { TargetSeen } from '../activities/prometheus/prometheusProvider';
 import type { Target } from '../domain/fleet';
 import { evaluateGate, measureGroup, type GateResult } from '../domain/evaluateGate';
-import { sumWindows, windowBetween, type TargetSample } from '../domain/metrics';
+import { sumWindows, windowBetween, type TargetSample, type TargetSeen } from '../domain/metrics';
 import type { Playbook } from '../domain/playbook';
 import type { TargetHealth } from '../domain/rolloutStatus';
 import { reads } from './activityProxies';

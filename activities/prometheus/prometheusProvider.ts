@@ -13,6 +13,7 @@ import { z } from 'zod';
 import type { GroupMeasurement } from '../../domain/evaluateGate';
 import { describeErrors, parseInput } from '../../domain/issues';
 import { httpRequest, joinUrl } from '../adapters/http';
+import type { TargetSeen } from '../../domain/metrics';
 
 export interface MeasureWithPrometheusInput {
   /** Base URL of the Prometheus HTTP API, e.g. http://127.0.0.1:9090 */
@@ -29,12 +30,6 @@ export interface MeasureWithPrometheusInput {
   job?: string;
   /** Per query; default 10 s. */
   timeoutMs?: number;
-}
-
-export interface TargetSeen {
-  up: boolean;
-  /** From app_info{version=…}, when the target exposes it. */
-  version: string | null;
 }
 
 export interface PrometheusMeasurement {

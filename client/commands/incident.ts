@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { commandArgsSchema, resolveArgsSchema } from '../../contract/commandArgs';
-import { rolloutDedupKey } from '../../contract/ids';
 import type { IncidentCommand } from '../../contract/incident';
 import { escalationPoliciesSchema, severitySchema } from '../../domain/incident';
 import type { IncidentStatus } from '../../domain/incidentStatus';
@@ -31,13 +30,11 @@ async function open(raw: unknown): Promise<void> {
   const flags = parseFlags(openFlags, raw);
   const policies = await loadDocument(flags.policy, escalationPoliciesSchema);
   await withIncidents(async (incidents) => {
-    // A report about a rollout is that rollout's problem: it joins the incident its breaker opened.
-    const dedupKey = flags.dedupKey ?? (flags.rollout ? rolloutDedupKey(flags.rollout) : `manual:${flags.summary}`);
     const result = await incidents.openOrJoin(policies, {
       source: 'manual',
       severity: flags.severity,
       summary: flags.summary,
-      dedupKey,
+      dedupKey: flags.dedupKey ?? `manual:${flags.summary}`,
       ...(flags.rollout ? { rolloutId: flags.rollout } : {}),
     }, flags.by).catch((err: unknown) => {
       throw err instanceof NoPolicyError ? new UserError(err.message) : err;
@@ -97,7 +94,7 @@ export function registerIncidentCommands(program: Command): void {
     .description('open an incident (internal testing, a customer report, social media …); a repeat joins the open one')
     .requiredOption('--severity <sev>', 'sev1 | sev2 | sev3 | sev4')
     .requiredOption('--summary <text>', 'what is wrong')
-    .option('--rollout <id>', 'the rollout it concerns')
+    .option('--rollout <id>', 'the rollout it concerns: joins that rollout\'s incident if one is open')
     .option('--dedup-key <key>', 'same key, same incident (default: the summary)')
     .option('--policy <file>', 'escalation policy file', DEFAULT_ESCALATION_FILE)
     .option('--by <user>', 'who reports it', defaultUser())

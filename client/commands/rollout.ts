@@ -16,7 +16,7 @@ import { planSteps } from '../../domain/planSteps';
 import { releaseSchema, type Release } from '../../domain/release';
 import { FINAL_STATES } from '../../domain/rolloutStatus';
 import type { RolloutInput } from '../../domain/rolloutInput';
-import { readArtifactManifest } from '../../activities/artifactManifest';
+import { readArtifactManifest } from '../../artifacts/manifest';
 import { EXIT, UserError } from '../exitCodes';
 import { loadDocument } from '../loadDocument';
 import { parseFlags } from '../parseFlags';

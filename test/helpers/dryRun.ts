@@ -6,6 +6,8 @@ import type { Worker } from '@temporalio/worker';
 import { buildArtifact } from '../../local/fleet/artifactBuild';
 import type { Fleet } from '../../domain/fleet';
 import type { RolloutInput } from '../../domain/rolloutInput';
+import { IncidentClient } from '../../client/incidentClient';
+import { RolloutClient } from '../../client/rolloutClient';
 import { createRampartWorker } from '../../worker/createWorker';
 import { bundleWorkflows, createTimeSkippingEnv, uniqueTaskQueue } from './temporal';
 
@@ -26,6 +28,8 @@ export class TimeSkippingRig {
   env!: TestWorkflowEnvironment;
   readonly taskQueue = uniqueTaskQueue('skip');
   artifact!: { path: string; sha256: string };
+  rollouts!: RolloutClient;
+  incidents!: IncidentClient;
   private worker!: Worker;
   private running!: Promise<void>;
 
@@ -34,6 +38,8 @@ export class TimeSkippingRig {
   async start(): Promise<void> {
     this.artifact = await buildArtifact({ version: this.version, outDir: mkdtempSync(path.join(os.tmpdir(), 'rampart-rig-')) });
     this.env = await createTimeSkippingEnv();
+    this.rollouts = new RolloutClient(this.env.client, this.taskQueue);
+    this.incidents = new IncidentClient(this.env.client, this.taskQueue);
     this.worker = await createRampartWorker({
       connection: this.env.nativeConnection,
       namespace: 'default',
@@ -54,7 +60,7 @@ export class TimeSkippingRig {
   }
 
   startRollout(input: RolloutInput) {
-    return this.env.client.workflow.start('rolloutWorkflow', { taskQueue: this.taskQueue, workflowId: input.rolloutId, args: [input] });
+    return this.rollouts.start(input);
   }
 
   async stop(): Promise<void> {

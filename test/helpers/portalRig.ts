@@ -108,6 +108,10 @@ export class PortalRig {
     return customerToken(PORTAL_SECRET, customerId);
   }
 
+  get rollouts() {
+    return this.h.rollouts;
+  }
+
   async startRollout(rolloutId: string, options: { version: string; fault?: Fault; playbook?: Record<string, unknown> }) {
     const artifact = await this.h.artifact(options.version, options.fault);
     const input = { ...this.h.input(rolloutId, options.playbook ?? portalPlaybook(), artifact, options.version), customers: this.customers };

@@ -1,3 +1,4 @@
+/** The release archive format, known to both sides: the CLI reads the manifest before a start, the verify activity again on the worker. */
 import * as tar from 'tar';
 import { describeErrors, parseInput } from '../domain/issues';
 import { manifestSchema, type Manifest } from '../domain/release';

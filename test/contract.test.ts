@@ -1,0 +1,23 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { test } from 'node:test';
+import { incidentKeyFor, incidentWorkflowId, rolloutDedupKey, stepWorkflowId } from '../contract/ids';
+import { WorkflowType } from '../contract/workflowTypes';
+import * as workflows from '../workflows';
+
+test('every workflow type the contract names is a registered workflow function of that name', () => {
+  for (const name of Object.values(WorkflowType)) {
+    const fn = (workflows as Record<string, unknown>)[name];
+    assert.equal(typeof fn, 'function', `${name} is exported by workflows/`);
+    assert.equal((fn as { name: string }).name, name);
+  }
+});
+
+test("one incident id scheme: a rollout's key reads as inc-<rollout>, any other key as before (sha256 prefix)", () => {
+  assert.equal(incidentWorkflowId(rolloutDedupKey('checkout-1.2.0-abc')), 'inc-checkout-1.2.0-abc');
+  const key = 'alertmanager:{}:{alertname="HighErrorRate"}';
+  assert.equal(incidentWorkflowId(key), `inc-${createHash('sha256').update(key).digest('hex').slice(0, 10)}`);
+  assert.equal(incidentKeyFor({ dedupKey: key, rolloutId: 'r-42' }), 'rollout:r-42');
+  assert.equal(incidentKeyFor({ dedupKey: key }), key);
+  assert.equal(stepWorkflowId('r-42', 'wave-1'), 'r-42/wave-1');
+});
