@@ -31,7 +31,7 @@ function alertFor(rolloutId: string) {
       startsAt: '2026-12-01T10:00:00Z',
       endsAt: '0001-01-01T00:00:00Z',
       generatorURL: 'http://prometheus:9090/graph',
-      fingerprint: `fp-${rolloutId}`,
+      fingerprint: rolloutId === 'join-1' ? '0a1b2c3d4e5f6071' : '1a2b3c4d5e6f7081',
     }],
   });
 }
