@@ -1,4 +1,8 @@
 import assert from 'node:assert/strict';
+import { existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { temporal } from '@temporalio/proto';
+import { Worker } from '@temporalio/worker';
 import { after, before, describe, test } from 'node:test';
 import { signBody, SIGNATURE_HEADER } from '../client/hooks/hookAuth';
 import { startHookServer, type HookServer } from '../client/hooks/hookServer';
@@ -6,7 +10,7 @@ import { escalationPoliciesSchema } from '../domain/incident';
 import type { IncidentStatus } from '../domain/incidentStatus';
 import { rampart } from './helpers/cli';
 import { RolloutHarness, fastPlaybook } from './helpers/rolloutHarness';
-import { devServerAddress } from './helpers/temporal';
+import { bundleWorkflows, devServerAddress } from './helpers/temporal';
 
 const SECRET = 'webhook-secret-for-join-tests';
 const escalation = { policies: [{ name: 'p', severities: ['sev1', 'sev2', 'sev3', 'sev4'], tiers: [{ name: 'on-call', ackDeadline: '10m', people: [{ name: 'olga' }] }] }] };
@@ -105,5 +109,13 @@ describe("alerts about a rollout join its breaker's incident (dev server, real f
     assert.ok(incident.timeline.some((e) => e.event === 'duplicate alert joined' && /^breaker: Breaker tripped in rollout join-2/.test(e.detail ?? '')));
     assert.ok(incident.timeline.some((e) => e.event === 'rollback finished'), 'the rollback is reported into the joined incident');
     await h.incidents.resolve('inc-join-2', { by: 'olga' });
+
+    // The joining path is new (behind patched()): its history replays, and is kept as a fixture.
+    const history = await h.rollouts.handle('join-2').fetchHistory();
+    await Worker.runReplayHistory({ workflowBundle: await bundleWorkflows(require.resolve('../workflows')) }, history);
+    const fixture = path.join(__dirname, 'fixtures', 'histories', 'rollout-breaker-joins-incident.history.bin');
+    if (process.env.RAMPART_RECORD_HISTORIES === '1' && !existsSync(fixture)) {
+      writeFileSync(fixture, temporal.api.history.v1.History.encode(history).finish());
+    }
   });
 });
