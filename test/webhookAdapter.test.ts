@@ -1,5 +1,5 @@
 /**
- * The webhook adapter against a real receiver process (test/fixtures/webhookReceiver.ts): signed
+ * The webhook adapter against a real receiver process (local/standins/webhookReceiver.ts): signed
  * commands, rejection of a wrong secret, and exactly-once application under a repeated key.
  */
 import assert from 'node:assert/strict';
@@ -46,7 +46,7 @@ async function appliedChanges(): Promise<{ key: string; action: string; version?
 
 /** Starts the receiver and reads the port it prints once listening. */
 async function startReceiver(): Promise<ChildProcess> {
-  const script = resolve(__dirname, 'fixtures/webhookReceiver.ts');
+  const script = resolve(__dirname, '../local/standins/webhookReceiver.ts');
   const child = spawn(process.execPath, nodeArgsForTs(script, ['--port', '0', '--log', logFile(), '--secret-env', SECRET_ENV, '--version', '1.0.0']), {
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
     env: { ...process.env },

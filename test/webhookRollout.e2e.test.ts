@@ -19,7 +19,7 @@ describe('a fleet of webhook targets: other systems plug in without workflow cha
     await h.start({ size: 0 });
     for (const id of ['w-1', 'w-2', 'w-3']) {
       const log = path.join(h.dir, `${id}.jsonl`);
-      const proc = processes.spawn(process.execPath, nodeArgsForTs(path.resolve(__dirname, 'fixtures/webhookReceiver.ts'), [
+      const proc = processes.spawn(process.execPath, nodeArgsForTs(path.resolve(__dirname, '../local/standins/webhookReceiver.ts'), [
         '--port', '0', '--log', log, '--secret-env', SECRET_ENV, '--version', '1.0.0', '--id', id,
       ]), { name: id });
       const [, port] = await proc.waitForOutput(/"port":\s*(\d+)/, 20_000);
