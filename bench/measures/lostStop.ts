@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { first, historyTimeline } from './historyTimeline';
+import { first, historyTimeline } from '../harness/historyTimeline';
 
 /**
  * Why an accepted stop never reached the wave, read from the rollout's history: whether the

@@ -21,14 +21,14 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
-import { closeMailTransport } from '../activities/notify/mailTransport';
-import { startPortal, type Portal } from '../client/portal/portalServer';
-import { startSmtpServer } from '../local/standins/smtpServer';
-import type { PublicRelease } from '../domain/publicStatus';
-import type { RolloutInput } from '../domain/rolloutInput';
-import type { BenchContext } from './benchContext';
-import { benchPlaybook, noopFleet, TO_VERSION } from './noopRollout';
-import { ms, percentile } from './stats';
+import { closeMailTransport } from '../../activities/notify/mailTransport';
+import { startPortal, type Portal } from '../../client/portal/portalServer';
+import { startSmtpServer } from '../../local/standins/smtpServer';
+import type { PublicRelease } from '../../domain/publicStatus';
+import type { RolloutInput } from '../../domain/rolloutInput';
+import type { BenchContext } from '../harness/benchContext';
+import { benchPlaybook, noopFleet, TO_VERSION } from '../harness/noopRollout';
+import { ms, percentile } from '../harness/stats';
 
 export const PORTAL_QUEUE = 'bench-portal';
 

@@ -1,9 +1,9 @@
-import type { RolloutStatus } from '../domain/rolloutStatus';
-import type { BenchContext } from './benchContext';
-import { bareBreakdown, rolloutBreakdown } from './breakdown';
-import { BARE_QUEUE, RAMPART_QUEUE } from './benchStack';
-import { noopRolloutInput, TO_VERSION } from './noopRollout';
-import { median, ms } from './stats';
+import type { RolloutStatus } from '../../domain/rolloutStatus';
+import type { BenchContext } from '../harness/benchContext';
+import { bareBreakdown, rolloutBreakdown } from '../harness/breakdown';
+import { BARE_QUEUE, RAMPART_QUEUE } from '../benchStack';
+import { noopRolloutInput, TO_VERSION } from '../harness/noopRollout';
+import { median, ms } from '../harness/stats';
 
 export interface OverheadOptions {
   targets: number;

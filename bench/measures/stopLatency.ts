@@ -1,12 +1,12 @@
 import type { WorkflowHandle } from '@temporalio/client';
-import { FINAL_STATES, type RolloutStatus } from '../domain/rolloutStatus';
-import type { StepProgress, StepResult } from '../contract/step';
-import type { BenchContext } from './benchContext';
-import { RAMPART_QUEUE } from './benchStack';
+import { FINAL_STATES, type RolloutStatus } from '../../domain/rolloutStatus';
+import type { StepProgress, StepResult } from '../../contract/step';
+import type { BenchContext } from '../harness/benchContext';
+import { RAMPART_QUEUE } from '../benchStack';
 import { diagnoseLostStop } from './lostStop';
-import { noopRolloutInput } from './noopRollout';
-import { pollQuery } from './pollQuery';
-import { ms, percentile } from './stats';
+import { noopRolloutInput } from '../harness/noopRollout';
+import { pollQuery } from '../harness/pollQuery';
+import { ms, percentile } from '../harness/stats';
 
 /**
  * When to press stop: 'status' once the rollout's status query shows wave-1 installing (what an
