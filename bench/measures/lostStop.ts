@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import { rolloutWorkflowId } from '../../contract/ids';
 import { first, historyTimeline } from '../harness/historyTimeline';
 
 /**
@@ -7,7 +8,7 @@ import { first, historyTimeline } from '../harness/historyTimeline';
  * signalled the child.
  */
 export async function diagnoseLostStop(client: Client, rolloutId: string) {
-  const events = await historyTimeline(client, rolloutId);
+  const events = await historyTimeline(client, rolloutWorkflowId(rolloutId));
   const updated = first(events, 'workflowExecutionUpdateCompleted');
   const childInitiated = first(events, 'startChildWorkflowExecutionInitiated');
   const childStarted = first(events, 'childWorkflowExecutionStarted');

@@ -7,7 +7,7 @@ import { LEDGER_FILE } from '../../activities/notify/sentLedger';
 import { startSlackServer, type SlackStandin } from '../../local/standins/slackServer';
 import { startSmtpServer, type SmtpStandin } from '../../local/standins/smtpServer';
 import type { BenchContext } from '../harness/benchContext';
-import type { NotifyBatchInput, NotifyBatchResult, notifyBatchWorkflow } from './notifyWorkflow';
+import { notifyBatchWorkflow, type NotifyBatchInput, type NotifyBatchResult } from './notifyWorkflow';
 import { ms } from '../harness/stats';
 
 export const NOTIFY_QUEUE = 'bench-notify';
@@ -123,7 +123,7 @@ export async function measureNotifications(ctx: BenchContext, startNotifyWorker:
       const started = performance.now();
       const handles = await Promise.all(
         batches.map((args, i) =>
-          ctx.client.workflow.start<typeof notifyBatchWorkflow>('notifyBatchWorkflow', { taskQueue: NOTIFY_QUEUE, workflowId: `${label}-${suffix}-${i}`, args: [args] }),
+          ctx.client.workflow.start(notifyBatchWorkflow, { taskQueue: NOTIFY_QUEUE, workflowId: `${label}-${suffix}-${i}`, args: [args] }),
         ),
       );
       const results = await ctx.until(Promise.all(handles.map((h) => h.result())));
