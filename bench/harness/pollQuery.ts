@@ -1,5 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import type { QueryDefinition } from '@temporalio/common';
 import { abortable } from './abortable';
 
 export interface PollOptions<T> {
@@ -22,10 +23,10 @@ export interface PollResult<T> {
 }
 
 /**
- * Sends the query every `intervalMs` (plus its own round trip) until `done` holds; bounded by
+ * Sends the query (the contract's definition) every `intervalMs` (plus its own round trip) until `done` holds; bounded by
  * `timeoutMs` and by the abort signal.
  */
-export async function pollQuery<T>(handle: WorkflowHandle, query: string, done: (answer: T) => boolean, options: PollOptions<T>): Promise<PollResult<T>> {
+export async function pollQuery<T>(handle: WorkflowHandle, query: QueryDefinition<T>, done: (answer: T) => boolean, options: PollOptions<T>): Promise<PollResult<T>> {
   const deadline = performance.now() + options.timeoutMs;
   let queries = 0;
   let queryMs = 0;
@@ -35,7 +36,7 @@ export async function pollQuery<T>(handle: WorkflowHandle, query: string, done: 
     const sentAt = performance.now();
     let answer: T | undefined;
     try {
-      answer = await abortable(handle.query<T>(query), options.signal);
+      answer = await abortable(handle.query(query), options.signal);
     } catch (error) {
       if (!(options.awaitStart && error instanceof WorkflowNotFoundError)) throw error;
     }
@@ -48,7 +49,7 @@ export async function pollQuery<T>(handle: WorkflowHandle, query: string, done: 
       if (why) throw new Error(`${handle.workflowId}: ${why}`);
       latest = JSON.stringify(answer).slice(0, 300);
     }
-    if (seenAt > deadline) throw new Error(`${handle.workflowId}: '${query}' not as awaited after ${options.timeoutMs} ms; last answer ${latest}`);
+    if (seenAt > deadline) throw new Error(`${handle.workflowId}: '${query.name}' not as awaited after ${options.timeoutMs} ms; last answer ${latest}`);
     await delay(options.intervalMs, undefined, { signal: options.signal });
   }
 }

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
-import { resolveTemporalCli } from '../local/temporal/temporalBinaries';
+import { resolveTemporalCli } from '../../local/temporal/temporalBinaries';
 
 /** Where the numbers were taken: they mean little without it. */
 export function describeEnvironment() {

@@ -1,9 +1,10 @@
-import type { RolloutStatus } from '../domain/rolloutStatus';
-import type { BenchContext } from './benchContext';
-import { bareBreakdown, rolloutBreakdown } from './breakdown';
-import { BARE_QUEUE, RAMPART_QUEUE } from './benchStack';
-import { noopRolloutInput, TO_VERSION } from './noopRollout';
-import { median, ms } from './stats';
+import { RolloutClient } from '../../client/rolloutClient';
+import { bareWorkflow } from '../bareWorkflow';
+import type { BenchContext } from '../harness/benchContext';
+import { bareBreakdown, rolloutBreakdown } from '../harness/breakdown';
+import { BARE_QUEUE, RAMPART_QUEUE } from '../benchStack';
+import { noopRolloutInput, TO_VERSION } from '../harness/noopRollout';
+import { median, ms } from '../harness/stats';
 
 export interface OverheadOptions {
   targets: number;
@@ -15,7 +16,7 @@ export interface OverheadOptions {
 async function timeRollout(ctx: BenchContext, id: string, options: OverheadOptions): Promise<number> {
   const input = noopRolloutInput(id, id, options.targets, options.maxParallel, ctx.artifact);
   const started = performance.now();
-  const status = await ctx.until(ctx.client.workflow.execute('rolloutWorkflow', { taskQueue: RAMPART_QUEUE, workflowId: id, args: [input] })) as RolloutStatus;
+  const status = await ctx.until(new RolloutClient(ctx.client, RAMPART_QUEUE).run(input));
   const elapsed = performance.now() - started;
   const updated = status.targets.filter((t) => t.version === TO_VERSION).length;
   if (status.state !== 'completed' || updated !== options.targets) {
@@ -27,7 +28,7 @@ async function timeRollout(ctx: BenchContext, id: string, options: OverheadOptio
 /** Wall time of the bare workflow: the same number of no-op activities at the same parallelism. */
 async function timeBare(ctx: BenchContext, id: string, options: OverheadOptions): Promise<number> {
   const started = performance.now();
-  const done = await ctx.until(ctx.client.workflow.execute('bareWorkflow', { taskQueue: BARE_QUEUE, workflowId: id, args: [options.targets, options.maxParallel] })) as number;
+  const done = await ctx.until(ctx.client.workflow.execute(bareWorkflow, { taskQueue: BARE_QUEUE, workflowId: id, args: [options.targets, options.maxParallel] }));
   const elapsed = performance.now() - started;
   if (done !== options.targets) throw new Error(`${id} ran ${done}/${options.targets} activities`);
   return elapsed;

@@ -1,7 +1,7 @@
-import { incidentBlocks } from '../domain/incidentBlocks';
-import { renderIncidentMessage } from '../domain/incidentMessages';
-import type { IncidentStatus } from '../domain/incidentStatus';
-import { notify } from '../workflows/notifyActivities';
+import { incidentBlocks } from '../../domain/incidentBlocks';
+import { renderIncidentMessage } from '../../domain/incidentMessages';
+import type { IncidentStatus } from '../../domain/incidentStatus';
+import { notify } from '../../workflows/notifyActivities';
 
 export interface NotifyBatchInput {
   /** Starts every incident id and so every key: the same label sends the same notifications again (a replay). */

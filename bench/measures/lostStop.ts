@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
-import { first, historyTimeline } from './historyTimeline';
+import { rolloutWorkflowId } from '../../contract/ids';
+import { first, historyTimeline } from '../harness/historyTimeline';
 
 /**
  * Why an accepted stop never reached the wave, read from the rollout's history: whether the
@@ -7,7 +8,7 @@ import { first, historyTimeline } from './historyTimeline';
  * signalled the child.
  */
 export async function diagnoseLostStop(client: Client, rolloutId: string) {
-  const events = await historyTimeline(client, rolloutId);
+  const events = await historyTimeline(client, rolloutWorkflowId(rolloutId));
   const updated = first(events, 'workflowExecutionUpdateCompleted');
   const childInitiated = first(events, 'startChildWorkflowExecutionInitiated');
   const childStarted = first(events, 'childWorkflowExecutionStarted');

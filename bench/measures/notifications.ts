@@ -2,13 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { closeMailTransport } from '../activities/notify/mailTransport';
-import { LEDGER_FILE } from '../activities/notify/sentLedger';
-import { startSlackServer, type SlackStandin } from '../local/standins/slackServer';
-import { startSmtpServer, type SmtpStandin } from '../local/standins/smtpServer';
-import type { BenchContext } from './benchContext';
-import type { NotifyBatchInput, NotifyBatchResult, notifyBatchWorkflow } from './notifyWorkflow';
-import { ms } from './stats';
+import { closeMailTransport } from '../../activities/notify/mailTransport';
+import { LEDGER_FILE } from '../../activities/notify/sentLedger';
+import { startSlackServer, type SlackStandin } from '../../local/standins/slackServer';
+import { startSmtpServer, type SmtpStandin } from '../../local/standins/smtpServer';
+import type { BenchContext } from '../harness/benchContext';
+import { notifyBatchWorkflow, type NotifyBatchInput, type NotifyBatchResult } from './notifyWorkflow';
+import { ms } from '../harness/stats';
 
 export const NOTIFY_QUEUE = 'bench-notify';
 
@@ -23,7 +23,7 @@ export interface NotificationOptions {
   retryAfterSeconds: number;
 }
 
-/** The notify worker (bench/notifyWorkflow.ts on NOTIFY_QUEUE), started for this measurement only. */
+/** The notify worker (bench/measures/notifyWorkflow.ts on NOTIFY_QUEUE), started for this measurement only. */
 export type StartNotifyWorker = () => Promise<{ bundleMs: number; stop: () => Promise<void> }>;
 
 /** The environment the notify activities read; set for the measurement, restored after. */
@@ -80,7 +80,7 @@ function ledgerEvents(stateDir: string) {
 
 /**
  * Incident notifications through Temporal to the local Slack and SMTP stand-ins: `workflows`
- * batch workflows (bench/notifyWorkflow.ts) of `lanesPerWorkflow` lanes each run the real notify
+ * batch workflows (bench/measures/notifyWorkflow.ts) of `lanesPerWorkflow` lanes each run the real notify
  * activities on a Rampart worker, with a fresh ledger (RAMPART_STATE_DIR in a temp folder). Once
  * half the Slack posts are in, the Slack stand-in answers the next `rateLimitBurst` calls with 429
  * and Retry-After, so Temporal's retries happen mid-run. Then the stand-ins are counted per key
@@ -123,7 +123,7 @@ export async function measureNotifications(ctx: BenchContext, startNotifyWorker:
       const started = performance.now();
       const handles = await Promise.all(
         batches.map((args, i) =>
-          ctx.client.workflow.start<typeof notifyBatchWorkflow>('notifyBatchWorkflow', { taskQueue: NOTIFY_QUEUE, workflowId: `${label}-${suffix}-${i}`, args: [args] }),
+          ctx.client.workflow.start(notifyBatchWorkflow, { taskQueue: NOTIFY_QUEUE, workflowId: `${label}-${suffix}-${i}`, args: [args] }),
         ),
       );
       const results = await ctx.until(Promise.all(handles.map((h) => h.result())));
@@ -206,7 +206,7 @@ export async function measureNotifications(ctx: BenchContext, startNotifyWorker:
       },
       method:
         `${options.incidents} incidents x (1 Slack chat.postMessage with the incident's blocks + 1 opening mail) = ${total} notifications, each counted once; ` +
-        `${options.workflows} notifyBatchWorkflow runs (bench/notifyWorkflow.ts, workflows/notifyActivities.ts options) x ${options.lanesPerWorkflow} lanes = ` +
+        `${options.workflows} notifyBatchWorkflow runs (bench/measures/notifyWorkflow.ts, workflows/notifyActivities.ts options) x ${options.lanesPerWorkflow} lanes = ` +
         `${options.workflows * options.lanesPerWorkflow} notify activities in flight, on a Rampart worker (createRampartWorker) in the bench process; ` +
         `Slack and SMTP stand-ins (local/standins) in the same process, nodemailer's pool of 2 SMTP connections, a fresh file ledger; ` +
         `${options.rateLimitBurst} Slack 429s (Retry-After ${options.retryAfterSeconds} s) injected once half the posts were in; ` +

@@ -6,7 +6,7 @@
  * receiver that checks each signature run in this process, with a fresh state folder. Then the same
  * notices are delivered a second time, as a retry storm would: nothing new may arrive.
  *
- * Standalone: `npx tsx bench/customerNotices.ts [customers] [concurrency]` prints the JSON.
+ * Standalone: `npx tsx bench/measures/customerNotices.ts [customers] [concurrency]` prints the JSON.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,14 +14,14 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { deliverCustomerNotice } from '../activities/customerNotify';
-import { noticeMessageId } from '../activities/customerNotify/emailNotice';
-import { verifyWebhookSignature } from '../activities/adapters/webhook/webhookSignature';
-import { closeMailTransport } from '../activities/notify/mailTransport';
-import { startSmtpServer } from '../local/standins/smtpServer';
-import { noticeKey, type CustomerNotice, type NoticeOutcome } from '../domain/customerNotice';
-import type { Customer } from '../domain/customers';
-import { ms } from './stats';
+import { deliverCustomerNotice } from '../../activities/customerNotify';
+import { noticeMessageId } from '../../activities/customerNotify/emailNotice';
+import { verifyWebhookSignature } from '../../activities/adapters/webhook/webhookSignature';
+import { closeMailTransport } from '../../activities/notify/mailTransport';
+import { startSmtpServer } from '../../local/standins/smtpServer';
+import { noticeKey, type CustomerNotice, type NoticeOutcome } from '../../domain/customerNotice';
+import type { Customer } from '../../domain/customers';
+import { ms } from '../harness/stats';
 
 export interface CustomerNoticeOptions {
   customers: number;

@@ -4,49 +4,49 @@
  * a temp folder) and runs its workers in this process, then measures:
  *
  *   overheadRatio     a zero-bake 500-target rollout on noop targets vs. a bare workflow running
- *                     500 no-op activities at the same parallelism (bench/overhead.ts)
+ *                     500 no-op activities at the same parallelism (bench/measures/overhead.ts)
  *   stopLatencyMs     emergency stop accepted -> rollout held, over 20 trials, stop pressed once
- *                     the rollout's status shows wave-1 installing (bench/stopLatency.ts)
+ *                     the rollout's status shows wave-1 installing (bench/measures/stopLatency.ts)
  *   stopLatencyOnceStepRunningMs
  *                     the same, stop pressed once the wave's child workflow reports an install running
  *   notificationsPerSecond
  *                     500 incidents' Slack posts and mails (1,000 notifications) through Temporal
  *                     to local Slack and SMTP stand-ins, 20 at a time, with a Slack 429 burst
- *                     midway (bench/notifications.ts, bench/notifyWorkflow.ts)
+ *                     midway (bench/measures/notifications.ts, bench/measures/notifyWorkflow.ts)
  *   duplicateNotifications
  *                     messages in the stand-ins beyond one per key, after that run and a replay
  *                     of the whole batch with the same keys (must be 0)
  *   customerNoticesPerSecond
  *                     a pre-deployment notice to each of 10,000 customers (mail + signed webhook)
  *                     through deliverCustomerNotice, 32 at a time, to local SMTP and webhook
- *                     receivers (bench/customerNotices.ts)
+ *                     receivers (bench/measures/customerNotices.ts)
  *   duplicateCustomerNotices
  *                     mails and webhooks beyond one per notice after delivering all 10,000 a
  *                     second time with the same keys (must be 0)
  *   portalP99LatencyMs
  *                     the status portal's p99 latency over 1,000 GETs (20 at a time) while 500 live-stream
  *                     clients are connected to it, over a real rollout with customers on noop targets;
- *                     also the stream's fan-out of a change to all 500 clients (bench/portalLatency.ts)
+ *                     also the stream's fan-out of a change to all 500 clients (bench/measures/portalLatency.ts)
  *   workerPeakRssMb   peak RSS of this process, which hosts the workers, up to the end of the stop
- *                     trials (bench/rssSampler.ts); later phases show in workerRss.marks
+ *                     trials (bench/harness/rssSampler.ts); later phases show in workerRss.marks
  *
  * Everything it starts is stopped in a finally block, also on Ctrl-C (exit code 130).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildArtifact } from '../local/fleet/artifactBuild';
+import { buildArtifact } from '../../local/fleet/artifactBuild';
 import { abortable } from './abortable';
 import type { BenchContext } from './benchContext';
-import { BenchStack } from './benchStack';
-import { measureCustomerNotices } from './customerNotices';
+import { BenchStack } from '../benchStack';
+import { measureCustomerNotices } from '../measures/customerNotices';
 import { describeEnvironment } from './environment';
 import { TO_VERSION } from './noopRollout';
-import { measureNotifications, NOTIFY_QUEUE } from './notifications';
-import { measureOverhead } from './overhead';
-import { measurePortalLatency, PORTAL_QUEUE } from './portalLatency';
+import { measureNotifications, NOTIFY_QUEUE } from '../measures/notifications';
+import { measureOverhead } from '../measures/overhead';
+import { measurePortalLatency, PORTAL_QUEUE } from '../measures/portalLatency';
 import { RssSampler, vmHwmMb } from './rssSampler';
-import { measureStopLatency } from './stopLatency';
+import { measureStopLatency } from '../measures/stopLatency';
 
 const GOALS = { stopLatencyP99Ms: 1000, overheadRatio: 1.5, portalP99LatencyMs: 250 };
 const OVERHEAD = { targets: 500, maxParallel: 20, runs: 5 };
@@ -99,7 +99,7 @@ async function main(): Promise<number> {
     const workerPeakRssMb = rss.peakMb();
     const notifications = await measureNotifications(
       ctx,
-      () => stack.startRampartWorker('notify worker', NOTIFY_QUEUE, require.resolve('./notifyWorkflow')),
+      () => stack.startRampartWorker('notify worker', NOTIFY_QUEUE, require.resolve('../measures/notifyWorkflow')),
       path.join(dir, 'notify-state'),
       NOTIFY,
     );
@@ -108,7 +108,7 @@ async function main(): Promise<number> {
     rss.mark('afterCustomerNotices');
     const portal = await measurePortalLatency(
       ctx,
-      () => stack.startRampartWorker('portal worker', PORTAL_QUEUE, require.resolve('../workflows')),
+      () => stack.startRampartWorker('portal worker', PORTAL_QUEUE, require.resolve('../../workflows')),
       path.join(dir, 'portal-state'),
       PORTAL,
     );

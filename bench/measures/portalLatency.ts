@@ -21,14 +21,15 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
-import { closeMailTransport } from '../activities/notify/mailTransport';
-import { startPortal, type Portal } from '../client/portal/portalServer';
-import { startSmtpServer } from '../local/standins/smtpServer';
-import type { PublicRelease } from '../domain/publicStatus';
-import type { RolloutInput } from '../domain/rolloutInput';
-import type { BenchContext } from './benchContext';
-import { benchPlaybook, noopFleet, TO_VERSION } from './noopRollout';
-import { ms, percentile } from './stats';
+import { closeMailTransport } from '../../activities/notify/mailTransport';
+import { startPortal, type Portal } from '../../client/portal/portalServer';
+import { RolloutClient } from '../../client/rolloutClient';
+import { startSmtpServer } from '../../local/standins/smtpServer';
+import type { PublicRelease } from '../../domain/publicStatus';
+import type { RolloutInput } from '../../domain/rolloutInput';
+import type { BenchContext } from '../harness/benchContext';
+import { benchPlaybook, noopFleet, TO_VERSION } from '../harness/noopRollout';
+import { ms, percentile } from '../harness/stats';
 
 export const PORTAL_QUEUE = 'bench-portal';
 
@@ -182,6 +183,7 @@ export async function measurePortalLatency(ctx: BenchContext, startWorker: Start
   const saved = Object.fromEntries(ENV_KEYS.map((key) => [key, process.env[key]]));
   const run = randomBytes(4).toString('hex');
   const rolloutId = `bench-portal-${run}`;
+  const rollouts = new RolloutClient(ctx.client, PORTAL_QUEUE);
   const fleet = noopFleet(`portal-${run}`, 4);
   const customers = inlineCustomers(fleet.targets.map((t) => t.id));
   const smtp = await startSmtpServer();
@@ -205,7 +207,7 @@ export async function measurePortalLatency(ctx: BenchContext, startWorker: Start
       startedBy: 'bench',
       customers,
     };
-    const handle = await ctx.until(ctx.client.workflow.start('rolloutWorkflow', { taskQueue: PORTAL_QUEUE, workflowId: rolloutId, args: [input] }));
+    const handle = await ctx.until(rollouts.start(input));
     rolloutRunning = true;
 
     portal = await ctx.until(startPortal({
@@ -261,7 +263,7 @@ export async function measurePortalLatency(ctx: BenchContext, startWorker: Start
     if (!before.active) throw new Error(`portal latency: ${rolloutId} ended ${before.state} before the stop`);
     const framesBeforeStop = Math.max(...clients.map((c) => c.frames.length));
     const stopSent = performance.now();
-    await ctx.until(handle.executeUpdate('stop', { args: [{ by: 'bench', reason: 'portal bench done' }] }));
+    await ctx.until(rollouts.stop(rolloutId, { by: 'bench', reason: 'portal bench done' }));
     const firstAfterStop = () => Math.min(...clients.flatMap((c) => c.frames.filter((f) => f.at > stopSent).map((f) => f.seq)));
     await waitUntil(ctx, "a 'release' frame after the stop", () => Number.isFinite(firstAfterStop()), 15_000);
     const stopSeq = firstAfterStop();
@@ -289,7 +291,7 @@ export async function measurePortalLatency(ctx: BenchContext, startWorker: Start
     await waitUntil(ctx, 'the portal dropping the closed streams', () => portal!.openStreams() === 0, 10_000, 50).catch(() => undefined);
     const streamsLeftAfterClose = portal.openStreams();
     const result = await ctx.until(Promise.race([
-      handle.result().then((s: { state: string }) => s.state),
+      handle.result().then((s) => s.state as string),
       delay(60_000).then(() => 'still running after 60 s'),
     ]));
     rolloutRunning = result === 'still running after 60 s';
@@ -344,7 +346,7 @@ export async function measurePortalLatency(ctx: BenchContext, startWorker: Start
     agent.destroy();
     await portal?.close().catch((err: Error) => log(`portal: could not close the portal: ${err.message}`));
     if (rolloutRunning && !ctx.signal.aborted) {
-      await ctx.client.workflow.getHandle(rolloutId).terminate('portal bench done').catch(() => undefined);
+      await rollouts.handle(rolloutId).terminate('portal bench done').catch(() => undefined);
     }
     await worker?.stop().catch((err: Error) => log(`portal: could not stop the worker: ${err.message}`));
     closeMailTransport();

@@ -1,12 +1,15 @@
-import type { WorkflowHandle } from '@temporalio/client';
-import { FINAL_STATES, type RolloutStatus } from '../domain/rolloutStatus';
-import type { StepProgress, StepResult } from '../contract/step';
-import type { BenchContext } from './benchContext';
-import { RAMPART_QUEUE } from './benchStack';
+import { FINAL_STATES, type RolloutStatus } from '../../domain/rolloutStatus';
+import { RolloutClient, type RolloutHandle } from '../../client/rolloutClient';
+import { stepWorkflowId } from '../../contract/ids';
+import { statusQuery, stopUpdate } from '../../contract/rollout';
+import { stepProgressQuery, type StepProgress } from '../../contract/step';
+import type { StepWorkflow } from '../../contract/workflowTypes';
+import type { BenchContext } from '../harness/benchContext';
+import { RAMPART_QUEUE } from '../benchStack';
 import { diagnoseLostStop } from './lostStop';
-import { noopRolloutInput } from './noopRollout';
-import { pollQuery } from './pollQuery';
-import { ms, percentile } from './stats';
+import { noopRolloutInput } from '../harness/noopRollout';
+import { pollQuery } from '../harness/pollQuery';
+import { ms, percentile } from '../harness/stats';
 
 /**
  * When to press stop: 'status' once the rollout's status query shows wave-1 installing (what an
@@ -24,7 +27,7 @@ export interface StopLatencyOptions {
 }
 
 interface HeldTrial {
-  /** From executeUpdate('stop') returning (stop accepted) to the first status query that shows 'held'. */
+  /** From the stop Update (stopUpdate) returning (stop accepted) to the first status query that shows 'held'. */
   latencyMs: number;
   /** The Update's own round trip: sent to accepted (its handler has signalled the step child by then). */
   updateMs: number;
@@ -42,14 +45,14 @@ const installingWave1 = (s: RolloutStatus) =>
   s.step === 'wave-1' && s.steps.some((step) => step.name === 'wave-1' && step.state === 'installing');
 const finished = (s: RolloutStatus) => FINAL_STATES.includes(s.state);
 
-async function waitForTrigger(ctx: BenchContext, handle: WorkflowHandle, options: StopLatencyOptions): Promise<void> {
+async function waitForTrigger(ctx: BenchContext, rolloutId: string, handle: RolloutHandle, options: StopLatencyOptions): Promise<void> {
   const poll = { intervalMs: options.pollIntervalMs, timeoutMs: 30_000, signal: ctx.signal };
   if (options.trigger === 'status') {
-    await pollQuery<RolloutStatus>(handle, 'status', installingWave1, { ...poll, stop: (s) => (finished(s) ? `ended ${s.state} before wave-1 was seen installing` : undefined) });
+    await pollQuery(handle, statusQuery, installingWave1, { ...poll, stop: (s) => (finished(s) ? `ended ${s.state} before wave-1 was seen installing` : undefined) });
     return;
   }
-  const step = ctx.client.workflow.getHandle(`${handle.workflowId}/wave-1`);
-  await pollQuery<StepProgress>(step, 'stepProgress', (p) => p.installing.length > 0, {
+  const step = ctx.client.workflow.getHandle<StepWorkflow>(stepWorkflowId(rolloutId, 'wave-1'));
+  await pollQuery(step, stepProgressQuery, (p: StepProgress) => p.installing.length > 0, {
     ...poll,
     awaitStart: true,
     stop: (p) => (p.state !== 'installing' ? `wave-1 is ${p.state} before an install was seen running` : undefined),
@@ -60,13 +63,13 @@ async function waitForTrigger(ctx: BenchContext, handle: WorkflowHandle, options
 async function stopTrial(ctx: BenchContext, index: number, options: StopLatencyOptions): Promise<HeldTrial | LostTrial> {
   const rolloutId = `bench-stop-${options.trigger}-${index}`;
   const input = noopRolloutInput(rolloutId, `stop-${options.trigger}-${index}`, options.targets, options.maxParallel, ctx.artifact);
-  const handle = await ctx.until(ctx.client.workflow.start('rolloutWorkflow', { taskQueue: RAMPART_QUEUE, workflowId: rolloutId, args: [input] }));
+  const handle = await ctx.until(new RolloutClient(ctx.client, RAMPART_QUEUE).start(input));
   try {
-    await waitForTrigger(ctx, handle, options);
+    await waitForTrigger(ctx, rolloutId, handle, options);
     const sent = performance.now();
-    await ctx.until(handle.executeUpdate('stop', { args: [{ by: 'bench', then: 'hold' }] }));
+    await ctx.until(handle.executeUpdate(stopUpdate, { args: [{ by: 'bench', then: 'hold' }] }));
     const accepted = performance.now();
-    const held = await pollQuery<RolloutStatus>(handle, 'status', (s) => s.state === 'held' || finished(s), {
+    const held = await pollQuery(handle, statusQuery, (s) => s.state === 'held' || finished(s), {
       intervalMs: options.pollIntervalMs, timeoutMs: 30_000, signal: ctx.signal,
     });
     if (held.answer.state !== 'held') {
@@ -75,7 +78,7 @@ async function stopTrial(ctx: BenchContext, index: number, options: StopLatencyO
         diagnosis: await ctx.until(diagnoseLostStop(ctx.client, rolloutId)),
       };
     }
-    const step = await ctx.until(ctx.client.workflow.getHandle(`${rolloutId}/wave-1`).result()) as StepResult;
+    const step = await ctx.until(ctx.client.workflow.getHandle<StepWorkflow>(stepWorkflowId(rolloutId, 'wave-1')).result());
     if (step.outcome !== 'halted') throw new Error(`${rolloutId}: held, but wave-1 ended ${step.outcome}`);
     return { latencyMs: held.seenAt - accepted, updateMs: accepted - sent, installedBeforeHalt: step.changes.length, meanQueryMs: held.meanQueryMs };
   } finally {

@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import { rolloutWorkflowId, stepWorkflowId } from '../../contract/ids';
 import { first, historyTimeline, last, type TimelineEvent } from './historyTimeline';
 
 const span = (from: TimelineEvent | undefined, to: TimelineEvent | undefined) =>
@@ -22,8 +23,8 @@ function activityPhases(events: TimelineEvent[]) {
 
 /** The rollout's time, split: before the wave (planning, readVersions, verifyArtifact, child start), the wave's installs, after it. */
 export async function rolloutBreakdown(client: Client, rolloutId: string) {
-  const parent = await historyTimeline(client, rolloutId);
-  const step = await historyTimeline(client, `${rolloutId}/wave-1`);
+  const parent = await historyTimeline(client, rolloutWorkflowId(rolloutId));
+  const step = await historyTimeline(client, stepWorkflowId(rolloutId, 'wave-1'));
   return {
     beforeStepChildMs: span(first(parent, 'workflowExecutionStarted'), first(step, 'workflowExecutionStarted')),
     parentActivities: count(parent, 'activityTaskScheduled'),

@@ -1,4 +1,4 @@
-import type { RolloutInput } from '../domain/rolloutInput';
+import type { RolloutInput } from '../../domain/rolloutInput';
 
 export const FROM_VERSION = '1.0.0';
 export const TO_VERSION = '2.0.0';
