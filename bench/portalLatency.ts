@@ -21,7 +21,6 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
-import { closeMailTransport } from '../activities/notify/mailTransport';
 import { startPortal, type Portal } from '../client/portal/portalServer';
 import { startSmtpServer } from '../local/standins/smtpServer';
 import type { PublicRelease } from '../domain/publicStatus';
@@ -347,7 +346,7 @@ export async function measurePortalLatency(ctx: BenchContext, startWorker: Start
       await ctx.client.workflow.getHandle(rolloutId).terminate('portal bench done').catch(() => undefined);
     }
     await worker?.stop().catch((err: Error) => log(`portal: could not stop the worker: ${err.message}`));
-    closeMailTransport();
+    // The worker's pooled SMTP connections end with the stand-in, which closes them.
     await smtp.close();
     for (const key of ENV_KEYS) {
       if (saved[key] === undefined) delete process.env[key];
