@@ -9,7 +9,11 @@ export interface RampartWorkerOptions {
   /** Bundled workflow code; bundling once and sharing it saves seconds per worker in tests. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   maxConcurrentActivityTaskExecutions?: number;
-  /** What the activities depend on; default read from the environment now (worker/config.ts). */
+  /**
+   * What the activities depend on. Default: read from the environment now (worker/config.ts); the
+   * mail transport made then is never closed by anyone, so a process that must exit on its own
+   * passes its own dependencies and closes `mail` after the worker stops (as main.ts does).
+   */
   dependencies?: ActivityDependencies;
 }
 
