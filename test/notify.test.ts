@@ -54,6 +54,7 @@ before(async () => {
   stateDir = await mkdtemp(path.join(tmpdir(), 'rampart-notify-test-'));
   slack = await startSlackServer({ tokens: [TOKEN] });
   smtp = await startSmtpServer({ storeFile: path.join(stateDir, 'mails.jsonl'), rejectRecipients: [BOUNCE] });
+  // For the worker in a child process (fixtures/notify/postInChild.ts), configured from its environment.
   Object.assign(process.env, {
     RAMPART_STATE_DIR: path.join(stateDir, 'state'),
     SLACK_BOT_TOKEN: TOKEN,
