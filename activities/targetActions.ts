@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Target } from '../domain/fleet';
 import type { TargetSample } from '../domain/metrics';
-import { adapterFor } from './adapters';
+import type { DeployAdapters } from './adapters';
 import type { ChangeResult, HealthProbe, TargetChange } from './adapters/types';
 
 /** Errors that no retry can fix: they end the attempt at once instead of looping. */
@@ -30,35 +30,41 @@ export async function heartbeating<T>(run: (signal: AbortSignal) => Promise<T>):
   }
 }
 
-export async function installTarget(change: TargetChange): Promise<ChangeResult> {
-  return withFinalErrors(() => heartbeating((signal) => adapterFor(change.target).install(change, signal)));
-}
+/** Installs, rollbacks and reads of targets, each through the adapter of its kind. */
+export function targetActivities(adapters: DeployAdapters) {
+  const adapterFor = (target: Target) => adapters[target.adapter];
+  return {
+    async installTarget(change: TargetChange): Promise<ChangeResult> {
+      return withFinalErrors(() => heartbeating((signal) => adapterFor(change.target).install(change, signal)));
+    },
 
-export async function rollbackTarget(change: TargetChange): Promise<ChangeResult> {
-  return withFinalErrors(() => heartbeating((signal) => adapterFor(change.target).rollback(change, signal)));
-}
+    async rollbackTarget(change: TargetChange): Promise<ChangeResult> {
+      return withFinalErrors(() => heartbeating((signal) => adapterFor(change.target).rollback(change, signal)));
+    },
 
-/** What every target runs before anything changes: the last known good state, per target. */
-export async function readVersions(targets: Target[]): Promise<Record<string, string | null>> {
-  const probes = await Promise.all(targets.map((t) => adapterFor(t).probe(t)));
-  return Object.fromEntries(probes.map((p) => [p.targetId, p.version]));
-}
+    /** What every target runs before anything changes: the last known good state, per target. */
+    async readVersions(targets: Target[]): Promise<Record<string, string | null>> {
+      const probes = await Promise.all(targets.map((t) => adapterFor(t).probe(t)));
+      return Object.fromEntries(probes.map((p) => [p.targetId, p.version]));
+    },
 
-export async function sampleTargets(targets: Target[]): Promise<TargetSample[]> {
-  return Promise.all(targets.map((t) => adapterFor(t).sample(t)));
-}
+    async sampleTargets(targets: Target[]): Promise<TargetSample[]> {
+      return Promise.all(targets.map((t) => adapterFor(t).sample(t)));
+    },
 
-/**
- * Confirms a target serves the expected version. Throws while it does not, so Temporal's retry
- * policy does the waiting and a worker crash loses nothing.
- */
-export async function verifyTargetHealth(args: { target: Target; version: string }): Promise<HealthProbe> {
-  const probe = await adapterFor(args.target).probe(args.target);
-  if (!probe.up || probe.version !== args.version) {
-    throw ApplicationFailure.retryable(
-      `${args.target.id} is ${probe.up ? `up on ${probe.version}` : 'not serving'}, expected ${args.version}`,
-      'TargetUnhealthy',
-    );
-  }
-  return probe;
+    /**
+     * Confirms a target serves the expected version. Throws while it does not, so Temporal's retry
+     * policy does the waiting and a worker crash loses nothing.
+     */
+    async verifyTargetHealth(args: { target: Target; version: string }): Promise<HealthProbe> {
+      const probe = await adapterFor(args.target).probe(args.target);
+      if (!probe.up || probe.version !== args.version) {
+        throw ApplicationFailure.retryable(
+          `${args.target.id} is ${probe.up ? `up on ${probe.version}` : 'not serving'}, expected ${args.version}`,
+          'TargetUnhealthy',
+        );
+      }
+      return probe;
+    },
+  };
 }

@@ -23,6 +23,45 @@ export interface TemporalConfig {
   apiKey?: string;
 }
 
+/** How long to wait for Temporal to answer before giving up; both connections' option. */
+export interface ConnectOptions {
+  /** Default 10 s. */
+  connectTimeoutMs?: number;
+}
+
+/** The TLS settings both SDK connections take (the client's and the worker's TLSConfig), with the PEM files' contents. */
+export interface TlsFiles {
+  serverNameOverride?: string;
+  serverRootCACertificate?: Uint8Array;
+  clientCertPair?: { crt: Uint8Array; key: Uint8Array };
+}
+
+/**
+ * The connection's TLS settings from the configured file paths, each file read now with
+ * `readFile` (the caller's, e.g. node:fs readFileSync); `undefined` means plain text. A file that
+ * cannot be read is an Error naming the file and the variable it came from.
+ */
+export function readTlsFiles(tls: TemporalTlsConfig | undefined, readFile: (path: string) => Uint8Array): TlsFiles | undefined {
+  if (!tls) return undefined;
+  const read = (file: string, what: string): Uint8Array => {
+    try {
+      return readFile(file);
+    } catch (error) {
+      throw new Error(`cannot read the TLS ${what} ${file}: ${(error as Error).message}`);
+    }
+  };
+  const config: TlsFiles = {};
+  if (tls.serverName) config.serverNameOverride = tls.serverName;
+  if (tls.caPath) config.serverRootCACertificate = read(tls.caPath, 'CA certificate (TEMPORAL_TLS_CA)');
+  if (tls.certPath && tls.keyPath) {
+    config.clientCertPair = {
+      crt: read(tls.certPath, 'client certificate (TEMPORAL_TLS_CERT)'),
+      key: read(tls.keyPath, 'client key (TEMPORAL_TLS_KEY)'),
+    };
+  }
+  return config;
+}
+
 export const DEFAULT_TEMPORAL_ADDRESS = '127.0.0.1:7233';
 export const DEFAULT_TEMPORAL_NAMESPACE = 'default';
 export const DEFAULT_TASK_QUEUE = 'rampart';

@@ -12,12 +12,12 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { deliverCustomerNotice } from '../activities/customerNotify';
+import { createActivities, type RampartActivities } from '../activities';
 import { noticeMessageId } from '../activities/customerNotify/emailNotice';
 import { NoticeDecisionLog } from '../activities/customerNotify/noticeDecisionLog';
 import { decideOnce } from '../activities/customerNotify/stableDecision';
 import { verifyWebhookSignature } from '../activities/adapters/webhook/webhookSignature';
-import { closeMailTransport } from '../activities/notify/mailTransport';
+import { MailTransport } from '../activities/notify/mailTransport';
 import { channelIdFor } from '../local/standins/slackWorkspace';
 import { startSlackServer, type SlackStandin } from '../local/standins/slackServer';
 import { startSmtpServer, type SmtpStandin } from '../local/standins/smtpServer';
@@ -85,24 +85,26 @@ let stateDir = '';
 let slack: SlackStandin;
 let smtp: SmtpStandin;
 let webhook: WebhookReceiver;
+let mailer: MailTransport;
+let deliverCustomerNotice: RampartActivities['deliverCustomerNotice'];
 
 before(async () => {
   stateDir = await mkdtemp(path.join(tmpdir(), 'rampart-customer-notify-test-'));
   slack = await startSlackServer({ tokens: [TOKEN], channels: [CHANNEL, '#general'] });
   smtp = await startSmtpServer();
   webhook = await startWebhookReceiver(SECRET);
-  Object.assign(process.env, {
-    RAMPART_STATE_DIR: path.join(stateDir, 'state'),
-    SLACK_BOT_TOKEN: TOKEN,
-    SLACK_API_URL: slack.url,
-    SMTP_URL: smtp.url,
-    MAIL_FROM: 'updates@rampart.test',
-    [SECRET_ENV]: SECRET,
-  });
+  process.env[SECRET_ENV] = SECRET;
+  mailer = new MailTransport({ smtpUrl: smtp.url, from: 'updates@rampart.test' });
+  ({ deliverCustomerNotice } = createActivities({
+    stateDir: path.join(stateDir, 'state'),
+    slack: { token: TOKEN, apiUrl: slack.url },
+    mail: mailer,
+    secret: (name) => process.env[name],
+  }));
 });
 
 after(async () => {
-  closeMailTransport();
+  mailer?.close();
   await webhook?.close();
   await slack?.close();
   await smtp?.close();

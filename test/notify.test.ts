@@ -15,11 +15,11 @@ import { WebClient } from '@slack/web-api';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { incidentBlocks, type IncidentNotice } from '../domain/incidentBlocks';
-import { sendEmail, type SendEmailInput } from '../activities/notify/emailNotifier';
-import { closeMailTransport } from '../activities/notify/mailTransport';
+import type { SendEmailInput } from '../activities/notify/emailNotifier';
+import { MailTransport } from '../activities/notify/mailTransport';
 import { FileSentLedger, fileLedgerIn, LEDGER_FILE } from '../activities/notify/sentLedger';
-import { postSlackMessage, updateSlackMessage } from '../activities/notify/slackNotifier';
-import * as notifyActivities from '../activities/notify';
+import { slackClientSource, type SlackSettings } from '../activities/notify/slackClient';
+import { notifyActivities, type NotifyActivities } from '../activities/notify';
 import { nodeArgsForTs } from '../local/process/tsxCommand';
 import { verifySlackSignature } from '../client/slackSignature';
 import { blockActionsBody, signSlackRequest } from '../local/standins/slackSignature';
@@ -39,11 +39,22 @@ let stateDir = '';
 let slack: SlackStandin;
 let smtp: SmtpStandin;
 const procs = new ProcessGroup();
+/** The activities under test, on their own dependencies (a worker gets them from worker/config.ts). */
+let mailer: MailTransport;
+let activities: NotifyActivities;
+let { postSlackMessage, updateSlackMessage, sendEmail } = {} as NotifyActivities;
+const notifyWith = (o: { stateDir?: string; slack?: SlackSettings; mail?: MailTransport }) =>
+  notifyActivities({
+    slack: slackClientSource(o.slack ?? { token: TOKEN, apiUrl: slack.url }),
+    mail: o.mail ?? mailer,
+    ledger: fileLedgerIn(o.stateDir ?? path.join(stateDir, 'state')),
+  });
 
 before(async () => {
   stateDir = await mkdtemp(path.join(tmpdir(), 'rampart-notify-test-'));
   slack = await startSlackServer({ tokens: [TOKEN] });
   smtp = await startSmtpServer({ storeFile: path.join(stateDir, 'mails.jsonl'), rejectRecipients: [BOUNCE] });
+  // For the worker in a child process (fixtures/notify/postInChild.ts), configured from its environment.
   Object.assign(process.env, {
     RAMPART_STATE_DIR: path.join(stateDir, 'state'),
     SLACK_BOT_TOKEN: TOKEN,
@@ -51,10 +62,13 @@ before(async () => {
     SMTP_URL: smtp.url,
     MAIL_FROM: 'rampart@test.local',
   });
+  mailer = new MailTransport({ smtpUrl: smtp.url, from: 'rampart@test.local' });
+  activities = notifyWith({});
+  ({ postSlackMessage, updateSlackMessage, sendEmail } = activities);
 });
 
 after(async () => {
-  closeMailTransport();
+  mailer?.close();
   await procs.stopAll();
   await slack?.close();
   await smtp?.close();
@@ -150,7 +164,8 @@ describe('the Slack stand-in', () => {
     const proc = procs.spawn(process.execPath, args('0'), { name: 'smtp-standin' });
     const [line] = await proc.waitForOutput(/\{"port":\d+,"url":"smtp:[^"]+"\}/, 15_000);
     const { port, url } = JSON.parse(line) as { port: number; url: string };
-    process.env.SMTP_URL = url;
+    const standinMail = new MailTransport({ smtpUrl: url, from: 'rampart@test.local' });
+    const { sendEmail } = notifyWith({ mail: standinMail });
     try {
       await sendEmail(mail(`inc-${randomUUID()}`, 'opened'));
       await proc.stop();
@@ -159,7 +174,7 @@ describe('the Slack stand-in', () => {
       await sendEmail(mail(`inc-${randomUUID()}`, 'opened'));
       await again.stop();
     } finally {
-      process.env.SMTP_URL = smtp.url;
+      standinMail.close();
     }
     const lines = (await readFile(store, 'utf8')).split('\n').filter(Boolean);
     assert.equal(lines.length, 2);
@@ -219,13 +234,10 @@ describe('postSlackMessage and updateSlackMessage', () => {
       assert.deepEqual(ledger.filter((l) => l.key === `slack:${input.key}`).map((l) => l.event), ['begin'], 'begun, never done');
 
       const postsBefore = slack.calls().filter((c) => c.method === 'chat.postMessage').length;
-      process.env.RAMPART_STATE_DIR = crashState;
-      try {
-        const result = await postSlackMessage(input); // the retry, on a fresh worker
+      {
+        const result = await notifyWith({ stateDir: crashState }).postSlackMessage(input); // the retry, on a fresh worker
         assert.deepEqual(result, { channel: INCIDENTS, ts: posted.ts });
         thread = result;
-      } finally {
-        process.env.RAMPART_STATE_DIR = path.join(stateDir, 'state');
       }
       assert.equal(slack.calls().filter((c) => c.method === 'chat.postMessage').length, postsBefore, 'no second chat.postMessage');
       assert.equal(slack.messages().filter(withKey(input.key)).length, 1);
@@ -250,18 +262,18 @@ describe('postSlackMessage and updateSlackMessage', () => {
   });
 
   test('a wrong or missing token and an unknown channel are final; a 500 is retried', async () => {
-    process.env.SLACK_BOT_TOKEN = 'xoxb-not-the-right-one';
-    try {
+    {
+      const { postSlackMessage } = notifyWith({ slack: { token: 'xoxb-not-the-right-one', apiUrl: slack.url } });
       const failure = await failureOf(() => postSlackMessage({ key: `k-${randomUUID()}`, channel: INCIDENTS, text: 'x' }));
       assert.equal(failure.type, 'invalid_auth');
       assert.equal(failure.nonRetryable, true);
-      delete process.env.SLACK_BOT_TOKEN;
+    }
+    {
+      const { postSlackMessage } = notifyWith({ slack: { apiUrl: slack.url } });
       const missing = await failureOf(() => postSlackMessage({ key: `k-${randomUUID()}`, channel: INCIDENTS, text: 'x' }));
       assert.equal(missing.type, 'ConfigurationError');
       assert.equal(missing.nonRetryable, true);
       assert.match(missing.message, /SLACK_BOT_TOKEN/);
-    } finally {
-      process.env.SLACK_BOT_TOKEN = TOKEN;
     }
     const unknown = await failureOf(() => postSlackMessage({ key: `k-${randomUUID()}`, channel: '#no-such-channel', text: 'x' }));
     assert.equal(unknown.type, 'channel_not_found');
@@ -341,17 +353,18 @@ describe('sendEmail', () => {
 
     const password = `pw-${randomBytes(8).toString('hex')}`;
     const authed = await startSmtpServer({ auth: { user: 'rampart', pass: password } });
+    const wrongMail = new MailTransport({ smtpUrl: `smtp://rampart:wrong-${password}@127.0.0.1:${authed.port}`, from: 'rampart@test.local' });
+    const rightMail = new MailTransport({ smtpUrl: `smtp://rampart:${password}@127.0.0.1:${authed.port}`, from: 'rampart@test.local' });
     try {
-      process.env.SMTP_URL = `smtp://rampart:wrong-${password}@127.0.0.1:${authed.port}`;
-      const failure = await failureOf(() => sendEmail(mail(`inc-${randomUUID()}`, 'opened')));
+      const failure = await failureOf(() => notifyWith({ mail: wrongMail }).sendEmail(mail(`inc-${randomUUID()}`, 'opened')));
       assert.equal(failure.nonRetryable, true);
       assert.ok(!failure.message.includes(password), failure.message);
-      process.env.SMTP_URL = `smtp://rampart:${password}@127.0.0.1:${authed.port}`;
       const input = mail(`inc-${randomUUID()}`, 'opened');
-      await sendEmail(input);
+      await notifyWith({ mail: rightMail }).sendEmail(input);
       assert.equal(authed.messages()[0]?.authUser, 'rampart');
     } finally {
-      process.env.SMTP_URL = smtp.url;
+      wrongMail.close();
+      rightMail.close();
       await authed.close();
     }
   });
@@ -370,7 +383,7 @@ describe('through a Temporal worker', () => {
 
   async function runWorker<T>(run: (taskQueue: string) => Promise<T>): Promise<T> {
     const taskQueue = uniqueTaskQueue('notify');
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities: notifyActivities });
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities });
     return worker.runUntil(run(taskQueue));
   }
 

@@ -12,7 +12,8 @@ import { after, before, test } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { LocalAdapter } from '../activities/adapters/local/localAdapter';
 import { measureWithPrometheus, queryPrometheus, selector } from '../activities/prometheus/prometheusProvider';
-import { sampleTargets } from '../activities/targetActions';
+import { createDeployAdapters } from '../activities/adapters';
+import { targetActivities } from '../activities/targetActions';
 import { buildArtifact } from '../local/fleet/artifactBuild';
 import { fleetDown, fleetStatus, fleetUp, isAlive, type FleetUpResult } from '../local/fleet/localFleet';
 import { resolvePrometheusBinary, startPrometheus, type PrometheusServer } from '../local/prometheus/prometheusServer';
@@ -26,6 +27,7 @@ let prom: PrometheusServer | undefined;
 const pids = new Set<number>();
 const stoppedPids = new Set<number>();
 const adapter = new LocalAdapter({ healthTimeoutMs: 10_000, pollIntervalMs: 100 });
+const { sampleTargets } = targetActivities(createDeployAdapters({ secret: () => undefined }));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const target = (id: string): Target => {

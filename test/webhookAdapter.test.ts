@@ -18,7 +18,7 @@ import { buildArtifact } from '../local/fleet/artifactBuild';
 
 const SECRET_ENV = 'RAMPART_TEST_WEBHOOK_SECRET';
 const WRONG_SECRET_ENV = 'RAMPART_TEST_WEBHOOK_WRONG_SECRET';
-const adapter = new WebhookAdapter({ requestTimeoutMs: 5000 });
+const adapter = new WebhookAdapter({ requestTimeoutMs: 5000, secret: (name) => process.env[name] });
 
 let dir = '';
 let receiver: ChildProcess | undefined;

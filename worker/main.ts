@@ -1,13 +1,13 @@
-import { temporalConfigFromEnv, TemporalConfigError } from '../domain/temporalConfig';
-import { closeMailTransport } from '../activities/notify/mailTransport';
+import { TemporalConfigError } from '../domain/temporalConfig';
+import { workerConfigFromEnv, type WorkerConfig } from './config';
 import { createRampartWorker } from './createWorker';
 import { connectNative } from './nativeConnection';
 
 /** The worker process: connects as configured by the environment and runs until SIGINT/SIGTERM. */
 async function main(): Promise<void> {
-  let config;
+  let config: WorkerConfig;
   try {
-    config = temporalConfigFromEnv(process.env);
+    config = workerConfigFromEnv(process.env);
   } catch (err) {
     if (err instanceof TemporalConfigError) {
       console.error(`rampart worker: ${err.message}`);
@@ -15,15 +15,16 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const connection = await connectNative(config).catch((err: Error) => {
+  const { temporal, activities } = config;
+  const connection = await connectNative(temporal).catch((err: Error) => {
     console.error(`rampart worker: ${err.message}`);
     process.exit(5);
   });
-  const worker = await createRampartWorker({ connection, namespace: config.namespace, taskQueue: config.taskQueue });
-  console.log(`rampart worker: polling task queue "${config.taskQueue}" on ${config.address} (namespace ${config.namespace})`);
+  const worker = await createRampartWorker({ connection, namespace: temporal.namespace, taskQueue: temporal.taskQueue, dependencies: activities });
+  console.log(`rampart worker: polling task queue "${temporal.taskQueue}" on ${temporal.address} (namespace ${temporal.namespace})`);
   await worker.run();
   // Pooled SMTP connections would keep the process alive after the worker has stopped polling.
-  closeMailTransport();
+  activities.mail.close();
   await connection.close();
 }
 

@@ -1,13 +1,13 @@
+import { readFileSync } from 'node:fs';
 import { NativeConnection } from '@temporalio/worker';
-import type { TemporalConfig } from '../domain/temporalConfig';
-import { loadTlsConfig, type ConnectOptions } from '../client/temporalConnection';
+import { readTlsFiles, type ConnectOptions, type TemporalConfig } from '../domain/temporalConfig';
 
 /**
  * The worker's NativeConnection to Temporal as configured (TLS files read from disk now).
  * Close it with `connection.close()` after the worker has stopped.
  */
 export async function connectNative(config: TemporalConfig, options: ConnectOptions = {}): Promise<NativeConnection> {
-  const tls = loadTlsConfig(config.tls);
+  const tls = readTlsFiles(config.tls, readFileSync);
   const timeoutMs = options.connectTimeoutMs ?? 10_000;
   const attempt = NativeConnection.connect({
     address: config.address,

@@ -1,12 +1,8 @@
 import { proxyActivities } from '@temporalio/workflow';
-import type { Customer } from '../domain/customers';
-import type { DeliverNoticeArgs, MaintenanceSlot, NoticeOutcome } from '../domain/customerNotice';
+import type { Activities } from './activityProxies';
 
 /** The customer activities the rollout calls: time-zone arithmetic and notice delivery live there, not here. */
-export interface CustomerActivities {
-  scheduleCustomerUpdate(args: { customer: Customer; after: string; noticeBefore: number; urgent: boolean }): Promise<{ noticeAt: string; slot: MaintenanceSlot }>;
-  deliverCustomerNotice(args: DeliverNoticeArgs): Promise<NoticeOutcome>;
-}
+export type CustomerActivities = Pick<Activities, 'scheduleCustomerUpdate' | 'deliverCustomerNotice'>;
 
 /** Scheduling is pure computation: retried quickly. */
 export const customerSchedule = proxyActivities<CustomerActivities>({

@@ -1,11 +1,8 @@
 import { proxyActivities } from '@temporalio/workflow';
+import type { Activities } from './activityProxies';
 
 /** The notification activities the incident workflow calls (activities/notify). Idempotent by key. */
-export interface NotifyActivities {
-  postSlackMessage(args: { key: string; channel: string; threadTs?: string; text: string; blocks?: unknown[]; metadataKey: string }): Promise<{ channel: string; ts: string }>;
-  updateSlackMessage(args: { key: string; channel: string; ts: string; text: string; blocks?: unknown[] }): Promise<unknown>;
-  sendEmail(args: { key: string; to: string[]; subject: string; text: string; html: string; messageId: string; inReplyTo?: string; references?: string[] }): Promise<{ messageId: string }>;
-}
+export type NotifyActivities = Pick<Activities, 'postSlackMessage' | 'updateSlackMessage' | 'sendEmail'>;
 
 /**
  * Slack's 429 tells the activity how long to wait (nextRetryDelay); SMTP that is down for a while

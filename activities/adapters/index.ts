@@ -1,4 +1,5 @@
 import type { Target } from '../../domain/fleet';
+import type { SecretLookup } from '../secrets';
 import { LocalAdapter } from './local/localAdapter';
 import { NoopAdapter } from './noop/noopAdapter';
 import type { DeployAdapter } from './types';
@@ -6,15 +7,17 @@ import { WebhookAdapter } from './webhook/webhookAdapter';
 
 export type { ChangeResult, DeployAdapter, HealthProbe, TargetChange } from './types';
 
-// One instance per kind for the whole worker: the local adapter serialises changes per target
-// directory and the noop adapter remembers versions, both of which need a shared instance.
-const adapters = {
-  local: new LocalAdapter(),
-  webhook: new WebhookAdapter(),
-  noop: new NoopAdapter(),
-} satisfies Record<Target['adapter'], DeployAdapter>;
+/** One adapter per kind of target. */
+export type DeployAdapters = Record<Target['adapter'], DeployAdapter>;
 
-/** The adapter that drives this kind of target. */
-export function adapterFor(target: Target): DeployAdapter {
-  return adapters[target.adapter];
+/**
+ * The adapters of one worker, one instance per kind: the local adapter serialises changes per
+ * target directory and the noop adapter remembers versions, both of which need a shared instance.
+ */
+export function createDeployAdapters(deps: { secret: SecretLookup }): DeployAdapters {
+  return {
+    local: new LocalAdapter(),
+    webhook: new WebhookAdapter({ secret: deps.secret }),
+    noop: new NoopAdapter(),
+  };
 }

@@ -1,9 +1,17 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Customer } from '../../domain/customers';
-import { mailTransport } from '../notify/mailTransport';
-import { slackClient } from '../notify/slackClient';
+import type { MailTransport } from '../notify/mailTransport';
+import type { SlackClientSource } from '../notify/slackClient';
+import type { SecretLookup } from '../secrets';
 
 export type NoticeChannel = 'email' | 'slack' | 'webhook';
+
+/** What a worker reaches customers with. */
+export interface ChannelDependencies {
+  mail: MailTransport;
+  slack: SlackClientSource;
+  secret: SecretLookup;
+}
 
 /** Every way the customer asked to be reached. */
 export function channelsOf(customer: Customer): NoticeChannel[] {
@@ -17,26 +25,26 @@ export function channelsOf(customer: Customer): NoticeChannel[] {
  * ConfigurationError naming it, raised before anything is decided or sent: a half-configured
  * worker must not deliver a notice on some channels and fail on the others.
  */
-export function usableChannels(customer: Customer): NoticeChannel[] {
+export function usableChannels(customer: Customer, deps: ChannelDependencies): NoticeChannel[] {
   const channels = channelsOf(customer);
   for (const channel of channels) {
-    if (channel === 'email') mailTransport();
-    if (channel === 'slack') slackClient();
-    if (channel === 'webhook') webhookSecret(customer);
+    if (channel === 'email') deps.mail.transport();
+    if (channel === 'slack') deps.slack();
+    if (channel === 'webhook') webhookSecret(customer, deps.secret);
   }
   return channels;
 }
 
-/** The HMAC secret of the customer's webhook, from the environment variable the customers file names. */
-export function webhookSecret(customer: Customer): string {
+/** The HMAC secret of the customer's webhook, by the name (environment variable) the customers file gives. */
+export function webhookSecret(customer: Customer, secret: SecretLookup): string {
   const variable = customer.contacts.webhook?.secretEnv;
   if (!variable) throw ApplicationFailure.nonRetryable(`customer ${customer.id} has no webhook`, 'ConfigurationError');
-  const secret = process.env[variable];
-  if (!secret) {
+  const value = secret(variable);
+  if (!value) {
     throw ApplicationFailure.nonRetryable(
       `customer ${customer.id}'s webhook: environment variable ${variable} (its signing secret) is not set on this worker`,
       'ConfigurationError',
     );
   }
-  return secret;
+  return value;
 }

@@ -1,7 +1,7 @@
 import type { CustomerNotice } from '../../domain/customerNotice';
 import type { RenderedNotice } from '../../domain/customerMessages';
 import type { Customer } from '../../domain/customers';
-import { sendEmail } from '../notify/emailNotifier';
+import type { NotifyActivities } from '../notify';
 
 /**
  * A notice's Message-ID, derived from its key alone: a mail sent again for the same key (an
@@ -20,7 +20,7 @@ export function noticeMessageId(key: string): string {
 }
 
 /** The notice by mail to every address the customer gave, once per key (sendEmail's ledger). */
-export async function emailNotice(notice: CustomerNotice, customer: Customer, rendered: RenderedNotice): Promise<void> {
+export async function emailNotice(sendEmail: NotifyActivities['sendEmail'], notice: CustomerNotice, customer: Customer, rendered: RenderedNotice): Promise<void> {
   await sendEmail({
     key: `${notice.key}/email`,
     to: customer.contacts.emails,

@@ -1,2 +1,2 @@
 /** Customer notices: decided by the customer's preferences, delivered exactly once per key on every channel they gave. */
-export { deliverCustomerNotice } from './deliverCustomerNotice';
+export { customerNoticeActivities, type CustomerNoticeDependencies } from './deliverCustomerNotice';

@@ -84,9 +84,9 @@ export class NoticeDecisionLog {
 
 const logs = new Map<string, NoticeDecisionLog>();
 
-/** The decision log in RAMPART_STATE_DIR (default `.rampart`), one instance per file in this process. */
-export function noticeDecisionLog(): NoticeDecisionLog {
-  const file = path.resolve(process.env.RAMPART_STATE_DIR ?? '.rampart', DECISION_LOG_FILE);
+/** The decision log in a state folder, one instance per file in this process. */
+export function noticeDecisionLogIn(stateDir: string): NoticeDecisionLog {
+  const file = path.resolve(stateDir, DECISION_LOG_FILE);
   let log = logs.get(file);
   if (!log) logs.set(file, (log = new NoticeDecisionLog(file)));
   return log;

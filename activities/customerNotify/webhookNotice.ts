@@ -5,6 +5,8 @@ import type { Customer } from '../../domain/customers';
 import { httpRequest } from '../adapters/http';
 import { signWebhook } from '../adapters/webhook/webhookSignature';
 import { sendOnce } from '../notify/sendOnce';
+import type { SentLedger } from '../notify/sentLedger';
+import type { SecretLookup } from '../secrets';
 import { webhookSecret } from './customerChannels';
 
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -26,13 +28,19 @@ class WebhookAnswer extends Error {
  * A 4xx answer is final (WebhookRejected): the receiver refuses this notice and will again.
  * 408, 429, 5xx and network errors are WebhookUnavailable, worth retrying.
  */
-export async function webhookNotice(notice: CustomerNotice, customer: Customer, rendered: RenderedNotice): Promise<void> {
+export async function webhookNotice(
+  deps: { ledger: SentLedger; secret: SecretLookup },
+  notice: CustomerNotice,
+  customer: Customer,
+  rendered: RenderedNotice,
+): Promise<void> {
   const url = customer.contacts.webhook!.url;
   const where = `customer ${customer.id}'s webhook ${publicPart(url)}`;
   const body = JSON.stringify(rendered.webhook);
   try {
     await sendOnce<{ status: number }>({
       key: `webhook:${notice.key}/webhook`,
+      ledger: deps.ledger,
       send: async () => {
         const timestamp = String(Math.floor(Date.now() / 1000));
         const res = await httpRequest({
@@ -44,7 +52,7 @@ export async function webhookNotice(notice: CustomerNotice, customer: Customer, 
             'content-type': 'application/json',
             'idempotency-key': notice.key,
             'x-rampart-timestamp': timestamp,
-            'x-rampart-signature': signWebhook(webhookSecret(customer), timestamp, body),
+            'x-rampart-signature': signWebhook(webhookSecret(customer, deps.secret), timestamp, body),
           },
         });
         if (res.status < 200 || res.status >= 300) throw new WebhookAnswer(res.status, res.text.slice(0, 300).trim());

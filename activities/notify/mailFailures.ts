@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { smtpServerName, withoutSmtpSecrets } from './mailTransport';
+import type { MailTransport } from './mailTransport';
 
 interface MailError {
   code?: string;
@@ -28,10 +28,10 @@ function permanentReply(e: MailError): boolean {
  * recipient, ...) or a broken message is not (`EmailRejected`). Messages name the server as
  * host:port, never SMTP_URL's credentials. Anything else is returned as is.
  */
-export function mailFailure(err: unknown): unknown {
+export function mailFailure(err: unknown, mail: MailTransport): unknown {
   const e = (err ?? {}) as MailError;
-  const server = smtpServerName();
-  const detail = withoutSmtpSecrets(e.response ?? e.message ?? String(err));
+  const server = mail.serverName();
+  const detail = mail.withoutSecrets(e.response ?? e.message ?? String(err));
   if (typeof e.responseCode === 'number') {
     const permanent = permanentReply(e);
     return ApplicationFailure.create({

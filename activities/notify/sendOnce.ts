@@ -1,4 +1,4 @@
-import { sentLedger, type LedgerEntry, type SentLedger } from './sentLedger';
+import type { LedgerEntry, SentLedger } from './sentLedger';
 
 export interface SendOnceOptions<R> {
   /** The idempotency key: the same key never sends twice. */
@@ -12,7 +12,8 @@ export interface SendOnceOptions<R> {
    * it such a send is repeated (email: with the same Message-ID, so it threads as the same mail).
    */
   recover?: (entry: LedgerEntry) => Promise<R | undefined>;
-  ledger?: SentLedger;
+  /** Where sends are recorded: the worker's ledger. */
+  ledger: SentLedger;
 }
 
 export interface SendOnceResult<R> {
@@ -27,8 +28,7 @@ export interface SendOnceResult<R> {
  * sending again; a send is recorded as begun (durably) before it goes out and done after.
  */
 export async function sendOnce<R>(options: SendOnceOptions<R>): Promise<SendOnceResult<R>> {
-  const ledger = options.ledger ?? sentLedger();
-  const { key } = options;
+  const { key, ledger } = options;
   return ledger.exclusive(key, async () => {
     const entry = await ledger.get(key);
     if (entry?.state === 'done') return { result: entry.result as R, how: 'recorded' };

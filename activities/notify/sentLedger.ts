@@ -17,7 +17,7 @@ import { DurableJsonl } from './durableJsonl';
  * restarts. It does NOT make two live worker processes exclusive: both could begin the same key
  * at once. Production with several workers (or workers on several hosts) needs a shared ledger:
  * a table with the key as primary key and a conditional insert for `begin`, or a key-value store
- * with compare-and-set. Implement `SentLedger` and install it with `useSentLedger()`.
+ * with compare-and-set. Implement `SentLedger` and pass it to createActivities as `sentLedger`.
  */
 export type LedgerEvent = 'begin' | 'done' | 'failed' | 'cleared';
 
@@ -161,7 +161,6 @@ export class FileSentLedger implements SentLedger {
 export const LEDGER_FILE = 'notifications.jsonl';
 
 const fileLedgers = new Map<string, FileSentLedger>();
-let installed: SentLedger | undefined;
 
 /** The file ledger for a state folder; one instance per file in this process. */
 export function fileLedgerIn(stateDir: string): FileSentLedger {
@@ -172,14 +171,4 @@ export function fileLedgerIn(stateDir: string): FileSentLedger {
     fileLedgers.set(file, ledger);
   }
   return ledger;
-}
-
-/** The ledger the notifiers use: an installed one, else the file in RAMPART_STATE_DIR (default `.rampart`). */
-export function sentLedger(): SentLedger {
-  return installed ?? fileLedgerIn(process.env.RAMPART_STATE_DIR ?? '.rampart');
-}
-
-/** Plugs in another ledger (a shared one for several workers); `undefined` restores the file ledger. */
-export function useSentLedger(ledger: SentLedger | undefined): void {
-  installed = ledger;
 }

@@ -14,10 +14,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { deliverCustomerNotice } from '../../activities/customerNotify';
+import { createActivities } from '../../activities';
 import { noticeMessageId } from '../../activities/customerNotify/emailNotice';
 import { verifyWebhookSignature } from '../../activities/adapters/webhook/webhookSignature';
-import { closeMailTransport } from '../../activities/notify/mailTransport';
+import { MailTransport } from '../../activities/notify/mailTransport';
 import { startSmtpServer } from '../../local/standins/smtpServer';
 import { noticeKey, type CustomerNotice, type NoticeOutcome } from '../../domain/customerNotice';
 import type { Customer } from '../../domain/customers';
@@ -37,7 +37,6 @@ interface Progress {
 }
 
 const SECRET_ENV = 'RAMPART_BENCH_WEBHOOK_SECRET';
-const ENV_KEYS = ['RAMPART_STATE_DIR', 'SMTP_URL', 'MAIL_FROM', SECRET_ENV] as const;
 const ZONES = ['Europe/Berlin', 'America/New_York', 'Asia/Tokyo', 'Australia/Sydney', 'UTC'];
 
 /** A receiver that counts accepted notices per Idempotency-Key and refuses a bad signature with 401. */
@@ -136,12 +135,12 @@ function countOutcomes(outcomes: NoticeOutcome[]): Record<string, number> {
 
 export async function measureCustomerNotices(progress: Progress, stateDir: string, options: CustomerNoticeOptions) {
   const { log, signal } = progress;
-  const saved = Object.fromEntries(ENV_KEYS.map((key) => [key, process.env[key]]));
   const secret = randomBytes(24).toString('hex');
   const smtp = await startSmtpServer();
   const webhook = options.webhook ? await startWebhookCounter(secret) : undefined;
+  const mail = new MailTransport({ smtpUrl: smtp.url, from: 'rampart-bench@localhost' });
   try {
-    Object.assign(process.env, { RAMPART_STATE_DIR: stateDir, SMTP_URL: smtp.url, MAIL_FROM: 'rampart-bench@localhost', [SECRET_ENV]: secret });
+    const { deliverCustomerNotice } = createActivities({ stateDir, slack: {}, mail, secret: (name) => (name === SECRET_ENV ? secret : undefined) });
     const rolloutId = `bench-${randomBytes(4).toString('hex')}`;
     const deliveries = Array.from({ length: options.customers }, (_, i) => {
       const customer = benchCustomer(i, webhook?.url);
@@ -191,13 +190,9 @@ export async function measureCustomerNotices(progress: Progress, stateDir: strin
       },
     };
   } finally {
-    closeMailTransport();
+    mail.close();
     await webhook?.close();
     await smtp.close();
-    for (const key of ENV_KEYS) {
-      if (saved[key] === undefined) delete process.env[key];
-      else process.env[key] = saved[key];
-    }
   }
 }
 

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { closeMailTransport } from '../../activities/notify/mailTransport';
 import { LEDGER_FILE } from '../../activities/notify/sentLedger';
 import { startSlackServer, type SlackStandin } from '../../local/standins/slackServer';
 import { startSmtpServer, type SmtpStandin } from '../../local/standins/smtpServer';
@@ -26,7 +25,7 @@ export interface NotificationOptions {
 /** The notify worker (bench/measures/notifyWorkflow.ts on NOTIFY_QUEUE), started for this measurement only. */
 export type StartNotifyWorker = () => Promise<{ bundleMs: number; stop: () => Promise<void> }>;
 
-/** The environment the notify activities read; set for the measurement, restored after. */
+/** The environment the notify worker's activities are configured from when it starts (worker/config.ts); set for the measurement, restored after. */
 const ENV_KEYS = ['RAMPART_STATE_DIR', 'SLACK_BOT_TOKEN', 'SLACK_API_URL', 'SMTP_URL', 'MAIL_FROM'] as const;
 
 interface Tally {
@@ -216,7 +215,7 @@ export async function measureNotifications(ctx: BenchContext, startNotifyWorker:
   } finally {
     // On Ctrl-C the dev server is gone: BenchStack.close stops the worker with a short bound instead.
     if (stopWorker && !ctx.signal.aborted) await stopWorker().catch((error: Error) => ctx.log(`could not stop the notify worker: ${error.message}`));
-    closeMailTransport();
+    // The worker's pooled SMTP connections end with the stand-in, which closes them.
     await slack?.close();
     await smtp?.close();
     for (const key of ENV_KEYS) {

@@ -21,7 +21,6 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
-import { closeMailTransport } from '../../activities/notify/mailTransport';
 import { startPortal, type Portal } from '../../client/portal/portalServer';
 import { RolloutClient } from '../../client/rolloutClient';
 import { startSmtpServer } from '../../local/standins/smtpServer';
@@ -349,7 +348,7 @@ export async function measurePortalLatency(ctx: BenchContext, startWorker: Start
       await rollouts.handle(rolloutId).terminate('portal bench done').catch(() => undefined);
     }
     await worker?.stop().catch((err: Error) => log(`portal: could not stop the worker: ${err.message}`));
-    closeMailTransport();
+    // The worker's pooled SMTP connections end with the stand-in, which closes them.
     await smtp.close();
     for (const key of ENV_KEYS) {
       if (saved[key] === undefined) delete process.env[key];

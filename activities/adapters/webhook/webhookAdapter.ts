@@ -5,6 +5,7 @@ import { featureNameSchema } from '../../../domain/release';
 import { adapterError } from '../errors';
 import { probeHealth, sampleMetrics } from '../healthEndpoints';
 import { httpRequest, joinUrl } from '../http';
+import type { SecretLookup } from '../../secrets';
 import type { ChangeResult, DeployAdapter, FeatureChange, FeatureResult, HealthProbe, TargetChange } from '../types';
 import { signWebhook } from './webhookSignature';
 
@@ -25,6 +26,8 @@ const featureReplySchema = z.object({
 });
 
 export interface WebhookAdapterOptions {
+  /** Where a target's signing secret comes from, by the name its fleet entry gives (`secretEnv`). */
+  secret: SecretLookup;
   /** Deadline for one install, rollback or feature request; default 30 s. */
   requestTimeoutMs?: number;
 }
@@ -39,9 +42,11 @@ export interface WebhookAdapterOptions {
  */
 export class WebhookAdapter implements DeployAdapter {
   private readonly requestTimeoutMs: number;
+  private readonly secret: SecretLookup;
 
-  constructor(options: WebhookAdapterOptions = {}) {
+  constructor(options: WebhookAdapterOptions) {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+    this.secret = options.secret;
   }
 
   async install(change: TargetChange, signal?: AbortSignal): Promise<ChangeResult> {
@@ -90,7 +95,7 @@ export class WebhookAdapter implements DeployAdapter {
 
   /** One signed command; maps the answer to a parsed reply or to WebhookRejected/WebhookUnavailable. */
   private async post<T>(target: WebhookTarget, key: string, command: object, what: string, schema: z.ZodType<T>, shape: string, signal?: AbortSignal): Promise<T> {
-    const secret = process.env[target.secretEnv];
+    const secret = this.secret(target.secretEnv);
     if (!secret) {
       throw adapterError('ConfigurationError', `webhook target ${target.id}: environment variable ${target.secretEnv} (its signing secret) is not set`);
     }

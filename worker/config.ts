@@ -1,0 +1,44 @@
+import path from 'node:path';
+import type { ActivityDependencies } from '../activities';
+import { MailTransport } from '../activities/notify/mailTransport';
+import { temporalConfigFromEnv, type TemporalConfig } from '../domain/temporalConfig';
+
+type Env = Record<string, string | undefined>;
+
+/** The worker's whole configuration: where Temporal is, and what its activities depend on. */
+export interface WorkerConfig {
+  temporal: TemporalConfig;
+  activities: ActivityDependencies;
+}
+
+/** Unset and empty are the same: absent. */
+function setting(env: Env, name: string): string | undefined {
+  return env[name] || undefined;
+}
+
+/**
+ * What the activities depend on, from the environment, read once:
+ *
+ * | variable | what |
+ * |---|---|
+ * | RAMPART_STATE_DIR | local state (sent ledger, customer-notice decisions, incident reports); default `.rampart` |
+ * | SLACK_BOT_TOKEN, SLACK_API_URL | the Slack bot token and API base (default Slack's own) |
+ * | SMTP_URL, MAIL_FROM | the SMTP server (`smtp://user:pass@host:587`) and the sender (default rampart@localhost) |
+ * | the names in fleet and customers files (`secretEnv`) | webhook signing secrets, looked up in this environment when a webhook is signed |
+ *
+ * The mail transport opens its pooled connections on first use; close it when the worker stops.
+ */
+export function activityDependenciesFromEnv(env: Env): ActivityDependencies {
+  return {
+    stateDir: path.resolve(env.RAMPART_STATE_DIR ?? '.rampart'),
+    slack: { token: setting(env, 'SLACK_BOT_TOKEN'), apiUrl: setting(env, 'SLACK_API_URL') },
+    mail: new MailTransport({ smtpUrl: setting(env, 'SMTP_URL'), from: setting(env, 'MAIL_FROM') }),
+    // Secrets are named by the files a rollout brings, so they are looked up by name, not listed here.
+    secret: (name) => setting(env, name),
+  };
+}
+
+/** The worker's configuration from the environment; throws TemporalConfigError on bad Temporal settings. */
+export function workerConfigFromEnv(env: Env): WorkerConfig {
+  return { temporal: temporalConfigFromEnv(env), activities: activityDependenciesFromEnv(env) };
+}
