@@ -36,7 +36,7 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatu
   registerRolloutCommands(tracker, controls, approvals);
 
   const fail = (reason: string, type: string): never => {
-    tracker.finish('failed', reason);
+    tracker.failed(reason);
     throw ApplicationFailure.nonRetryable(reason, type);
   };
 
@@ -49,40 +49,43 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatu
   if (!playbookParse.ok || !fleetParse.ok || (customersParse && !customersParse.ok)) return fail(`planning check failed: ${planningErrors.join('; ')}`, 'PlanningFailed');
   const playbook: Playbook = playbookParse.value;
   const fleet: Fleet = fleetParse.value;
-  let plan = planSteps(playbook, fleet.targets);
-  if (!plan.ok) return fail(`planning check failed: ${plan.errors.join('; ')}`, 'PlanningFailed');
-  tracker.plan(playbook.name, playbook.method, fleet, plan.steps);
+  const checked = planSteps(playbook, fleet.targets);
+  if (!checked.ok) return fail(`planning check failed: ${checked.errors.join('; ')}`, 'PlanningFailed');
   const customersFile = customersParse?.ok ? customersParse.value : null;
   const customerSide = customersFile ? new CustomerRollout(customersFile, playbook, tracker, controls, input.release.notes) : null;
   registerDeferCommand(tracker, customerSide);
-  tracker.note('planning checks passed', {
-    detail: `${playbook.method} rollout in ${plan.steps.length} step(s); risk ${playbook.planning.riskAssessment.level}`,
-  });
+  tracker.planChecked(playbook, checked.steps.length);
 
   // The last known good state: what each target really runs now, whatever the fleet file says.
   const runningVersions = await reads.readVersions(fleet.targets);
-  tracker.recordVersions(runningVersions);
-  if (customerSide && customersFile) {
+  tracker.versionsRead(fleet, runningVersions);
+  let steps = checked.steps;
+  if (customerSide) {
     // Who is pinned to N-1 depends on what their targets run: the customer-aware plan comes now.
+    // When it cannot be made, the status keeps the plan that was checked.
     const known = Object.fromEntries(fleet.targets.map((t) => [t.id, runningVersions[t.id] ?? fleet.version]));
-    const assignment = customerSide.assign(customersFile, fleet.targets.map((t) => t.id), known);
-    if (assignment.errors.length > 0) return fail(`planning check failed: ${assignment.errors.join('; ')}`, 'PlanningFailed');
-    plan = planSteps(playbook, fleet.targets, { exclude: assignment.pinnedTargets, earlyAccess: assignment.earlyAccess, stableGroups: assignment.stableGroups });
-    if (!plan.ok) return fail(`planning check failed: ${plan.errors.join('; ')}`, 'PlanningFailed');
-    tracker.plan(playbook.name, playbook.method, fleet, plan.steps);
-    tracker.recordVersions(runningVersions);
-    customerSide.recordSteps(plan.steps);
+    const assignment = customerSide.assign(fleet.targets.map((t) => t.id), known);
+    const plan = assignment.errors.length > 0
+      ? { ok: false as const, errors: assignment.errors }
+      : planSteps(playbook, fleet.targets, { exclude: assignment.pinnedTargets, earlyAccess: assignment.earlyAccess, stableGroups: assignment.stableGroups });
+    if (!plan.ok) {
+      tracker.planned(checked.steps);
+      return fail(`planning check failed: ${plan.errors.join('; ')}`, 'PlanningFailed');
+    }
+    steps = plan.steps;
   }
-  const steps = plan.steps;
+  // The plan is recorded once: the one the rollout follows.
+  tracker.planned(steps);
+  customerSide?.status.placed(steps);
   if (fleet.targets.every((t) => runningVersions[t.id] === input.release.version)) {
     return fail(`every target already runs ${input.release.version}; nothing to roll out`, 'PlanningFailed');
   }
 
   // Build verification: the digest must match before any target sees the artifact.
-  tracker.setPhase('verification');
+  tracker.verifying();
   try {
     const verified = await reads.verifyArtifact(input.release);
-    tracker.note('artifact verified', { detail: `sha256 ${verified.sha256} (${verified.bytes} bytes)` });
+    tracker.artifactVerified(verified.sha256, verified.bytes);
   } catch (err) {
     const cause = err instanceof ActivityFailure && err.cause ? err.cause.message : String(err);
     return fail(`artifact verification failed: ${cause}; no target was touched`, 'VerificationFailed');
@@ -94,9 +97,7 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatu
   const waveCount = steps.filter((s) => s.kind === 'wave').length;
 
   const rollBack = async (reason: string, by?: string): Promise<RolloutStatus> => {
-    tracker.setState('rolling_back');
-    tracker.setPhase('rollback');
-    tracker.note('rolling back', { by, detail: reason });
+    tracker.rollingBack(reason, by);
     customerSide?.rollingBack(changed.map((c) => c.targetId));
     const newestFirst = [...changed].reverse();
     const outcomes = await executeChild(rollbackWorkflow, {
@@ -107,23 +108,22 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatu
         targets: newestFirst.map((c) => ({ target: targetsById.get(c.targetId) as Target, toVersion: c.previousVersion ?? runningVersions[c.targetId] ?? fleet.version })),
       }],
     });
-    const summary = tracker.recordRollback(outcomes);
-    tracker.finish('rolled_back', reason);
+    const summary = tracker.targetsRolledBack(outcomes);
+    tracker.rolledBack(reason);
     await incidents.note('rollback finished', summary);
     await customerSide?.finish('rolled_back', changed.map((c) => c.targetId));
-    return tracker.status;
+    return tracker.answer();
   };
 
   /** After a stop with hold, or a breach that pauses: wait for a human to resume or roll back. */
   const holdUntilDecided = async (reason: string): Promise<'resume' | 'rollback'> => {
     controls.resumeRequested = false;
-    tracker.finish('held', reason);
+    tracker.held(reason);
     await condition(() => controls.resumeRequested || controls.rollback !== null);
     if (controls.rollback) return 'rollback';
-    if (controls.stop) tracker.nearMiss('stop-cancelled', `emergency stop by ${controls.stopBy()} was lifted: the rollout resumed`);
+    const liftedStop = controls.stop ? controls.stopBy() : null;
     controls.stop = null;
-    tracker.status.outcome = null;
-    tracker.setState(controls.paused ? 'paused' : 'running');
+    tracker.holdLifted(liftedStop, controls.paused);
     return 'resume';
   };
 
@@ -143,8 +143,7 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatu
     if (!rule) return;
     approvals.open(step ? step.name : 'start', rule);
     await condition(() => approvals.satisfied() || controls.halted);
-    approvals.close();
-    if (tracker.status.state === 'awaiting_approval') tracker.setState(controls.paused ? 'paused' : 'running');
+    approvals.close(controls.paused);
   };
 
   /**
@@ -179,7 +178,7 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatu
     for (const change of [...result.changes, ...failedChanges]) {
       if (!changed.some((c) => c.targetId === change.targetId)) changed.push(change);
     }
-    if (customerSlots) tracker.recordTargetChanges(result);
+    if (customerSlots) tracker.targetsChanged(result);
     return result;
   };
 
@@ -196,16 +195,15 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatu
 
     const later = new Set(steps.slice(i).flatMap((s) => s.targets));
     controls.promoted = false;
-    tracker.enterStep(step, waveIndex, waveCount);
+    tracker.stepStarted(step, waveIndex, waveCount);
     const result = customerSide?.involves(step)
       ? await customerSide.runStep(step, new Set(changed.map((c) => c.targetId)), (child, targets) => runChild({ ...step, name: child, targets, bakeMs: 0 }, later, true), (targets) => runChild({ ...step, targets }, later, true))
       : await runChild(step, later, false);
-    tracker.finishStep(step.name, result);
+    tracker.stepEnded(step.name, result);
     if (result.outcome === 'passed') customerSide?.stepPassed(step);
 
     if (result.outcome === 'breached') {
-      tracker.status.breaker = { step: step.name, reasons: result.reasons, gate: result.gate };
-      tracker.note('breaker tripped', { detail: `${step.name}: ${result.reasons.join('; ')}` });
+      tracker.breakerTripped(step.name, result);
       if (playbook.incidents && input.escalation !== undefined && patched('incident-on-breaker')) {
         await incidents.open(playbook.incidents, input.escalation, `${step.name}: ${result.reasons.join('; ')}`);
       }
@@ -250,7 +248,7 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatu
     if (decided) return decided;
   }
   const pinned = tracker.status.targets.filter((t) => t.step === null).length;
-  tracker.finish('completed', `version ${input.release.version} on all ${fleet.targets.length - pinned} target(s)${pinned > 0 ? `; ${pinned} pinned to N-1 left alone` : ''}`);
+  tracker.completed(`version ${input.release.version} on all ${fleet.targets.length - pinned} target(s)${pinned > 0 ? `; ${pinned} pinned to N-1 left alone` : ''}`);
   await customerSide?.finish('completed', changed.map((c) => c.targetId));
-  return tracker.status;
+  return tracker.answer();
 }
