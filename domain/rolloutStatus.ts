@@ -81,13 +81,16 @@ export interface RolloutStatus {
   /** Things that went almost wrong: worth a look in the next plan. */
   nearMisses: NearMiss[];
   timeline: TimelineEntry[];
-  /** With a customers file: where each customer stands, and every notice they were (or were not) sent. */
-  customers?: CustomerRolloutStatus[];
-  notices?: NoticeTotals;
-  /** Customer-facing incident updates, in order; what the status portal shows. */
-  publicIncidents?: PublicIncidentUpdate[];
+  // The customer side: always present; all four null when the rollout was started without a
+  // customers file (readers then show no customer section), all four set together when it was.
   /** What customers know the software as (playbook customers.component). */
-  component?: string;
+  component: string | null;
+  /** Where each customer stands. */
+  customers: CustomerRolloutStatus[] | null;
+  /** Every notice the customers were (or were not) sent, counted. */
+  notices: NoticeTotals | null;
+  /** Customer-facing incident updates, in order; what the status portal shows. */
+  publicIncidents: PublicIncidentUpdate[] | null;
 }
 
 export interface PublicIncidentUpdate {
@@ -99,3 +102,6 @@ export interface PublicIncidentUpdate {
   affected: string[];
   nextUpdateAt: string | null;
 }
+
+/** A status (or part of one) as readers inside the workflow see it: read, never written. */
+export type Frozen<T> = T extends (infer U)[] ? readonly Frozen<U>[] : T extends object ? { readonly [K in keyof T]: Frozen<T[K]> } : T;

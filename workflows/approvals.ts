@@ -1,7 +1,6 @@
 import type { CommandArgs } from '../contract/commandArgs';
 import type { Playbook } from '../domain/playbook';
 import type { RolloutTracker } from './rolloutTracker';
-import { isoNow } from './time';
 
 type Rule = Playbook['approvals'][number];
 
@@ -20,14 +19,7 @@ export class ApprovalGate {
   open(stepName: string, rule: Rule): void {
     this.rule = rule;
     this.stepName = stepName;
-    this.tracker.status.awaitingApproval = {
-      step: stepName,
-      needed: rule.count,
-      approvers: rule.approvers ?? null,
-      excludeStarter: rule.excludeStarter,
-    };
-    this.tracker.setState('awaiting_approval');
-    this.tracker.note('awaiting approval', { detail: `${stepName}: ${rule.count} approval(s) needed` });
+    this.tracker.awaitingApproval(stepName, rule);
   }
 
   /** Why `by` may not approve now, or null when the approval would count. */
@@ -45,8 +37,7 @@ export class ApprovalGate {
   }
 
   approve(args: CommandArgs): string {
-    this.tracker.status.approvals.push({ step: this.stepName, by: args.by, at: isoNow(), reason: args.reason });
-    this.tracker.note('approved', { by: args.by, reason: args.reason, detail: this.stepName });
+    this.tracker.approved(this.stepName, args.by, args.reason);
     const missing = (this.rule?.count ?? 0) - this.given().length;
     return missing > 0 ? `approved ${this.stepName}; ${missing} more approval(s) needed` : `approved ${this.stepName}`;
   }
@@ -55,9 +46,10 @@ export class ApprovalGate {
     return this.rule !== null && this.given().length >= this.rule.count;
   }
 
-  close(): void {
+  /** The wait is over (approved, or a stop cut it short); `paused`: the rollout goes on paused. */
+  close(paused: boolean): void {
     this.rule = null;
-    this.tracker.status.awaitingApproval = null;
+    this.tracker.approvalClosed(paused);
   }
 
   private given() {

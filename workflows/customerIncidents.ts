@@ -1,6 +1,7 @@
 import { condition } from '@temporalio/workflow';
 import type { PublicIncidentUpdate } from '../domain/rolloutStatus';
 import type { CustomerNotifier } from './customerNotifier';
+import type { CustomerTracker } from './customerTracker';
 import { isoNow } from './time';
 
 /**
@@ -12,7 +13,7 @@ export class CustomerIncidents {
   private open: { affected: string[] } | null = null;
 
   constructor(
-    private readonly updates: PublicIncidentUpdate[],
+    private readonly status: CustomerTracker,
     private readonly notifier: CustomerNotifier,
     private readonly every: number,
     private readonly background: (work: Promise<void>) => void,
@@ -29,7 +30,7 @@ export class CustomerIncidents {
     if (!this.open) this.open = { affected: [] };
     this.open.affected.push(...newlyAffected);
     const nextUpdateAt = new Date(Date.now() + this.every).toISOString();
-    this.updates.push({ at: isoNow(), state, message: `${impact} ${action}`, affected: [...this.open.affected], nextUpdateAt });
+    this.status.publicIncidentPosted({ at: isoNow(), state, message: `${impact} ${action}`, affected: [...this.open.affected], nextUpdateAt });
     for (const id of this.open.affected) {
       const kind = newlyAffected.includes(id) ? 'incident' : 'incident-update';
       this.notifier.send(id, kind, 'incident', { impact, action, nextUpdateAt });
@@ -41,7 +42,7 @@ export class CustomerIncidents {
     if (!this.open) return;
     const { affected } = this.open;
     this.open = null;
-    this.updates.push({ at: isoNow(), state: 'resolved', message, affected, nextUpdateAt: null });
+    this.status.publicIncidentPosted({ at: isoNow(), state: 'resolved', message, affected, nextUpdateAt: null });
     for (const id of affected) this.notifier.send(id, 'incident-resolved', 'incident', { impact: message, action: 'No further action is needed on your side.' });
   }
 
@@ -52,7 +53,7 @@ export class CustomerIncidents {
       if (over || !this.open) return;
       const nextUpdateAt = new Date(Date.now() + this.every).toISOString();
       const action = 'We are still working on it.';
-      this.updates.push({ at: isoNow(), state: this.updates.at(-1)?.state ?? 'investigating', message: `${impact} ${action}`, affected: [...this.open.affected], nextUpdateAt });
+      this.status.publicIncidentPosted({ at: isoNow(), state: this.status.publicIncidents.at(-1)?.state ?? 'investigating', message: `${impact} ${action}`, affected: [...this.open.affected], nextUpdateAt });
       for (const id of this.open.affected) this.notifier.send(id, 'incident-update', 'incident', { impact, action, nextUpdateAt });
     }
   }

@@ -1,8 +1,9 @@
 import { ActivityFailure, sleep } from '@temporalio/workflow';
 import type { Customer } from '../domain/customers';
 import { noticeKey, type CustomerNotice, type NoticeCategory, type NoticeFacts, type NoticeKind } from '../domain/customerNotice';
-import type { CustomerRolloutStatus, NoticeRecord, NoticeTotals } from '../domain/customerRolloutStatus';
+import type { NoticeRecord } from '../domain/customerRolloutStatus';
 import { customerDelivery } from './customerActivities';
+import type { CustomerTracker } from './customerTracker';
 import { isoNow } from './time';
 
 type BaseFacts = Omit<NoticeFacts, 'window' | 'impact' | 'action' | 'nextUpdateAt' | 'changes'>;
@@ -20,8 +21,7 @@ export class CustomerNotifier {
   constructor(
     private readonly rolloutId: string,
     private readonly customers: Map<string, Customer>,
-    private readonly states: CustomerRolloutStatus[],
-    private readonly totals: NoticeTotals,
+    private readonly status: CustomerTracker,
     private base: BaseFacts,
   ) {}
 
@@ -93,7 +93,6 @@ export class CustomerNotifier {
   }
 
   private record(customerId: string, record: NoticeRecord): void {
-    this.states.find((s) => s.id === customerId)?.notices.push(record);
-    this.totals[record.outcome]++;
+    this.status.noticeRecorded(customerId, record);
   }
 }

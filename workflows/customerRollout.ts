@@ -3,6 +3,7 @@ import { customerStepName } from '../contract/ids';
 import { assignCustomers, type CustomerAssignment } from '../domain/customerAssignment';
 import type { MaintenanceSlot } from '../domain/customerNotice';
 import type { CustomerRolloutStatus } from '../domain/customerRolloutStatus';
+import type { Frozen } from '../domain/rolloutStatus';
 import type { Customer, CustomersFile } from '../domain/customers';
 import { formatDuration } from '../domain/duration';
 import { customerPlanSchema, SECURITY_FIX_DEFAULT_DEFERRAL_MS, type CustomerPlan, type Playbook } from '../domain/playbook';
@@ -11,9 +12,9 @@ import type { StepResult } from '../contract/step';
 import { customerSchedule } from './customerActivities';
 import { CustomerIncidents } from './customerIncidents';
 import { CustomerNotifier } from './customerNotifier';
+import type { CustomerTracker } from './customerTracker';
 import type { RolloutControls } from './rolloutCommands';
 import type { RolloutTracker } from './rolloutTracker';
-import { isoNow } from './time';
 
 /** One customer's place in the current step: when they are told, when their window opens. */
 interface Booking {
@@ -37,29 +38,28 @@ export class CustomerRollout {
   readonly notifier: CustomerNotifier;
   readonly incidents: CustomerIncidents;
   readonly plan: CustomerPlan;
+  /** This side's part of the rollout's status. */
+  readonly status: CustomerTracker;
   /** Customers whose deferral arrived while their step was waiting: their booking must be redone. */
   private readonly rebook = new Set<string>();
   private activeStep: string | null = null;
   private readonly security: boolean;
   private readonly allowance: (c: Customer) => number;
 
-  constructor(file: CustomersFile, playbook: Playbook, private readonly tracker: RolloutTracker, private readonly controls: RolloutControls, releaseNotes: string) {
+  constructor(private readonly file: CustomersFile, playbook: Playbook, private readonly tracker: RolloutTracker, private readonly controls: RolloutControls, releaseNotes: string) {
     const status = tracker.status;
     this.plan = playbook.customers ?? customerPlanSchema.parse({});
     this.security = playbook.cadence === 'security-fix';
     const cap = this.plan.maxDeferral ?? (this.security ? SECURITY_FIX_DEFAULT_DEFERRAL_MS : Infinity);
     this.allowance = (c) => Math.min(c.maxDeferral, cap);
     this.customers = new Map(file.customers.map((c) => [c.id, c]));
-    status.component = this.plan.component;
-    status.customers = file.customers.map<CustomerRolloutStatus>((c) => ({
+    this.status = tracker.customersJoined(this.plan.component, file.customers.map<CustomerRolloutStatus>((c) => ({
       id: c.id, name: c.name, channel: c.channel, timeZone: c.timeZone, step: null, targets: c.targets,
       state: 'pending', waitingFor: null, window: null, deferral: null,
       deferrableUntil: new Date(Date.parse(status.startedAt) + this.allowance(c)).toISOString(), notices: [],
-    }));
-    status.notices = { sent: 0, suppressed: 0, held: 0, batched: 0, failed: 0 };
-    status.publicIncidents = [];
+    })));
     const work: Promise<void>[] = [];
-    this.notifier = new CustomerNotifier(status.rolloutId, this.customers, status.customers, status.notices, {
+    this.notifier = new CustomerNotifier(status.rolloutId, this.customers, this.status, {
       release: status.version,
       fromVersion: status.fromVersion,
       component: this.plan.component,
@@ -70,7 +70,7 @@ export class CustomerRollout {
       reportProblem: this.plan.reportProblem,
       ...(this.plan.portalUrl ? { portalUrl: this.plan.portalUrl } : {}),
     });
-    this.incidents = new CustomerIncidents(status.publicIncidents, this.notifier, this.plan.incidentUpdateEvery, (p) => work.push(p));
+    this.incidents = new CustomerIncidents(this.status, this.notifier, this.plan.incidentUpdateEvery, (p) => work.push(p));
     this.settleIncidents = async () => {
       while (work.length > 0) await Promise.all(work.splice(0));
     };
@@ -78,29 +78,16 @@ export class CustomerRollout {
 
   private readonly settleIncidents: () => Promise<void>;
 
-  state(id: string): CustomerRolloutStatus {
-    return this.tracker.status.customers?.find((c) => c.id === id) as CustomerRolloutStatus;
+  state(id: string): Frozen<CustomerRolloutStatus> {
+    return this.status.find(id) as Frozen<CustomerRolloutStatus>;
   }
 
   /** After the running versions are known: who is pinned, who goes where. */
-  assign(file: CustomersFile, fleetTargetIds: string[], running: Record<string, string | null>): CustomerAssignment {
-    const assignment = assignCustomers(file, fleetTargetIds, this.tracker.status.version, running);
+  assign(fleetTargetIds: string[], running: Record<string, string | null>): CustomerAssignment {
+    const assignment = assignCustomers(this.file, fleetTargetIds, this.tracker.status.version, running);
     this.notifier.setFromVersion(this.tracker.status.fromVersion);
-    for (const c of assignment.pinned) {
-      const s = this.state(c.id);
-      s.state = 'pinned';
-      s.waitingFor = `pinned to the previous release line; ${this.tracker.status.version} is not offered`;
-      this.tracker.note('customer pinned to N-1', { detail: `${c.id}: left on its release line` });
-    }
+    for (const c of assignment.pinned) this.status.pinned(c.id);
     return assignment;
-  }
-
-  recordSteps(steps: PlannedStep[]): void {
-    for (const step of steps) {
-      for (const s of this.tracker.status.customers ?? []) {
-        if (s.state !== 'pinned' && s.targets.some((t) => step.targets.includes(t))) s.step = step.name;
-      }
-    }
   }
 
   involves(step: PlannedStep): boolean {
@@ -114,7 +101,7 @@ export class CustomerRollout {
 
   /** Validator of the defer Update: a reason the request cannot be honoured, or null. */
   deferProblem(customerId: string, until: string): string | null {
-    const s = this.tracker.status.customers?.find((c) => c.id === customerId);
+    const s = this.status.find(customerId);
     if (!s) return `customerId: no customer "${customerId}" in this rollout`;
     if (s.state === 'pinned') return `${customerId} is pinned to the previous release line: this rollout does not update them`;
     if (s.state !== 'pending' && s.state !== 'waiting_for_window') return `${customerId}'s update has already ${s.state === 'updating' ? 'started' : 'happened'}; it cannot be deferred now`;
@@ -129,9 +116,7 @@ export class CustomerRollout {
   /** Records a deferral; when their step is already waiting, answers once the new booking is made. */
   async defer(customerId: string, until: string, by: string, reason: string | undefined): Promise<string> {
     const s = this.state(customerId);
-    s.deferral = { until, by, reason: reason ?? null, at: isoNow() };
-    s.waitingFor = `deferred by ${by} until ${until}`;
-    this.tracker.note('customer deferred', { by, reason, detail: `${customerId} until ${until}` });
+    this.status.deferred(customerId, until, by, reason);
     if (s.step !== null && s.step === this.activeStep) {
       this.rebook.add(customerId);
       await condition(() => !this.rebook.has(customerId) || s.state !== 'waiting_for_window');
@@ -164,7 +149,7 @@ export class CustomerRollout {
       const dueAt = (b: Booking) => (b.noticeSent ? Date.parse(b.slot.opensAt) : b.noticeAt);
       const next = open.reduce((a, b) => (dueAt(b) < dueAt(a) ? b : a));
       const wait = dueAt(next) - Date.now();
-      this.tracker.setStepState(step.name, 'waiting_for_window');
+      this.tracker.waitingForWindows(step.name);
       if (wait > 0) await condition(() => this.controls.halted || this.rebook.size > 0, wait);
       if (this.controls.halted) break;
       if (this.rebook.size > 0) {
@@ -186,11 +171,8 @@ export class CustomerRollout {
         await this.rebookAfterChange(next, 'the rollout was paused past your maintenance window');
         continue;
       }
-      const s = this.state(next.customer.id);
-      s.state = 'updating';
-      s.waitingFor = null;
-      this.tracker.setStepState(step.name, 'installing');
-      this.tracker.note('customer window open', { detail: `${next.customer.id}: ${next.slot.label}` });
+      this.status.updating(next.customer.id);
+      this.tracker.customerWindowOpen(step.name, next.customer.id, next.slot.label);
       const result = await runSlot(customerStepName(step.name, next.customer.id), next.targets);
       next.done = true;
       results.push(result);
@@ -222,9 +204,9 @@ export class CustomerRollout {
 
   /** The step passed: its customers are updated; tell them, with their batched changes. */
   stepPassed(step: PlannedStep): void {
-    for (const s of this.tracker.status.customers ?? []) {
+    for (const s of this.status.customers) {
       if (s.step !== step.name || s.state !== 'updating') continue;
-      s.state = 'updated';
+      this.status.updated(s.id);
       this.notifier.send(s.id, 'post-deployment', 'post-deployment');
       this.notifier.flushDigest(s.id);
     }
@@ -264,14 +246,14 @@ export class CustomerRollout {
   /** The rollout ended: affected customers rolled back, waiting ones told it will not happen, everything delivered. */
   async finish(outcome: 'completed' | 'rolled_back', changedTargets: string[]): Promise<void> {
     const affected = new Set(this.affectedBy(changedTargets));
-    for (const s of this.tracker.status.customers ?? []) {
-      if (outcome === 'rolled_back' && affected.has(s.id)) s.state = 'rolled_back';
+    for (const s of this.status.customers) {
+      if (outcome === 'rolled_back' && affected.has(s.id)) this.status.rolledBack(s.id);
       // Only someone already told of the update hears that it was called off.
       const told = s.notices.some((n) => n.kind === 'pre-deployment' && (n.outcome === 'sent' || n.outcome === 'held'));
       if (outcome === 'rolled_back' && !affected.has(s.id) && told) {
         this.notifier.batch(s.id, `The update to ${this.tracker.status.version} was called off; nothing changed on your systems.`);
       }
-      if (outcome === 'rolled_back' && (s.state === 'waiting_for_window' || s.state === 'pending')) s.waitingFor = 'update called off';
+      if (outcome === 'rolled_back' && (s.state === 'waiting_for_window' || s.state === 'pending')) this.status.calledOff(s.id);
     }
     this.incidents.resolve(outcome === 'completed'
       ? `The update to ${this.tracker.status.version} completed and service is stable.`
@@ -289,18 +271,14 @@ export class CustomerRollout {
       noticeBefore: this.plan.noticeBefore,
       urgent: this.security,
     });
-    s.state = 'waiting_for_window';
-    s.window = booked.slot;
-    s.waitingFor = s.deferral
-      ? `deferred by ${s.deferral.by} until ${s.deferral.until}; then maintenance window ${booked.slot.label}`
-      : `maintenance window ${booked.slot.label}`;
+    this.status.booked(customerId, booked.slot);
     return { noticeAt: Date.parse(booked.noticeAt), slot: booked.slot };
   }
 
   private async rebookAfterChange(b: Booking, why: string): Promise<void> {
     const toldBefore = b.noticeSent;
     Object.assign(b, await this.book(b.customer.id), { noticeSent: false });
-    this.tracker.note('customer rescheduled', { detail: `${b.customer.id}: ${why}; now ${b.slot.label}` });
+    this.status.rescheduled(b.customer.id, why, b.slot.label);
     // Told of the old time: they will get an updated pre-deployment notice for the new one.
     if (toldBefore) this.notifier.batch(b.customer.id, `Your update was rescheduled (${why}); new window: ${b.slot.label}.`);
   }

@@ -19,7 +19,7 @@ export async function degradeFeature(args: {
   tracker: RolloutTracker;
 }): Promise<boolean> {
   const { tracker, feature } = args;
-  tracker.note('degrading', { detail: `switching ${feature} off on ${args.changed.length} target(s)` });
+  tracker.degrading(feature, args.changed.length);
   const queue = [...args.changed];
   const failed: string[] = [];
   const lane = async () => {
@@ -33,7 +33,7 @@ export async function degradeFeature(args: {
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(args.maxParallel, queue.length)) }, lane));
   if (failed.length > 0) {
-    tracker.note('degrade failed', { detail: `could not switch ${feature} off on ${failed.join(', ')}` });
+    tracker.degradeFailed(feature, failed);
     return false;
   }
   const analysis = new HealthAnalysis(spreadSample(args.changed), spreadSample(args.untouched), args.health);
@@ -41,8 +41,6 @@ export async function degradeFeature(args: {
   await sleep(args.health.analysisInterval);
   const gate = await analysis.evaluate();
   const healthy = gate.verdict === 'pass';
-  tracker.note(healthy ? 'degraded' : 'degrade did not help', {
-    detail: healthy ? `${feature} off: health recovered` : `${feature} off, still: ${gate.reasons.join('; ')}`,
-  });
+  tracker.degradeJudged(feature, healthy, gate.reasons);
   return healthy;
 }

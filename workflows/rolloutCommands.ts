@@ -72,13 +72,11 @@ export function registerRolloutCommands(
   approvals: { canApprove: (by: string) => string | null; approve: (args: CommandArgs) => string },
 ): void {
   const status = tracker.status;
-  setHandler(statusQuery, () => status);
+  setHandler(statusQuery, () => tracker.answer());
 
   setHandler(pauseUpdate, async (args) => {
     controls.paused = true;
-    status.pausedBy = args.by;
-    if (status.state === 'running') tracker.setState('paused');
-    tracker.note('paused', { by: args.by, reason: args.reason });
+    tracker.paused(args.by, args.reason);
     await controls.forward();
     return 'paused: no new target will start until resume';
   }, {
@@ -93,9 +91,7 @@ export function registerRolloutCommands(
   setHandler(resumeUpdate, async (args) => {
     controls.paused = false;
     controls.resumeRequested = true;
-    status.pausedBy = null;
-    if (status.state === 'paused' || status.state === 'held') tracker.setState('running');
-    tracker.note('resumed', { by: args.by, reason: args.reason });
+    tracker.resumed(args.by, args.reason);
     await controls.forward();
     return 'resumed';
   }, {
@@ -118,7 +114,7 @@ export function registerRolloutCommands(
 
   setHandler(promoteUpdate, async (args) => {
     controls.promoted = true;
-    tracker.note('promoted', { by: args.by, reason: args.reason, detail: `${status.step}: bake time cut short` });
+    tracker.promoted(args.by, args.reason);
     await controls.forward();
     return `promoted ${status.step}: the bake ends after the next passing health check`;
   }, {
@@ -133,8 +129,7 @@ export function registerRolloutCommands(
   setHandler(stopUpdate, async (args) => {
     const { then, by, reason } = stopArgsSchema.parse(args);
     controls.stop = { then, by };
-    tracker.setState('stopping');
-    tracker.note('emergency stop', { by, reason, detail: `then ${then}` });
+    tracker.stopping(by, reason, then);
     await controls.forward();
     return `stopping: no new target will start, then ${then}`;
   }, {
@@ -148,7 +143,7 @@ export function registerRolloutCommands(
 
   setHandler(rollbackUpdate, async (args) => {
     controls.rollback = { by: args.by };
-    tracker.note('rollback requested', { by: args.by, reason: args.reason });
+    tracker.rollbackRequested(args.by, args.reason);
     await controls.forward();
     return 'rolling back every target this rollout changed, newest first';
   }, {

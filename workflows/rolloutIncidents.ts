@@ -19,14 +19,14 @@ export class RolloutIncidents {
   async open(config: NonNullable<Playbook['incidents']>, escalation: unknown, reason: string): Promise<void> {
     const policies = parseInput(escalationPoliciesSchema, escalation);
     if (!policies.ok) {
-      this.tracker.note('incident not opened', { detail: `escalation policy invalid: ${describeErrors(policies.errors)}` });
+      this.tracker.incidentNotOpened(`escalation policy invalid: ${describeErrors(policies.errors)}`);
       return;
     }
     const policy = policyFor(policies.value, config.severity);
     const index = policy ? policies.value.policies.indexOf(policy) : -1;
     const written = (escalation as { policies: IncidentInput['policy'][] }).policies[index];
     if (!written) {
-      this.tracker.note('incident not opened', { detail: `no escalation policy handles ${config.severity}` });
+      this.tracker.incidentNotOpened(`no escalation policy handles ${config.severity}`);
       return;
     }
     const dedupKey = rolloutDedupKey(this.rolloutId);
@@ -57,11 +57,11 @@ export class RolloutIncidents {
         source: 'breaker', severity: config.severity, summary, dedupKey, rolloutId: this.rolloutId, details,
       });
       this.incidentId = incidentId;
-      this.tracker.note('incident joined', { detail: incidentId });
+      this.tracker.incidentOpened(incidentId, true);
       return;
     }
     this.incidentId = incidentId;
-    this.tracker.note('incident opened', { detail: incidentId });
+    this.tracker.incidentOpened(incidentId, false);
   }
 
   /** Reports into the incident's thread; nothing to do when no incident was opened. */

@@ -1,8 +1,10 @@
 import type { RolloutEvent } from '../contract/timeline';
+import type { CustomerRolloutStatus } from '../domain/customerRolloutStatus';
 import type { Fleet } from '../domain/fleet';
+import type { Playbook } from '../domain/playbook';
 import type { PlannedStep } from '../domain/planSteps';
 import type {
-  RolloutPhase,
+  Frozen,
   RolloutState,
   RolloutStatus,
   StepStatus,
@@ -13,14 +15,22 @@ import type { RolloutInput } from '../domain/rolloutInput';
 import type { NearMiss } from '../domain/incidentStatus';
 import type { RollbackOutcome } from '../contract/rollback';
 import type { StepResult } from '../contract/step';
+import { CustomerTracker, type Note } from './customerTracker';
 import { isoNow } from './time';
 
-/** The rollout's state as the on-call engineer sees it; every change lands on the timeline. */
+type ApprovalRule = Playbook['approvals'][number];
+
+/**
+ * The rollout's state as the on-call engineer sees it, written here and nowhere else: the rest of
+ * the workflow says what happened (`paused`, `awaitingApproval`, `breakerTripped`, …) and the
+ * tracker changes the status and notes the timeline entry. Everyone else reads `status`, frozen.
+ * The customer fields are written by its CustomerTracker, through the same timeline.
+ */
 export class RolloutTracker {
-  readonly status: RolloutStatus;
+  private readonly s: RolloutStatus;
 
   constructor(input: RolloutInput, fromVersion: string) {
-    this.status = {
+    this.s = {
       rolloutId: input.rolloutId,
       playbook: '',
       method: '',
@@ -42,63 +52,122 @@ export class RolloutTracker {
       outcome: null,
       nearMisses: [],
       timeline: [],
+      component: null,
+      customers: null,
+      notices: null,
+      publicIncidents: null,
     };
     this.note('started', { by: input.startedBy, reason: input.reason, detail: `version ${input.release.version}` });
   }
 
-  note(event: RolloutEvent, extra: Omit<TimelineEntry, 'at' | 'event'> = {}): void {
+  get status(): Frozen<RolloutStatus> {
+    return this.s;
+  }
+
+  /** The status as the status query and the workflow's result give it. */
+  answer(): RolloutStatus {
+    return this.s;
+  }
+
+  /** Notes an entry of the timeline; `by` is only set when someone did it. */
+  private note(event: RolloutEvent, extra: Parameters<Note>[1] = {}): void {
     const entry: TimelineEntry = { at: isoNow(), event };
     for (const [key, value] of Object.entries(extra)) {
       if (value !== undefined) (entry as unknown as Record<string, unknown>)[key] = value;
     }
-    this.status.timeline.push(entry);
+    this.s.timeline.push(entry);
   }
 
-  nearMiss(kind: NearMiss['kind'], detail: string): void {
-    this.status.nearMisses.push({ at: isoNow(), kind, detail });
-    this.note('near miss', { detail });
+  // --- planning ---------------------------------------------------------------------------------
+
+  /** The playbook and fleet passed the planning checks: `stepCount` steps before customers are placed. */
+  planChecked(playbook: Playbook, stepCount: number): void {
+    this.s.playbook = playbook.name;
+    this.s.method = playbook.method;
+    this.note('planning checks passed', {
+      detail: `${playbook.method} rollout in ${stepCount} step(s); risk ${playbook.planning.riskAssessment.level}`,
+    });
   }
 
-  setState(state: RolloutState): void {
-    this.status.state = state;
+  /** What the targets really run; the most common version is the one the rollout moves away from. */
+  versionsRead(fleet: Fleet, versions: Record<string, string | null>): void {
+    this.s.targets = fleet.targets.map<TargetStatus>((t) => ({
+      id: t.id, step: null, version: versions[t.id] ?? fleet.version, previousVersion: null, state: 'pending', health: null,
+    }));
+    const counts = new Map<string, number>();
+    for (const t of this.s.targets) counts.set(t.version, (counts.get(t.version) ?? 0) + 1);
+    const [mostCommon] = [...counts.entries()].sort((a, b) => b[1] - a[1])[0] ?? [this.s.fromVersion];
+    this.s.fromVersion = mostCommon;
   }
 
-  setPhase(phase: RolloutPhase): void {
-    this.status.phase = phase;
-  }
-
-  plan(playbookName: string, method: string, fleet: Fleet, steps: PlannedStep[]): void {
-    this.status.playbook = playbookName;
-    this.status.method = method;
-    this.status.steps = steps.map<StepStatus>((s) => ({
+  /** The plan the rollout follows (or, when placing customers failed, the one that was checked). */
+  planned(steps: PlannedStep[]): void {
+    this.s.steps = steps.map<StepStatus>((s) => ({
       name: s.name, kind: s.kind, targets: s.targets, bakeMs: s.bakeMs,
       state: 'pending', startedAt: null, endedAt: null, lastGate: null,
     }));
     const stepOf = new Map(steps.flatMap((s) => s.targets.map((t) => [t, s.name] as const)));
-    this.status.targets = fleet.targets.map<TargetStatus>((t) => ({
-      id: t.id, step: stepOf.get(t.id) ?? null, version: fleet.version, previousVersion: null, state: 'pending', health: null,
-    }));
+    for (const t of this.s.targets) t.step = stepOf.get(t.id) ?? null;
   }
 
-  /** What the targets really run; the most common version is the one the rollout moves away from. */
-  recordVersions(versions: Record<string, string | null>): void {
-    const counts = new Map<string, number>();
-    for (const t of this.status.targets) {
-      t.version = versions[t.id] ?? t.version;
-      counts.set(t.version, (counts.get(t.version) ?? 0) + 1);
-    }
-    const [mostCommon] = [...counts.entries()].sort((a, b) => b[1] - a[1])[0] ?? [this.status.fromVersion];
-    this.status.fromVersion = mostCommon;
+  verifying(): void {
+    this.s.phase = 'verification';
   }
 
-  stepStatus(name: string): StepStatus | undefined {
-    return this.status.steps.find((s) => s.name === name);
+  artifactVerified(sha256: string, bytes: number): void {
+    this.note('artifact verified', { detail: `sha256 ${sha256} (${bytes} bytes)` });
   }
 
-  enterStep(step: PlannedStep, waveIndex: number, waveCount: number): void {
-    this.status.phase = step.kind;
-    this.status.step = step.name;
-    this.status.wave = step.kind === 'wave' ? { index: waveIndex, of: waveCount } : null;
+  // --- approvals and commands -------------------------------------------------------------------
+
+  awaitingApproval(stepName: string, rule: ApprovalRule): void {
+    this.s.awaitingApproval = { step: stepName, needed: rule.count, approvers: rule.approvers ?? null, excludeStarter: rule.excludeStarter };
+    this.s.state = 'awaiting_approval';
+    this.note('awaiting approval', { detail: `${stepName}: ${rule.count} approval(s) needed` });
+  }
+
+  approved(stepName: string, by: string, reason: string | undefined): void {
+    this.s.approvals.push({ step: stepName, by, at: isoNow(), reason });
+    this.note('approved', { by, reason, detail: stepName });
+  }
+
+  /** The approval wait is over (approved, or a stop cut it short). */
+  approvalClosed(paused: boolean): void {
+    this.s.awaitingApproval = null;
+    if (this.s.state === 'awaiting_approval') this.s.state = paused ? 'paused' : 'running';
+  }
+
+  paused(by: string, reason: string | undefined): void {
+    this.s.pausedBy = by;
+    if (this.s.state === 'running') this.s.state = 'paused';
+    this.note('paused', { by, reason });
+  }
+
+  resumed(by: string, reason: string | undefined): void {
+    this.s.pausedBy = null;
+    if (this.s.state === 'paused' || this.s.state === 'held') this.s.state = 'running';
+    this.note('resumed', { by, reason });
+  }
+
+  promoted(by: string, reason: string | undefined): void {
+    this.note('promoted', { by, reason, detail: `${this.s.step}: bake time cut short` });
+  }
+
+  stopping(by: string, reason: string | undefined, then: 'rollback' | 'hold'): void {
+    this.s.state = 'stopping';
+    this.note('emergency stop', { by, reason, detail: `then ${then}` });
+  }
+
+  rollbackRequested(by: string, reason: string | undefined): void {
+    this.note('rollback requested', { by, reason });
+  }
+
+  // --- steps ------------------------------------------------------------------------------------
+
+  stepStarted(step: PlannedStep, waveIndex: number, waveCount: number): void {
+    this.s.phase = step.kind;
+    this.s.step = step.name;
+    this.s.wave = step.kind === 'wave' ? { index: waveIndex, of: waveCount } : null;
     const s = this.stepStatus(step.name);
     if (s) {
       s.state = 'installing';
@@ -107,19 +176,25 @@ export class RolloutTracker {
     this.note('step started', { detail: `${step.name}: ${step.targets.length} target(s)` });
   }
 
-  setStepState(name: string, state: StepStatus['state']): void {
-    const s = this.stepStatus(name);
-    if (s) s.state = state;
+  /** The step waits for its customers' maintenance windows. */
+  waitingForWindows(stepName: string): void {
+    this.setStepState(stepName, 'waiting_for_window');
   }
 
-  finishStep(name: string, result: StepResult): void {
+  /** A customer's window opened: their part of the step installs now. */
+  customerWindowOpen(stepName: string, customerId: string, slotLabel: string): void {
+    this.setStepState(stepName, 'installing');
+    this.note('customer window open', { detail: `${customerId}: ${slotLabel}` });
+  }
+
+  stepEnded(name: string, result: StepResult): void {
     const s = this.stepStatus(name);
     if (s) {
       s.state = result.outcome === 'passed' ? 'passed' : result.outcome === 'breached' ? 'breached' : 'halted';
       s.endedAt = isoNow();
       s.lastGate = result.gate;
     }
-    this.recordTargetChanges(result);
+    this.targetsChanged(result);
     const detail = result.reasons.length > 0 ? result.reasons.join('; ') : `${result.changes.length} target(s) updated`;
     this.note(`step ${result.outcome}` as const, { detail: `${name}: ${detail}` });
     if (result.nearMiss && result.outcome === 'passed') {
@@ -128,7 +203,7 @@ export class RolloutTracker {
   }
 
   /** What a step (or a customer's slot of one) changed, as soon as it is known. */
-  recordTargetChanges(result: Pick<StepResult, 'changes' | 'health' | 'failures'>): void {
+  targetsChanged(result: Pick<StepResult, 'changes' | 'health' | 'failures'>): void {
     for (const change of result.changes) {
       const t = this.target(change.targetId);
       if (t) Object.assign(t, { version: change.version, previousVersion: change.previousVersion, state: 'installed' });
@@ -143,8 +218,58 @@ export class RolloutTracker {
     }
   }
 
+  // --- breaker, degrade, incident ---------------------------------------------------------------
+
+  breakerTripped(stepName: string, result: StepResult): void {
+    this.s.breaker = { step: stepName, reasons: result.reasons, gate: result.gate };
+    this.note('breaker tripped', { detail: `${stepName}: ${result.reasons.join('; ')}` });
+  }
+
+  degrading(feature: string, targetCount: number): void {
+    this.note('degrading', { detail: `switching ${feature} off on ${targetCount} target(s)` });
+  }
+
+  degradeFailed(feature: string, failedTargets: string[]): void {
+    this.note('degrade failed', { detail: `could not switch ${feature} off on ${failedTargets.join(', ')}` });
+  }
+
+  /** One analysis window after the feature went off: healthy again, or still breaching. */
+  degradeJudged(feature: string, healthy: boolean, reasons: string[]): void {
+    this.note(healthy ? 'degraded' : 'degrade did not help', {
+      detail: healthy ? `${feature} off: health recovered` : `${feature} off, still: ${reasons.join('; ')}`,
+    });
+  }
+
+  incidentOpened(incidentId: string, joined: boolean): void {
+    this.note(joined ? 'incident joined' : 'incident opened', { detail: incidentId });
+  }
+
+  incidentNotOpened(why: string): void {
+    this.note('incident not opened', { detail: why });
+  }
+
+  // --- hold, rollback, the end ------------------------------------------------------------------
+
+  /** Stopped with hold, or a breach that pauses: targets stay as they are until a human decides. */
+  held(reason: string): void {
+    this.finish('held', reason);
+  }
+
+  /** A held rollout resumes; `liftedStop`: who had stopped it, when an emergency stop is lifted. */
+  holdLifted(liftedStop: string | undefined | null, paused: boolean): void {
+    if (liftedStop !== null) this.nearMiss('stop-cancelled', `emergency stop by ${liftedStop} was lifted: the rollout resumed`);
+    this.s.outcome = null;
+    this.s.state = paused ? 'paused' : 'running';
+  }
+
+  rollingBack(reason: string, by: string | undefined): void {
+    this.s.state = 'rolling_back';
+    this.s.phase = 'rollback';
+    this.note('rolling back', { by, detail: reason });
+  }
+
   /** Records each target's rollback; returns the one-line summary it put on the timeline. */
-  recordRollback(outcomes: RollbackOutcome[]): string {
+  targetsRolledBack(outcomes: RollbackOutcome[]): string {
     for (const o of outcomes) {
       const t = this.target(o.targetId);
       if (!t) continue;
@@ -160,18 +285,58 @@ export class RolloutTracker {
     return detail;
   }
 
-  finish(result: NonNullable<RolloutStatus['outcome']>['result'], reason: string): void {
+  completed(reason: string): void {
+    this.finish('completed', reason);
+  }
+
+  rolledBack(reason: string): void {
+    this.finish('rolled_back', reason);
+  }
+
+  failed(reason: string): void {
+    this.finish('failed', reason);
+  }
+
+  private finish(result: NonNullable<RolloutStatus['outcome']>['result'], reason: string): void {
     const state: RolloutState = result === 'held' ? 'held' : result;
-    this.status.state = state;
-    this.status.outcome = { result, reason };
+    this.s.state = state;
+    this.s.outcome = { result, reason };
     if (result !== 'held') {
-      this.status.phase = 'done';
-      this.status.endedAt = isoNow();
+      this.s.phase = 'done';
+      this.s.endedAt = isoNow();
     }
     this.note(result === 'held' ? 'held' : (`rollout ${result}` as const), { detail: reason });
   }
 
-  private target(id: string): TargetStatus | undefined {
-    return this.status.targets.find((t) => t.id === id);
+  // --- the customer side ------------------------------------------------------------------------
+
+  /** A customers file came with the rollout: its customers' part of the status is written by the returned tracker. */
+  customersJoined(component: string, customers: CustomerRolloutStatus[]): CustomerTracker {
+    this.s.component = component;
+    this.s.customers = customers;
+    this.s.notices = { sent: 0, suppressed: 0, held: 0, batched: 0, failed: 0 };
+    this.s.publicIncidents = [];
+    return new CustomerTracker(this.s.version, customers, this.s.notices, this.s.publicIncidents, (event, extra) => this.note(event, extra));
   }
+
+  // --- helpers ----------------------------------------------------------------------------------
+
+  private nearMiss(kind: NearMiss['kind'], detail: string): void {
+    this.s.nearMisses.push({ at: isoNow(), kind, detail });
+    this.note('near miss', { detail });
+  }
+
+  private setStepState(name: string, state: StepStatus['state']): void {
+    const s = this.stepStatus(name);
+    if (s) s.state = state;
+  }
+
+  private stepStatus(name: string): StepStatus | undefined {
+    return this.s.steps.find((s) => s.name === name);
+  }
+
+  private target(id: string): TargetStatus | undefined {
+    return this.s.targets.find((t) => t.id === id);
+  }
+
 }

@@ -1,0 +1,96 @@
+import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
+import { customersFileSchema } from '../domain/customers';
+import { fleetSchema, type Fleet } from '../domain/fleet';
+import { parseInput, type InputError } from '../domain/issues';
+import { playbookSchema, type Playbook } from '../domain/playbook';
+import { planSteps, type PlannedStep } from '../domain/planSteps';
+import type { RolloutInput } from '../domain/rolloutInput';
+import { reads } from './activityProxies';
+import { ApprovalGate } from './approvals';
+import { registerDeferCommand } from './customerDefer';
+import { CustomerRollout } from './customerRollout';
+import { RolloutControls, registerRolloutCommands } from './rolloutCommands';
+import { RolloutRun } from './rolloutRun';
+import { RolloutTracker } from './rolloutTracker';
+
+const listErrors = (where: string, errors: InputError[]) => errors.map((e) => `${where}.${e.path}: ${e.message}`);
+
+/** Ends the rollout as failed, before any target was touched: bad input is never retried. */
+function failed(tracker: RolloutTracker, reason: string, type = 'PlanningFailed'): never {
+  tracker.failed(reason);
+  throw ApplicationFailure.nonRetryable(reason, type);
+}
+
+/**
+ * Planning and build verification: nothing ships without a valid, complete plan and an artifact
+ * whose digest matches. Commands are registered before the first await, so none is missed. The
+ * plan is checked against the fleet before anything is read; with a customers file, the plan the
+ * rollout follows places the customers once the targets' running versions are known (who is
+ * pinned to N-1 depends on them). Either way the status records the plan once.
+ */
+export async function planRollout(input: RolloutInput): Promise<RolloutRun> {
+  const fleetParse = parseInput(fleetSchema, input.fleet);
+  const tracker = new RolloutTracker(input, fleetParse.ok ? fleetParse.value.version : 'unknown');
+  const controls = new RolloutControls();
+  const playbookParse = parseInput(playbookSchema, input.playbook);
+  const customersParse = input.customers === undefined ? null : parseInput(customersFileSchema, input.customers);
+  const approvals = new ApprovalGate(tracker, playbookParse.ok ? playbookParse.value.approvals : []);
+  registerRolloutCommands(tracker, controls, approvals);
+
+  const planningErrors = [
+    ...(playbookParse.ok ? [] : listErrors('playbook', playbookParse.errors)),
+    ...(fleetParse.ok ? [] : listErrors('fleet', fleetParse.errors)),
+    ...(customersParse && !customersParse.ok ? listErrors('customers', customersParse.errors) : []),
+  ];
+  if (!playbookParse.ok || !fleetParse.ok || (customersParse && !customersParse.ok)) return failed(tracker, `planning check failed: ${planningErrors.join('; ')}`);
+  const playbook: Playbook = playbookParse.value;
+  const fleet: Fleet = fleetParse.value;
+  const checked = planSteps(playbook, fleet.targets);
+  if (!checked.ok) return failed(tracker, `planning check failed: ${checked.errors.join('; ')}`);
+  const customers = customersParse?.ok ? new CustomerRollout(customersParse.value, playbook, tracker, controls, input.release.notes) : null;
+  registerDeferCommand(tracker, customers);
+  tracker.planChecked(playbook, checked.steps.length);
+
+  // The last known good state: what each target really runs now, whatever the fleet file says.
+  const runningVersions = await reads.readVersions(fleet.targets);
+  tracker.versionsRead(fleet, runningVersions);
+  const steps = customers ? placeCustomers(tracker, customers, playbook, fleet, runningVersions, checked.steps) : checked.steps;
+  tracker.planned(steps);
+  customers?.status.placed(steps);
+  if (fleet.targets.every((t) => runningVersions[t.id] === input.release.version)) {
+    return failed(tracker, `every target already runs ${input.release.version}; nothing to roll out`);
+  }
+
+  tracker.verifying();
+  try {
+    const verified = await reads.verifyArtifact(input.release);
+    tracker.artifactVerified(verified.sha256, verified.bytes);
+  } catch (err) {
+    const cause = err instanceof ActivityFailure && err.cause ? err.cause.message : String(err);
+    return failed(tracker, `artifact verification failed: ${cause}; no target was touched`, 'VerificationFailed');
+  }
+  return new RolloutRun(input, playbook, fleet, steps, runningVersions, tracker, controls, approvals, customers);
+}
+
+/**
+ * The customer-aware plan: pinned customers' targets left out, Early Access in the canary, each
+ * Stable customer whole in one wave. When that cannot be planned the status keeps the plan that
+ * was checked, and the rollout fails.
+ */
+function placeCustomers(
+  tracker: RolloutTracker,
+  customers: CustomerRollout,
+  playbook: Playbook,
+  fleet: Fleet,
+  runningVersions: Record<string, string | null>,
+  checked: PlannedStep[],
+): PlannedStep[] {
+  const known = Object.fromEntries(fleet.targets.map((t) => [t.id, runningVersions[t.id] ?? fleet.version]));
+  const assignment = customers.assign(fleet.targets.map((t) => t.id), known);
+  const plan = assignment.errors.length > 0
+    ? { ok: false as const, errors: assignment.errors }
+    : planSteps(playbook, fleet.targets, { exclude: assignment.pinnedTargets, earlyAccess: assignment.earlyAccess, stableGroups: assignment.stableGroups });
+  if (plan.ok) return plan.steps;
+  tracker.planned(checked);
+  return failed(tracker, `planning check failed: ${plan.errors.join('; ')}`);
+}

@@ -1,0 +1,60 @@
+import type { TargetChangeRecord } from '../contract/step';
+import type { Fleet, Target } from '../domain/fleet';
+import type { Playbook } from '../domain/playbook';
+import type { PlannedStep } from '../domain/planSteps';
+import type { RolloutInput } from '../domain/rolloutInput';
+import type { ApprovalGate } from './approvals';
+import type { CustomerRollout } from './customerRollout';
+import type { RolloutControls } from './rolloutCommands';
+import { RolloutIncidents } from './rolloutIncidents';
+import type { RolloutTracker } from './rolloutTracker';
+
+/**
+ * One rollout run once it is planned and its artifact verified: what it was given, the plan it
+ * follows, and the parts every stage works with (status, commands, approvals, incidents,
+ * customers), plus the one thing the stages share as they go: which targets it has changed.
+ */
+export class RolloutRun {
+  readonly targetsById: Map<string, Target>;
+  readonly incidents: RolloutIncidents;
+  readonly waveCount: number;
+  /** Every target this run changed, in the order it first changed them: what a rollback undoes. */
+  readonly changed: TargetChangeRecord[] = [];
+
+  constructor(
+    readonly input: RolloutInput,
+    readonly playbook: Playbook,
+    readonly fleet: Fleet,
+    readonly steps: PlannedStep[],
+    /** What each target ran before the rollout touched it: the last known good state. */
+    readonly runningVersions: Record<string, string | null>,
+    readonly tracker: RolloutTracker,
+    readonly controls: RolloutControls,
+    readonly approvals: ApprovalGate,
+    /** The customer side, when a customers file came with the rollout. */
+    readonly customers: CustomerRollout | null,
+  ) {
+    this.targetsById = new Map(fleet.targets.map((t) => [t.id, t]));
+    this.incidents = new RolloutIncidents(input.rolloutId, tracker);
+    this.waveCount = steps.filter((s) => s.kind === 'wave').length;
+  }
+
+  changedIds(): Set<string> {
+    return new Set(this.changed.map((c) => c.targetId));
+  }
+
+  changedTargetIds(): string[] {
+    return this.changed.map((c) => c.targetId);
+  }
+
+  /** Each target is remembered once, with its first change (a re-run step replays its installs). */
+  remember(changes: TargetChangeRecord[]): void {
+    for (const change of changes) {
+      if (!this.changed.some((c) => c.targetId === change.targetId)) this.changed.push(change);
+    }
+  }
+
+  target(id: string): Target {
+    return this.targetsById.get(id) as Target;
+  }
+}
