@@ -150,7 +150,7 @@ test('the demo rolls out a good release, catches a bad one, and leaves nothing r
   assert.match(run.output, /\(rampart exited with code 6\)/);
   // The closing summary names the completed release, and the rollback with its reason.
   const summary = run.output.slice(run.output.lastIndexOf('Rampart demo finished'));
-  assert.match(summary, /1\.1\.0\s+rollout demo-1\.1\.0-[0-9a-f]+ COMPLETED in \d+s/);
+  assert.match(summary, /1\.1\.0\s+rollout demo-1\.1\.0-[0-9a-f]+ COMPLETED in (\d+m)?\d+s/);
   assert.match(summary, /version 1\.1\.0 on all 10 target\(s\)/);
   assert.match(summary, /1\.2\.0\s+rollout demo-1\.2\.0-[0-9a-f]+ ROLLED BACK after \d+s: the breaker tripped in (dogfood|canary)/);
   assert.match(summary, /- error rate \d+\.\d% above limit 5\.0%/);
