@@ -1,9 +1,7 @@
 import { spawnUntilReady } from './spawnUntilReady';
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
+import { isProcessOf, killNow, stopPid, type StopOutcome } from '../process/pids';
 import { nodeArgsForTs } from '../process/tsxCommand';
-import { isAlive } from '../fleet/localFleet';
 
 const WORKER_SCRIPT = resolve(__dirname, '../../worker/main.ts');
 
@@ -46,48 +44,13 @@ export async function startDemoWorker(options: {
   return { pid, logFile: options.logFile };
 }
 
-/** The worker leads its own process group (detached): signal the group, so nothing it started stays. */
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // no such group any more
-  }
-}
-
-async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (isAlive(pid)) {
-    if (Date.now() > deadline) return false;
-    await delay(100);
-  }
-  return true;
-}
-
-/** SIGTERM (the worker shuts down gracefully), then SIGKILL to its group after timeoutMs. */
-export async function stopDemoWorker(pid: number, timeoutMs = 15_000): Promise<'stopped' | 'killed' | 'not running'> {
-  if (!isAlive(pid)) return 'not running';
-  signalGroup(pid, 'SIGTERM');
-  if (await waitForExit(pid, timeoutMs)) {
-    signalGroup(pid, 'SIGKILL'); // anything the worker started in its group
-    return 'stopped';
-  }
-  signalGroup(pid, 'SIGKILL');
-  await waitForExit(pid, 5_000);
-  return 'killed';
+/** SIGTERM to its group (the worker shuts down gracefully), then SIGKILL after timeoutMs. */
+export async function stopDemoWorker(pid: number, timeoutMs = 15_000): Promise<StopOutcome> {
+  return await stopPid(pid, { timeoutMs });
 }
 
 /** Only a pid whose command line is a Rampart worker is ours to stop (a recorded pid may be reused). */
-export function isWorkerProcess(pid: number): boolean {
-  if (!isAlive(pid)) return false;
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('worker/main.ts');
-  } catch {
-    return true; // no /proc: trust the record
-  }
-}
+export const isWorkerProcess = (pid: number): boolean => isProcessOf(pid, 'worker/main.ts');
 
 /** Immediate, synchronous kill for the process 'exit' hook. */
-export function killDemoWorkerNow(pid: number): void {
-  signalGroup(pid, 'SIGKILL');
-}
+export const killDemoWorkerNow = (pid: number): void => killNow(pid);

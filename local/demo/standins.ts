@@ -1,9 +1,7 @@
 import { spawnUntilReady } from './spawnUntilReady';
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
+import { isProcessOf, killNow, stopPid, type StopOutcome } from '../process/pids';
 import { nodeArgsForTs } from '../process/tsxCommand';
-import { isAlive } from '../fleet/localFleet';
 
 /** The local Slack Web API and SMTP stand-ins (local/standins/), run as processes of their own. */
 export const SLACK_STANDIN_SCRIPT = resolve(__dirname, '../standins/slackServer.ts');
@@ -15,15 +13,6 @@ export interface RunningStandin {
   port: number;
   url: string;
   logFile: string;
-}
-
-function signalGroup(pid: number, signal: NodeJS.Signals | 0): boolean {
-  try {
-    process.kill(-pid, signal);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**
@@ -72,33 +61,13 @@ export async function startStandin(options: {
   return { pid, port: value.port, url: value.url, logFile };
 }
 
-/** SIGTERM to the stand-in's group, until nothing in it is left; SIGKILL after timeoutMs. */
-export async function stopStandin(pid: number, timeoutMs = 5_000): Promise<'stopped' | 'killed' | 'not running'> {
-  if (!signalGroup(pid, 0)) return 'not running';
-  signalGroup(pid, 'SIGTERM');
-  const deadline = Date.now() + timeoutMs;
-  while (signalGroup(pid, 0)) {
-    if (Date.now() > deadline) {
-      signalGroup(pid, 'SIGKILL');
-      await delay(200);
-      return 'killed';
-    }
-    await delay(50);
-  }
-  return 'stopped';
+/** SIGTERM to the stand-in's group; SIGKILL after timeoutMs. */
+export async function stopStandin(pid: number, timeoutMs = 5_000): Promise<StopOutcome> {
+  return await stopPid(pid, { timeoutMs });
 }
 
 /** Immediate, synchronous kill for the process 'exit' hook. */
-export function killStandinNow(pid: number): void {
-  signalGroup(pid, 'SIGKILL');
-}
+export const killStandinNow = (pid: number): void => killNow(pid);
 
 /** Only a pid whose command line runs that stand-in is ours to stop (a recorded pid may be reused). */
-export function isStandinProcess(pid: number, script: string): boolean {
-  if (!isAlive(pid)) return false;
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(script);
-  } catch {
-    return true; // no /proc: trust the record
-  }
-}
+export const isStandinProcess = (pid: number, script: string): boolean => isProcessOf(pid, script);

@@ -59,11 +59,10 @@ export function signalGroup(pid: number | undefined, signal: NodeJS.Signals | 0)
 /** Whether anything is left in the group led (once) by pid. */
 export const groupAlive = (pid: number) => signalGroup(pid, 0);
 
-/** Polls until the process (or, with group, every process of its group) is gone; false on timeout. */
-export async function waitForExit(pid: number, timeoutMs: number, options: { group?: boolean } = {}): Promise<boolean> {
-  const gone = () => (options.group ? !groupAlive(pid) && !isAlive(pid) : !isAlive(pid));
+/** Polls until the process is gone; false on timeout. */
+export async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
-  while (!gone()) {
+  while (isAlive(pid)) {
     if (Date.now() >= deadline) return false;
     await delay(50);
   }
@@ -80,17 +79,23 @@ export interface StopPidOptions {
 }
 
 /**
- * SIGTERM, a bounded wait, then SIGKILL (and up to 5 s more). With `group` (the default), the
- * signals go to the process group, and whatever of the group outlived its leader is killed too.
+ * SIGTERM, a bounded wait for the process to exit, then SIGKILL (and up to 5 s more). With
+ * `group` (the default) the signals go to its process group, and whatever of the group outlived
+ * its leader is killed at the end.
  */
 export async function stopPid(pid: number, options: StopPidOptions = {}): Promise<StopOutcome> {
   const group = options.group ?? true;
-  const send = (signal: NodeJS.Signals) => (group ? signalGroup(pid, signal) || signalPid(pid, signal) : signalPid(pid, signal));
-  if (!isAlive(pid) && !(group && groupAlive(pid))) return 'not running';
+  const send = (signal: NodeJS.Signals) => (group && signalGroup(pid, signal)) || signalPid(pid, signal);
+  const sweep = () => group && signalGroup(pid, 'SIGKILL');
+  if (!isAlive(pid)) return sweep() ? 'stopped' : 'not running';
   send('SIGTERM');
-  if (await waitForExit(pid, options.timeoutMs ?? 5_000, { group })) return 'stopped';
+  if (await waitForExit(pid, options.timeoutMs ?? 5_000)) {
+    sweep();
+    return 'stopped';
+  }
   send('SIGKILL');
-  if (!(await waitForExit(pid, 5_000, { group }))) throw new Error(`process ${pid} did not exit after SIGKILL`);
+  if (!(await waitForExit(pid, 5_000))) throw new Error(`process ${pid} did not exit after SIGKILL`);
+  sweep();
   return 'killed';
 }
 
