@@ -30,7 +30,7 @@ export interface StartDevServerOptions {
   ip?: string;
   /**
    * true: the server outlives this process (for `rampart server start`).
-   * false (default): it is stopped when this process exits.
+   * false (default): it is stopped when this process exits, however it exits (even SIGKILL).
    */
   detached?: boolean;
   /** Namespaces to create besides "default". */
@@ -214,6 +214,8 @@ export async function startDevServer(options: StartDevServerOptions = {}): Promi
     logFile: files.log,
     banner: `rampart: ${cli} ${args.join(' ')}`,
     lifetime: options.detached ? 'outlive' : 'owner',
+    // The server knows nothing of us: leashed, it goes even when this process is killed outright.
+    tie: 'leash',
     unref: true,
   });
   const pid = server.pid;
