@@ -1,4 +1,4 @@
-import { spawnUntilReady } from './spawnUntilReady';
+import { spawnUntilReady, type PartStart } from './spawnUntilReady';
 import { resolve } from 'node:path';
 import { isProcessOf, killNow, stopPid, type StopOutcome } from '../process/pids';
 import { nodeArgsForTs } from '../process/tsxCommand';
@@ -15,31 +15,17 @@ export interface DemoWorker {
  * with --keep, and a terminal's Ctrl-C does not hit it before the demo decides), output appended
  * to logFile, and waits (bounded) until it polls its task queue.
  */
-export async function startDemoWorker(options: {
-  env: NodeJS.ProcessEnv;
-  cwd: string;
-  logFile: string;
-  readyTimeoutMs: number;
-  /** Told the pid as soon as the process exists, so a caller can stop it even mid-start. */
-  onSpawn?: (pid: number) => void;
-  /** Stops waiting (the process is left for the caller to stop). */
-  signal?: AbortSignal;
-}): Promise<DemoWorker> {
+export async function startDemoWorker(options: PartStart): Promise<DemoWorker> {
   const { pid } = await spawnUntilReady({
+    ...options,
     what: 'the worker',
     command: process.execPath,
     args: nodeArgsForTs(WORKER_SCRIPT),
     banner: `node ${nodeArgsForTs(WORKER_SCRIPT).join(' ')}`,
-    cwd: options.cwd,
-    env: options.env,
-    logFile: options.logFile,
     ready: (output) => (/polling task queue/.test(output) ? true : undefined),
-    readyTimeoutMs: options.readyTimeoutMs,
     pollMs: 200,
     readyMeans: 'start polling',
     stop: (p) => stopDemoWorker(p, 5_000),
-    ...(options.onSpawn ? { onSpawn: options.onSpawn } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
   });
   return { pid, logFile: options.logFile };
 }

@@ -1,32 +1,38 @@
 import { spawnProcess } from '../process/processes';
 
+/** What every part of the demo's stack is started with. */
+export interface PartStart {
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  logFile: string;
+  readyTimeoutMs: number;
+  /** Told the pid as soon as the process exists, so a caller can stop it even mid-start. */
+  onSpawn?: (pid: number) => void;
+  /** Stops waiting (the process is left for the caller to stop). */
+  signal?: AbortSignal;
+}
+
 /**
  * The demo's way of starting a part of its stack, on the process helper: in its own process group
  * (so it can outlive the demo with --keep, and a terminal's Ctrl-C does not reach it before the
  * demo decides), output appended to logFile, and a bounded wait until `ready` finds what it needs
  * in the output it wrote since. The demo stops what it started itself (or leaves it, --keep).
  */
-export async function spawnUntilReady<T>(options: {
-  what: string;
-  command: string;
-  args: string[];
-  /** The command line as the log's header shows it. */
-  banner: string;
-  cwd: string;
-  env: NodeJS.ProcessEnv;
-  logFile: string;
-  ready: (output: string) => T | undefined;
-  readyTimeoutMs: number;
-  pollMs: number;
-  /** "start polling", "listen": what did not happen in time. */
-  readyMeans: string;
-  /** Stops a process that did not become ready. */
-  stop: (pid: number) => Promise<unknown>;
-  /** Told the pid as soon as the process exists, so a caller can stop it even mid-start. */
-  onSpawn?: (pid: number) => void;
-  /** Stops waiting (the process is left for the caller to stop). */
-  signal?: AbortSignal;
-}): Promise<{ pid: number; value: T }> {
+export async function spawnUntilReady<T>(
+  options: PartStart & {
+    what: string;
+    command: string;
+    args: string[];
+    /** The command line as the log's header shows it. */
+    banner: string;
+    ready: (output: string) => T | undefined;
+    pollMs: number;
+    /** "start polling", "listen": what did not happen in time. */
+    readyMeans: string;
+    /** Stops a process that did not become ready. */
+    stop: (pid: number) => Promise<unknown>;
+  },
+): Promise<{ pid: number; value: T }> {
   const proc = spawnProcess(options.command, options.args, {
     name: options.what,
     cwd: options.cwd,

@@ -1,4 +1,4 @@
-import { spawnUntilReady } from './spawnUntilReady';
+import { spawnUntilReady, type PartStart } from './spawnUntilReady';
 import { resolve } from 'node:path';
 import { isProcessOf, killNow, stopPid, type StopOutcome } from '../process/pids';
 import { nodeArgsForTs } from '../process/tsxCommand';
@@ -23,40 +23,24 @@ export interface RunningStandin {
  * a normal run; with `outlive` (the demo's --keep) a shell in the same group stays its parent, so
  * it keeps serving the worker after the demo has exited, until its group is stopped.
  */
-export async function startStandin(options: {
-  script: string;
-  args: string[];
-  env: NodeJS.ProcessEnv;
-  cwd: string;
-  logFile: string;
-  outlive: boolean;
-  readyTimeoutMs: number;
-  /** Told the pid as soon as the process exists, so a caller can stop it even mid-start. */
-  onSpawn?: (pid: number) => void;
-  signal?: AbortSignal;
-}): Promise<RunningStandin> {
+export async function startStandin(options: PartStart & { script: string; args: string[]; outlive: boolean }): Promise<RunningStandin> {
   const { logFile } = options;
   const node = [process.execPath, ...nodeArgsForTs(options.script, options.args)];
   // `; exit $?` keeps the shell from exec'ing node in its place: the shell must stay the parent.
   const [command, ...args] = options.outlive ? ['/bin/sh', '-c', '"$0" "$@"; exit $?', ...node] : node;
   const { pid, value } = await spawnUntilReady({
+    ...options,
     what: options.script,
     command: command!,
     args,
     banner: node.slice(1).join(' '),
-    cwd: options.cwd,
-    env: options.env,
-    logFile,
     ready: (output) => {
       const line = /^(\{"port":\d+,"url":"[^"]+"\})$/m.exec(output);
       return line ? (JSON.parse(line[1]!) as { port: number; url: string }) : undefined;
     },
-    readyTimeoutMs: options.readyTimeoutMs,
     pollMs: 100,
     readyMeans: 'listen',
     stop: (p) => stopStandin(p, 2_000),
-    ...(options.onSpawn ? { onSpawn: options.onSpawn } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
   });
   return { pid, port: value.port, url: value.url, logFile };
 }
