@@ -13,9 +13,12 @@
  *     await stack.close();
  *   }
  *
- * Everything lives under `dir` (dev server in dir/temporal, fleets in dir/<name>), and every
- * process it starts dies with this one (the process helper, local/process/), unless asked to
- * keep running (`temporal.detached`, a fleet's `keepRunning`).
+ * Workers and stand-ins run in this process (startWorker, startSmtp, startSlack) or as processes
+ * of their own (startWorkerProcess, startStandinProcess: what the demo does, so that --keep can
+ * leave them running). Everything lives under `dir` (dev server in dir/temporal, fleets in
+ * dir/<name>), and every process it starts dies with this one (the process helper,
+ * local/process/), unless asked to keep running (`temporal.detached`, a fleet's `keepRunning`, a
+ * process part's `keep`).
  */
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -26,6 +29,9 @@ import { startSlackServer, type SlackServerOptions, type SlackStandin } from '..
 import { startSmtpServer, type SmtpServerOptions, type SmtpStandin } from '../standins/smtpServer';
 import { startDevServer, stopDevServer, type DevServer, type StartDevServerOptions } from '../temporal/devServer';
 import { createRampartWorker } from '../../worker/createWorker';
+import type { PartStart } from './spawnUntilReady';
+import { startStandin, stopStandin, type RunningStandin } from './standinProcesses';
+import { startWorkerProcess, stopWorkerProcess, type WorkerProcess } from './workerProcess';
 
 export interface LocalStackOptions {
   /** Where the stack keeps its state: dir/temporal for the dev server, dir/<name> per fleet. */
@@ -159,6 +165,29 @@ export class LocalStack {
     const slack = await startSlackServer(options);
     this.defer('Slack stand-in', () => slack.close());
     return slack;
+  }
+
+  /**
+   * The worker as a process of its own (as the demo runs it, configured by `env`); stopped by
+   * close() unless `keep`, when it outlives this process until stopped by pid.
+   */
+  async startWorkerProcess(options: PartStart & { keep?: boolean }): Promise<WorkerProcess> {
+    const track = this.trackProcess('worker process', options, stopWorkerProcess);
+    return await startWorkerProcess({ ...options, onSpawn: track });
+  }
+
+  /** A stand-in (local/standins/<script>) as a process of its own; stopped by close() unless `keep`. */
+  async startStandinProcess(options: PartStart & { script: string; args: string[]; keep?: boolean }): Promise<RunningStandin> {
+    const track = this.trackProcess(path.basename(options.script, '.ts'), options, stopStandin);
+    return await startStandin({ ...options, outlive: options.keep ?? false, onSpawn: track });
+  }
+
+  /** The onSpawn of a process part: its stop goes on the close list (unless kept) as soon as it has a pid. */
+  private trackProcess(what: string, options: PartStart & { keep?: boolean }, stop: (pid: number) => Promise<unknown>): (pid: number) => void {
+    return (pid) => {
+      if (!options.keep) this.defer(`${what} (pid ${pid})`, () => stop(pid));
+      options.onSpawn?.(pid);
+    };
   }
 
   /** Something else to undo on close (run before whatever was started earlier). */

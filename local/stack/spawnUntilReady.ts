@@ -1,6 +1,6 @@
 import { spawnProcess } from '../process/processes';
 
-/** What every part of the demo's stack is started with. */
+/** What every process of the local stack is started with. */
 export interface PartStart {
   env: NodeJS.ProcessEnv;
   cwd: string;
@@ -13,10 +13,11 @@ export interface PartStart {
 }
 
 /**
- * The demo's way of starting a part of its stack, on the process helper: in its own process group
- * (so it can outlive the demo with --keep, and a terminal's Ctrl-C does not reach it before the
- * demo decides), output appended to logFile, and a bounded wait until `ready` finds what it needs
- * in the output it wrote since. The demo stops what it started itself (or leaves it, --keep).
+ * How the local stack starts a part that runs as a process of its own (the demo's worker and
+ * stand-ins), on the process helper: in its own process group (so it can outlive its starter, as
+ * the demo's --keep wants, and a terminal's Ctrl-C does not reach it before the starter decides),
+ * output appended to logFile, and a bounded wait until `ready` finds what it needs in the output it
+ * wrote since. The starter stops what it started (or leaves it running on purpose).
  */
 export async function spawnUntilReady<T>(
   options: PartStart & {
@@ -38,7 +39,7 @@ export async function spawnUntilReady<T>(
     cwd: options.cwd,
     env: options.env,
     logFile: options.logFile,
-    banner: `demo: ${options.banner}`,
+    banner: `local stack: ${options.banner}`,
     lifetime: 'outlive',
   });
   const pid = proc.pid;
@@ -57,7 +58,7 @@ export async function spawnUntilReady<T>(
     });
     return { pid, value };
   } catch (err) {
-    if (options.signal?.aborted) throw new Error(`the demo stopped waiting for ${options.what}`);
+    if (options.signal?.aborted) throw new Error(`stopped waiting for ${options.what}`);
     if (proc.running) await options.stop(pid);
     throw err;
   }
