@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { durationSchema, formatDuration } from '../../domain/duration';
 import { versionSchema } from '../../domain/release';
-import { defaultFleetReadyTimeoutMs, FleetNotReadyError, fleetDown, fleetStatus, fleetUp } from '../../local/fleet/localFleet';
+import { defaultFleetReadyTimeoutMs, FleetAlreadyRunningError, FleetNotReadyError, fleetDown, fleetStatus, fleetUp } from '../../local/fleet/localFleet';
 import { EXIT, UserError } from '../exitCodes';
 import { parseFlags } from '../parseFlags';
 
@@ -35,6 +35,7 @@ async function up(raw: unknown): Promise<void> {
     if (err instanceof FleetNotReadyError) {
       throw new UserError(`fleet up: ${err.message}; the fleet was stopped again. Give it longer with --timeout (it had ${formatDuration(readyTimeoutMs)})`, EXIT.notReady);
     }
+    if (err instanceof FleetAlreadyRunningError) throw new UserError(`fleet up: ${err.message}`, EXIT.badInput);
     throw err;
   });
   if (flags.json) {

@@ -54,6 +54,11 @@ export function defaultFleetReadyTimeoutMs(size: number): number {
   return 30_000 + 4_000 * size;
 }
 
+/** fleetUp on a folder whose fleet is still running: nothing was changed. */
+export class FleetAlreadyRunningError extends Error {
+  override name = 'FleetAlreadyRunningError';
+}
+
 /** Not every target reported its version in time; the supervisor was stopped again. */
 export class FleetNotReadyError extends NotReadyError {
   constructor(
@@ -88,7 +93,7 @@ export async function fleetUp(options: FleetUpOptions): Promise<FleetUpResult> {
   if (!versionCheck.ok) throw new Error(`version "${version}": ${describeErrors(versionCheck.errors)}`);
 
   const running = await runningSupervisorPid(stateDir);
-  if (running) throw new Error(`a fleet is already running in ${stateDir} (supervisor pid ${running}); run "fleet down" first`);
+  if (running) throw new FleetAlreadyRunningError(`a fleet is already running in ${stateDir} (supervisor pid ${running}); run "fleet down" first`);
 
   // A fresh fleet at `version`: whatever an earlier, stopped fleet left here is replaced.
   await rm(join(stateDir, 'targets'), { recursive: true, force: true });
