@@ -61,6 +61,8 @@ export class ManagedProcess {
     readonly logFile: string,
     /** Where this run's output starts in the log (earlier runs may have appended before it). */
     readonly logOffset = 0,
+    /** How it learns of its owner's end (SpawnOptions.tie). */
+    readonly tie: 'none' | 'ipc' | 'leash' = 'none',
   ) {
     this.exited = new Promise<ExitStatus>((resolve) => {
       child.once('exit', (code, signal) => {
@@ -213,7 +215,7 @@ export function spawnProcess(command: string, args: string[], options: SpawnOpti
     child.unref();
     child.channel?.unref();
   }
-  const proc = new ManagedProcess(name, child, logFile, offset);
+  const proc = new ManagedProcess(name, child, logFile, offset, tie);
   if (child.pid !== undefined && lifetime === 'owner') {
     owned.add(proc);
     installOwnerGuard();
@@ -233,13 +235,18 @@ let guardInstalled = false;
  * A process ended by SIGINT/SIGTERM/SIGHUP emits no 'exit' event. A program that handles such a
  * signal itself decides what its children get (a worker must see one signal, not two: a second
  * one ends its graceful shutdown). Otherwise owned children get SIGTERM and the signal then takes
- * its usual course. On 'exit', whatever is still owned is killed.
+ * its usual course. On 'exit', whatever is still owned goes: a tied child gets SIGTERM (it then
+ * also sees its owner gone and, leashed, is killed after a grace period), any other SIGKILL.
  */
 function installOwnerGuard(): void {
   if (guardInstalled) return;
   guardInstalled = true;
   process.once('exit', () => {
-    for (const proc of owned) if (proc.pid !== undefined) killNow(proc.pid);
+    for (const proc of owned) {
+      if (proc.pid === undefined) continue;
+      if (proc.tie === 'none') killNow(proc.pid);
+      else signalGroup(proc.pid, 'SIGTERM');
+    }
     owned.clear();
   });
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
