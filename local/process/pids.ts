@@ -87,7 +87,10 @@ export async function stopPid(pid: number, options: StopPidOptions = {}): Promis
   const group = options.group ?? true;
   const send = (signal: NodeJS.Signals) => (group && signalGroup(pid, signal)) || signalPid(pid, signal);
   const sweep = () => group && signalGroup(pid, 'SIGKILL');
-  if (!isAlive(pid)) return sweep() ? 'stopped' : 'not running';
+  if (!isAlive(pid)) {
+    sweep(); // whatever of its group outlived it
+    return 'not running';
+  }
   send('SIGTERM');
   if (await waitForExit(pid, options.timeoutMs ?? 5_000)) {
     sweep();
