@@ -1,7 +1,8 @@
-import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { findFreePort, startDevServer, stopDevServer, type DevServer } from '../local/temporal/devServer';
-import { createRampartWorker } from '../worker/createWorker';
+import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { DevServer } from '../local/temporal/devServer';
+import { LocalStack, within } from '../local/stack/localStack';
 import * as bareActivities from './bareActivities';
 import { benchLogger } from './benchLogger';
 
@@ -12,31 +13,17 @@ const MAX_CONCURRENT_ACTIVITIES = 100;
 
 type Log = (message: string) => void;
 
-async function within<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took more than ${timeoutMs} ms`)), timeoutMs);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /**
- * Everything the bench runs on, in this one process: its own Temporal dev server (free loopback
- * port, SQLite in a temp folder, no UI), a client, the Rampart worker and the bare worker, and
- * any worker a measurement starts for itself (startRampartWorker).
- * `close` takes down whatever came up, in reverse order, each part bounded in time.
+ * Everything the bench runs on, in this one process: the local stack (local/stack/) with its own
+ * Temporal dev server (free loopback port, SQLite in a temp folder, no UI) and client, the Rampart
+ * worker and the bare worker, and any worker a measurement starts for itself
+ * (startRampartWorker). `close` takes down whatever came up, in reverse order, each part bounded.
  */
 export class BenchStack {
   server: DevServer | undefined;
   client!: Client;
   bundleMs = 0;
-  private readonly closers: { what: string; close: () => Promise<unknown> }[] = [];
-  private workerFailure: Error | undefined;
-  private native: NativeConnection | undefined;
+  private stack: LocalStack | undefined;
 
   constructor(private readonly log: Log) {
     try {
@@ -49,18 +36,14 @@ export class BenchStack {
 
   /** A worker that stopped on its own (not by close) makes every later measurement meaningless. */
   assertWorkersRunning(): void {
-    if (this.workerFailure) throw this.workerFailure;
+    this.stack?.assertWorkersRunning();
   }
 
   async start(dataDir: string): Promise<void> {
-    const port = await findFreePort();
-    this.log(`starting the Temporal dev server on 127.0.0.1:${port}`);
-    this.closers.push({ what: 'dev server', close: () => stopDevServer(dataDir, { timeoutMs: 10_000 }) });
-    this.server = await startDevServer({ dataDir, port, ui: false, startTimeoutMs: 30_000 });
-
-    const connection = await Connection.connect({ address: this.server.address });
-    this.closers.push({ what: 'client connection', close: () => connection.close() });
-    this.client = new Client({ connection });
+    const stack = await LocalStack.start({ dir: path.dirname(dataDir), log: this.log, temporal: { dataDir, ui: false, startTimeoutMs: 30_000 } });
+    this.stack = stack;
+    this.server = stack.server;
+    this.client = stack.client;
 
     this.log('bundling the Rampart and bare workflows');
     const started = Date.now();
@@ -70,26 +53,21 @@ export class BenchStack {
     ]);
     this.bundleMs = Date.now() - started;
 
-    const native = await NativeConnection.connect({ address: this.server.address });
-    this.closers.push({ what: 'worker connection', close: () => native.close() });
-    this.native = native;
-    const rampart = await createRampartWorker({
-      connection: native,
-      namespace: 'default',
+    await stack.startWorker({
+      what: 'Rampart worker',
       taskQueue: RAMPART_QUEUE,
       workflowBundle: rampartBundle,
       maxConcurrentActivityTaskExecutions: MAX_CONCURRENT_ACTIVITIES,
     });
-    this.run('Rampart worker', rampart);
     const bare = await Worker.create({
-      connection: native,
+      connection: await stack.nativeConnection(),
       namespace: 'default',
       taskQueue: BARE_QUEUE,
       workflowBundle: bareBundle,
       activities: bareActivities,
       maxConcurrentActivityTaskExecutions: MAX_CONCURRENT_ACTIVITIES,
     });
-    this.run('bare worker', bare);
+    stack.runWorker('bare worker', bare);
   }
 
   /**
@@ -99,56 +77,23 @@ export class BenchStack {
    * done; close() stops it too, should the measurement not get that far.
    */
   async startRampartWorker(what: string, taskQueue: string, workflowsPath: string): Promise<{ bundleMs: number; stop: () => Promise<void> }> {
-    if (!this.native) throw new Error('the bench stack is not started');
+    if (!this.stack) throw new Error('the bench stack is not started');
     const started = Date.now();
     const workflowBundle = await this.bundle(workflowsPath);
     const bundleMs = Date.now() - started;
-    const worker = await createRampartWorker({
-      connection: this.native,
-      namespace: 'default',
-      taskQueue,
-      workflowBundle,
-      maxConcurrentActivityTaskExecutions: MAX_CONCURRENT_ACTIVITIES,
-    });
-    const close = this.run(what, worker);
-    return { bundleMs, stop: () => within(close(), 20_000, `stopping the ${what}`) };
+    const { stop } = await this.stack.startWorker({ what, taskQueue, workflowBundle, maxConcurrentActivityTaskExecutions: MAX_CONCURRENT_ACTIVITIES });
+    return { bundleMs, stop: () => within(stop(), 20_000, `stopping the ${what}`) };
   }
 
   /**
-   * `interrupted`: Ctrl-C has already stopped the dev server (local/temporal/devServer.ts stops it on
-   * SIGINT), so a worker cannot finish its last tasks: give each part only a moment.
+   * `interrupted`: Ctrl-C may already have stopped the dev server, so a worker cannot finish its
+   * last tasks: give each part only a moment.
    */
   async close(interrupted = false): Promise<void> {
-    for (const { what, close } of this.closers.splice(0).reverse()) {
-      try {
-        await within(close(), interrupted ? 3_000 : 20_000, `stopping the ${what}`);
-      } catch (error) {
-        this.log(`could not stop the ${what}: ${(error as Error).message}`);
-      }
-    }
+    await this.stack?.close(interrupted);
   }
 
   private bundle(workflowsPath: string): Promise<WorkflowBundleWithSourceMap> {
     return bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
-  }
-
-  /** Runs `worker` until close(); returns its stop (safe to call more than once). */
-  private run(what: string, worker: Worker): () => Promise<void> {
-    let closing = false;
-    const running = worker.run().then(
-      () => {
-        if (!closing) this.workerFailure = new Error(`the ${what} stopped unexpectedly`);
-      },
-      (error: Error) => {
-        this.workerFailure = new Error(`the ${what} failed: ${error.message}`);
-      },
-    );
-    const close = async () => {
-      closing = true;
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-      await running;
-    };
-    this.closers.push({ what, close });
-    return close;
   }
 }

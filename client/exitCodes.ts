@@ -13,6 +13,8 @@ export const EXIT = {
   unreachable: 5,
   /** The rollout ended without completing: rolled back, failed, or held. */
   notCompleted: 6,
+  /** A local process (e.g. `fleet up`'s targets) did not become ready within its --timeout; the message names what and the log to read. */
+  notReady: 7,
 } as const;
 
 /** A mistake the user can fix: printed as one clear message, never as a stack trace. */

@@ -2,9 +2,9 @@
  * `npx tsx scripts/screenshot-portal.ts [--out docs]`: the README's pictures of the status portal,
  * taken from real rollouts rather than drawn.
  *
- * It starts everything it needs and stops it all again: a Temporal dev server in a temp folder, an
- * in-process Rampart worker, an SMTP stand-in for customer notices, two local fleets, and the
- * portal. On the first fleet, release 3.2.0 of "Billing API" is built to fail half its requests:
+ * It starts everything it needs on the local stack (local/stack/) and stops it all again: a
+ * Temporal dev server in a temp folder, an in-process Rampart worker, an SMTP stand-in for customer
+ * notices, two local fleets, and the portal. On the first fleet, release 3.2.0 of "Billing API" is built to fail half its requests:
  * its canary (an Early Access customer) trips the breaker, the playbook says hold, and customers
  * see an open incident. On the second, release 1.1.0 of "Rampart demo service" goes canary and
  * wave 1, then in wave 2 updates one customer and waits for another's maintenance window later
@@ -17,15 +17,12 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { buildArtifact, type Fault } from '../local/fleet/artifactBuild';
-import { findFreePort, startDevServer, stopDevServer } from '../local/temporal/devServer';
-import { fleetDown, fleetUp, type FleetUpResult } from '../local/fleet/localFleet';
+import type { FleetUpResult } from '../local/fleet/localFleet';
+import { LocalStack } from '../local/stack/localStack';
 import { startPortal, type Portal } from '../client/portal/portalServer';
-import { startSmtpServer, type SmtpStandin } from '../local/standins/smtpServer';
 import type { PublicRelease } from '../domain/publicStatus';
-import { createRampartWorker } from '../worker/createWorker';
 import { DESKTOP, launchBrowser, PHONE } from '../test/helpers/browser';
 import { fastPlaybook } from '../test/helpers/fastPlaybook';
 
@@ -78,33 +75,18 @@ async function main(): Promise<void> {
   process.env.RAMPART_STATE_DIR = path.join(dir, 'state');
   Runtime.install({ logger: new DefaultLogger('WARN') });
 
+  const stack = await LocalStack.start({ dir, log });
   const cleanups: (() => Promise<unknown>)[] = [];
   try {
-    const server = await startDevServer({ dataDir: path.join(dir, 'temporal'), port: await findFreePort(), ui: false });
-    cleanups.unshift(() => stopDevServer(path.join(dir, 'temporal')));
-    log(`Temporal dev server at ${server.address}`);
-
-    const smtp: SmtpStandin = await startSmtpServer({});
-    cleanups.unshift(() => smtp.close());
+    log(`Temporal dev server at ${stack.server.address}`);
+    const smtp = await stack.startSmtp({});
     Object.assign(process.env, { SMTP_URL: smtp.url, MAIL_FROM: 'updates@rampart.example' });
-
-    const nativeConnection = await NativeConnection.connect({ address: server.address });
-    const worker: Worker = await createRampartWorker({ connection: nativeConnection, namespace: 'default', taskQueue: TASK_QUEUE });
-    const running = worker.run();
-    cleanups.unshift(async () => {
-      worker.shutdown();
-      await running.catch(() => undefined);
-      await nativeConnection.close();
-    });
-    const connection = await Connection.connect({ address: server.address });
-    const client = new Client({ connection });
-    cleanups.unshift(() => connection.close());
+    await stack.startWorker({ taskQueue: TASK_QUEUE });
+    const client = stack.client;
 
     const fleets: FleetUpResult[] = [];
     for (const [name, size, version] of [['billing', 4, '3.1.0'], ['demo', 10, '1.0.0']] as const) {
-      const fleet = await fleetUp({ stateDir: path.join(dir, name), size, version, internal: 0 });
-      cleanups.unshift(() => fleetDown({ stateDir: fleet.stateDir }));
-      fleets.push(fleet);
+      fleets.push(await stack.startFleet({ name, size, version, internal: 0 }));
     }
     const [billing, demo] = fleets as [FleetUpResult, FleetUpResult];
     const ids = (fleet: FleetUpResult) => fleet.fleet.targets.map((t) => t.id);
@@ -158,6 +140,7 @@ async function main(): Promise<void> {
     log(`wrote ${path.join(outDir, 'portal.png')} and ${path.join(outDir, 'portal-phone.png')}`);
   } finally {
     for (const cleanup of cleanups) await cleanup().catch((err: unknown) => log(`cleanup: ${(err as Error).message}`));
+    await stack.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
+import { signalGroup as killGroup } from '../local/process/pids';
 import { nodeArgsForTs } from '../local/process/tsxCommand';
 import { isAlive } from '../local/fleet/localFleet';
 import { readStackRecord, type DemoStackRecord } from '../local/demo/stackRecord';
@@ -28,16 +29,6 @@ interface DemoRun {
   signal: NodeJS.Signals | null;
   output: string;
   dir: string;
-}
-
-function killGroup(pid: number | undefined, signal: NodeJS.Signals | 0): boolean {
-  if (pid === undefined) return false;
-  try {
-    process.kill(-pid, signal);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Runs the demo in its own process group; `during` may act on it while it runs. Bounded by timeoutMs. */

@@ -4,7 +4,7 @@
  * Tests run in order and share one 3-target fleet (t-01 internal, t-02 and t-03 external).
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, readlink, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -15,6 +15,10 @@ import { windowBetween } from '../domain/metrics';
 import type { Target } from '../domain/fleet';
 import { buildArtifact, parseFaultFlag, type Fault } from '../local/fleet/artifactBuild';
 import { fleetDown, fleetStatus, fleetUp, isAlive, readInstallJournals, type FleetUpResult } from '../local/fleet/localFleet';
+import { ProcessGroup } from '../local/process/processes';
+import { nodeArgsForTs } from '../local/process/tsxCommand';
+import { EXIT } from '../client/exitCodes';
+import { rampart } from './helpers/cli';
 
 let stateDir = '';
 let fleet: FleetUpResult | undefined;
@@ -264,4 +268,63 @@ test('fleetDown stops the supervisor and every target process', async () => {
   assert.equal(again.wasRunning, false);
   assert.match(again.message, /no local fleet is running/);
   fleet = undefined;
+});
+
+/** A fleet of its own in a fresh folder, for the tests below that start and end whole fleets. */
+async function withOwnFleetDir(run: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'rampart-fleet-own-'));
+  try {
+    await run(dir);
+  } finally {
+    for (const stateDir of [dir, join(dir, 'fleet')]) await fleetDown({ stateDir }).catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+test('fleet up --timeout: targets not ready in time are a clear message and exit code, and nothing stays running', async () => {
+  await withOwnFleetDir(async (dir) => {
+    const result = await rampart(['fleet', 'up', '--size', '2', '--version', '1.0.0', '--dir', dir, '--timeout', '1ms']);
+    assert.equal(result.code, EXIT.notReady, result.stderr);
+    assert.match(result.stderr, /did not report version 1\.0\.0 on \/health: t-01, t-02/);
+    assert.match(result.stderr, /supervisor\.log/);
+    assert.match(result.stderr, /--timeout/);
+    assert.doesNotMatch(result.stderr, /\n\s+at /, 'a timeout is a message, not a stack trace');
+    assert.equal((await fleetStatus({ stateDir: dir })).running, false);
+  });
+});
+
+test('fleet up from the CLI leaves the fleet running after the CLI has exited', async () => {
+  await withOwnFleetDir(async (dir) => {
+    const result = await rampart(['fleet', 'up', '--size', '1', '--version', '1.0.0', '--dir', dir]);
+    assert.equal(result.code, 0, result.stderr);
+    const status = await fleetStatus({ stateDir: dir });
+    assert.equal(status.running, true);
+    assert.deepEqual(status.targets.map((t) => [t.id, t.up]), [['t-01', true]]);
+  });
+});
+
+test('a fleet started by a process that is killed goes with it: no supervisor or target is left', async () => {
+  await withOwnFleetDir(async (dir) => {
+    const procs = new ProcessGroup();
+    try {
+      // The owner: a process of its own that brings a fleet up (the way a test does) and is then killed.
+      const ownerScript = join(dir, 'owner.ts');
+      await writeFile(
+        ownerScript,
+        `import { fleetStatus, fleetUp } from ${JSON.stringify(join(__dirname, '../local/fleet/localFleet'))};
+        void fleetUp({ stateDir: ${JSON.stringify(join(dir, 'fleet'))}, size: 2, version: '1.0.0' })
+          .then(() => fleetStatus({ stateDir: ${JSON.stringify(join(dir, 'fleet'))} }))
+          .then((s) => { console.log('pids ' + JSON.stringify([s.supervisorPid, ...s.targets.map((t) => t.pid)])); setInterval(() => {}, 1000); });\n`,
+      );
+      const owner = procs.spawn(process.execPath, nodeArgsForTs(ownerScript), { name: 'fleet-owner' });
+      const pids = JSON.parse((await owner.waitForOutput(/pids (\[[^\]]*\])/, 60_000))[1]!) as number[];
+      assert.equal(pids.length, 3);
+      assert.ok(pids.every(isAlive));
+      owner.signal('SIGKILL');
+      for (let i = 0; i < 100 && pids.some(isAlive); i++) await sleep(100);
+      assert.deepEqual(pids.filter(isAlive), [], 'the supervisor and its targets must die with their owner');
+    } finally {
+      await procs.stopAll();
+    }
+  });
 });

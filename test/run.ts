@@ -11,13 +11,15 @@
  * RAMPART_TEST_RUN_TIMEOUT_MS bounds the whole run (default 60 min); --test-timeout (default
  * 5 min) bounds each test.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { findFreePort, startDevServer, stopDevServer, type DevServer } from '../local/temporal/devServer';
 import { REPO_ROOT, resolveTemporalCli, resolveTestServer } from '../local/temporal/temporalBinaries';
+import { signalGroup } from '../local/process/pids';
+import { spawnProcess, type ManagedProcess } from '../local/process/processes';
 
 const TEST_DIR = path.join(REPO_ROOT, 'test');
 /** Read by test/helpers/temporal.ts (not imported here: it loads the Temporal runtime). */
@@ -63,7 +65,7 @@ async function main(): Promise<number> {
   let server: DevServer | undefined;
   let exitCode = 1;
   let interrupted: NodeJS.Signals | undefined;
-  let child: ReturnType<typeof spawn> | undefined;
+  let child: ManagedProcess | undefined;
 
   const onSignal = (signal: NodeJS.Signals) => {
     if (interrupted) return;
@@ -83,12 +85,12 @@ async function main(): Promise<number> {
 
     const runTimeoutMs = Number(process.env.RAMPART_TEST_RUN_TIMEOUT_MS ?? 60 * 60_000);
     const nodeArgs = ['--import', 'tsx', '--test', '--test-concurrency=1', ...flags, ...files];
-    child = spawn(process.execPath, nodeArgs, {
+    // Its own process group (the process helper's way): a signal reaches every test process, and
+    // whatever a test leaves running in that group is swept up at the end.
+    child = spawnProcess(process.execPath, nodeArgs, {
+      name: 'node --test',
       cwd: REPO_ROOT,
-      stdio: ['ignore', 'inherit', 'inherit'],
-      // Its own process group: a signal reaches every test process, and whatever a test leaves
-      // running in that group is swept up at the end.
-      detached: true,
+      output: 'inherit',
       env: {
         ...process.env,
         [DEV_SERVER_ADDRESS_ENV]: server.address,
@@ -105,13 +107,9 @@ async function main(): Promise<number> {
       setTimeout(() => runner.pid !== undefined && signalGroup(runner.pid, 'SIGKILL'), 10_000).unref();
     }, runTimeoutMs);
     watchdog.unref();
-    exitCode = await new Promise<number>((resolve) => {
-      runner.once('error', (error) => {
-        log(`cannot run node --test: ${error.message}`);
-        resolve(1);
-      });
-      runner.once('exit', (code, signal) => resolve(code ?? (signal === 'SIGINT' ? 130 : 1)));
-    });
+    const status = await runner.exited;
+    if (status.code === null && status.signal === null) log(`cannot run node --test: ${runner.describeExit()}`);
+    exitCode = status.code ?? (status.signal === 'SIGINT' ? 130 : 1);
     clearTimeout(watchdog);
     const left = runner.pid !== undefined ? await sweepGroup(runner.pid) : undefined;
     if (left && !interrupted) {
@@ -132,15 +130,6 @@ async function main(): Promise<number> {
   }
   if (interrupted) exitCode = interrupted === 'SIGINT' ? 130 : 143;
   return exitCode;
-}
-
-function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
-  try {
-    process.kill(-pgid, signal);
-    return true;
-  } catch {
-    return false; // the group is empty
-  }
 }
 
 /**

@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { durationSchema, formatDuration } from '../../domain/duration';
 import { versionSchema } from '../../domain/release';
-import { fleetDown, fleetStatus, fleetUp } from '../../local/fleet/localFleet';
+import { defaultFleetReadyTimeoutMs, FleetAlreadyRunningError, FleetNotReadyError, fleetDown, fleetStatus, fleetUp } from '../../local/fleet/localFleet';
+import { EXIT, UserError } from '../exitCodes';
 import { parseFlags } from '../parseFlags';
 
 export const DEFAULT_FLEET_DIR = '.rampart/fleet';
@@ -11,6 +13,7 @@ const upFlags = z.strictObject({
   version: versionSchema,
   internal: z.coerce.number({ error: 'expected a whole number' }).int('expected a whole number').min(0).optional(),
   dir: z.string().min(1),
+  timeout: durationSchema.refine((ms) => ms > 0, { message: 'expected a duration above 0' }).optional(),
   json: z.boolean().optional(),
 });
 
@@ -19,7 +22,22 @@ async function up(raw: unknown): Promise<void> {
   if (flags.internal !== undefined && flags.internal > flags.size) {
     parseFlags(z.object({ internal: z.number().max(flags.size, `at most the fleet size (${flags.size})`) }), { internal: flags.internal });
   }
-  const result = await fleetUp({ stateDir: flags.dir, size: flags.size, version: flags.version, ...(flags.internal !== undefined ? { internal: flags.internal } : {}) });
+  const readyTimeoutMs = flags.timeout ?? defaultFleetReadyTimeoutMs(flags.size);
+  const result = await fleetUp({
+    stateDir: flags.dir,
+    size: flags.size,
+    version: flags.version,
+    readyTimeoutMs,
+    // The point of `fleet up`: the fleet keeps running after this command has exited.
+    keepRunning: true,
+    ...(flags.internal !== undefined ? { internal: flags.internal } : {}),
+  }).catch((err: unknown) => {
+    if (err instanceof FleetNotReadyError) {
+      throw new UserError(`fleet up: ${err.message}; the fleet was stopped again. Give it longer with --timeout (it had ${formatDuration(readyTimeoutMs)})`, EXIT.notReady);
+    }
+    if (err instanceof FleetAlreadyRunningError) throw new UserError(`fleet up: ${err.message}`, EXIT.badInput);
+    throw err;
+  });
   if (flags.json) {
     console.log(JSON.stringify({ fleetFile: result.fleetFile, supervisorPid: result.supervisorPid, targets: result.fleet.targets }));
     return;
@@ -59,6 +77,7 @@ export function registerFleetCommands(program: Command): void {
     .requiredOption('--size <n>', 'number of targets (1-99)')
     .requiredOption('--version <version>', 'version every target starts on')
     .option('--internal <n>', 'how many targets form the internal dogfood ring (default 2)')
+    .option('--timeout <duration>', `how long to wait for every target to serve its version, e.g. 2m (default ${formatDuration(defaultFleetReadyTimeoutMs(0))} + ${formatDuration(defaultFleetReadyTimeoutMs(1) - defaultFleetReadyTimeoutMs(0))} a target); exit ${EXIT.notReady} when they do not`)
     .option('--dir <dir>', 'state folder', DEFAULT_FLEET_DIR)
     .option('--json', 'print JSON')
     .action(up);

@@ -1,9 +1,10 @@
-import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { startDevServer, stopDevServer } from '../../local/temporal/devServer';
 import { parseFlags } from '../parseFlags';
+import { signalPid } from '../../local/process/pids';
+import { spawnProcess } from '../../local/process/processes';
 import { nodeArgsForTs } from '../../local/process/tsxCommand';
 
 const port = z.coerce.number({ error: 'expected a port number' }).int().min(1).max(65535);
@@ -26,12 +27,22 @@ async function stop(raw: { dir: string }): Promise<void> {
   console.log(stopped ? 'Temporal dev server stopped' : 'no Temporal dev server was running');
 }
 
-/** Runs the worker in the foreground; Ctrl-C stops it gracefully. */
+/**
+ * Runs the worker in the foreground; Ctrl-C stops it gracefully. The worker process is leashed to
+ * this one: killed outright (kill -9), this command takes the worker with it, never leaving a
+ * worker behind that polls the task queue.
+ */
 async function runWorker(): Promise<void> {
-  const child = spawn(process.execPath, nodeArgsForTs(resolve(__dirname, '../../worker/main.ts')), { stdio: 'inherit' });
-  const forward = (signal: NodeJS.Signals) => child.kill(signal);
-  process.on('SIGINT', forward).on('SIGTERM', forward);
-  process.exitCode = await new Promise<number>((done) => child.on('exit', (code) => done(code ?? 1)));
+  const worker = spawnProcess(process.execPath, nodeArgsForTs(resolve(__dirname, '../../worker/main.ts')), {
+    name: 'rampart worker',
+    output: 'inherit',
+    tie: 'leash',
+  });
+  // One signal, to the leash, which hands it on: a second one would cut the graceful shutdown short.
+  const forward = (signal: NodeJS.Signals) => worker.pid !== undefined && signalPid(worker.pid, signal);
+  process.on('SIGINT', forward).on('SIGTERM', forward).on('SIGHUP', forward);
+  const { code } = await worker.exited;
+  process.exitCode = code ?? 1;
 }
 
 export function registerServerCommands(program: Command): void {

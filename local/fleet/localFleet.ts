@@ -10,19 +10,19 @@
  *   artifacts/               the artifact the fleet started from
  *   targets/t-01/            releases/<version>/, current -> releases/<version>, install-log.jsonl
  */
-import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import http from 'node:http';
-import net from 'node:net';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import * as tar from 'tar';
 import { fleetSchema, type Fleet, type Target } from '../../domain/fleet';
 import { describeErrors, parseInput } from '../../domain/issues';
 import { versionSchema } from '../../domain/release';
 import { buildArtifact } from './artifactBuild';
-import { isAlive } from '../process/processAlive';
+import { isAlive, isProcessOf, killNow, readPidFile, signalPid, stopPid } from '../process/pids';
+import { pickFreePorts } from '../process/ports';
+import { spawnProcess } from '../process/processes';
+import { NotReadyError, pollUntil } from '../process/readiness';
+import { nodeArgsForTs } from '../process/tsxCommand';
 import { readJournal, type JournalRecord } from '../../activities/adapters/local/installJournal';
 export { isAlive } from '../process/processAlive';
 
@@ -37,8 +37,39 @@ export interface FleetUpOptions {
   basePort?: number;
   /** How many of the first targets form the internal (dogfood) ring; default 2, 0 allowed. */
   internal?: number;
-  /** How long to wait for every target to report the version; default 20 s. */
+  /** How long to wait for every target to report the version; default defaultFleetReadyTimeoutMs(size). */
   readyTimeoutMs?: number;
+  /**
+   * true: the supervisor keeps running after this process exits (`rampart fleet up`).
+   * false (default): it dies with this process, however this process ends, and its targets with it.
+   */
+  keepRunning?: boolean;
+}
+
+/**
+ * Time for a fleet to come up: every target is a Node process of its own, and on a small machine
+ * they start one after another (12 targets took 18 s on 2 cores right after a worker started).
+ */
+export function defaultFleetReadyTimeoutMs(size: number): number {
+  return 30_000 + 4_000 * size;
+}
+
+/** fleetUp on a folder whose fleet is still running: nothing was changed. */
+export class FleetAlreadyRunningError extends Error {
+  override name = 'FleetAlreadyRunningError';
+}
+
+/** Not every target reported its version in time; the supervisor was stopped again. */
+export class FleetNotReadyError extends NotReadyError {
+  constructor(
+    readonly notReady: string[],
+    readonly version: string,
+    readonly timeoutMs: number,
+    logFile: string,
+  ) {
+    super(`after ${timeoutMs / 1000} s, ${notReady.length} target(s) did not report version ${version} on /health: ${notReady.join(', ')}; read ${logFile}`, logFile);
+    this.name = 'FleetNotReadyError';
+  }
 }
 
 export interface FleetUpResult {
@@ -62,7 +93,7 @@ export async function fleetUp(options: FleetUpOptions): Promise<FleetUpResult> {
   if (!versionCheck.ok) throw new Error(`version "${version}": ${describeErrors(versionCheck.errors)}`);
 
   const running = await runningSupervisorPid(stateDir);
-  if (running) throw new Error(`a fleet is already running in ${stateDir} (supervisor pid ${running}); run "fleet down" first`);
+  if (running) throw new FleetAlreadyRunningError(`a fleet is already running in ${stateDir} (supervisor pid ${running}); run "fleet down" first`);
 
   // A fresh fleet at `version`: whatever an earlier, stopped fleet left here is replaced.
   await rm(join(stateDir, 'targets'), { recursive: true, force: true });
@@ -70,7 +101,7 @@ export async function fleetUp(options: FleetUpOptions): Promise<FleetUpResult> {
   await mkdir(join(stateDir, 'targets'), { recursive: true });
 
   const artifact = await buildArtifact({ version, outDir: join(stateDir, 'artifacts'), notes: `Initial release of the local fleet` });
-  const [supervisorPort, ...targetPorts] = await pickPorts(size + 1, options.basePort);
+  const [supervisorPort, ...targetPorts] = await pickFreePorts(size + 1, options.basePort === undefined ? {} : { basePort: options.basePort });
   const supervisorUrl = `http://127.0.0.1:${supervisorPort}`;
 
   const targets: LocalTarget[] = [];
@@ -84,13 +115,16 @@ export async function fleetUp(options: FleetUpOptions): Promise<FleetUpResult> {
   const fleetFile = join(stateDir, 'fleet.json');
   await writeFile(fleetFile, `${JSON.stringify(fleet, null, 2)}\n`);
 
-  const supervisorPid = startSupervisor(stateDir, supervisorPort!);
+  const supervisorPid = startSupervisor(stateDir, supervisorPort!, options.keepRunning ?? false);
+  const logFile = join(stateDir, 'supervisor.log');
+  const timeoutMs = options.readyTimeoutMs ?? defaultFleetReadyTimeoutMs(size);
   try {
-    await waitForFleet(fleet, version, supervisorPid, options.readyTimeoutMs ?? 20_000);
+    await waitForFleet(fleet, version, supervisorPid, timeoutMs, logFile);
   } catch (err) {
     await stopSupervisor(supervisorPid, 5000);
-    const log = await tail(join(stateDir, 'supervisor.log'), 15);
-    throw new Error(`the local fleet did not come up: ${(err as Error).message}${log ? `\nlast lines of ${join(stateDir, 'supervisor.log')}:\n${log}` : ''}`);
+    if (err instanceof FleetNotReadyError) throw err;
+    const log = await tail(logFile, 15);
+    throw new Error(`the local fleet did not come up: ${(err as Error).message}${log ? `\nlast lines of ${logFile}:\n${log}` : ''}`);
   }
   return { stateDir, fleetFile, fleet, supervisorPid, supervisorUrl, artifact };
 }
@@ -103,60 +137,41 @@ async function installInitialRelease(dir: string, version: string, artifactPath:
 }
 
 /**
- * Ports for the supervisor and each target. Without a base port, the kernel picks free ones:
- * every probe listener is held open until all are chosen, so no port is handed out twice.
+ * The supervisor, output to supervisor.log. Tied to this process by an IPC channel (it exits when
+ * the channel closes) unless it is to keep running after the CLI has exited.
  */
-async function pickPorts(count: number, basePort?: number): Promise<number[]> {
-  const listeners: net.Server[] = [];
-  try {
-    for (let i = 0; i < count; i++) {
-      const wanted = basePort === undefined ? 0 : basePort + i;
-      const server = net.createServer();
-      await new Promise<void>((ok, fail) => {
-        server.once('error', (err) => fail(new Error(`port ${wanted} on 127.0.0.1 is not free (base port ${basePort}): ${err.message}`)));
-        server.listen(wanted, '127.0.0.1', () => ok());
-      });
-      listeners.push(server);
-    }
-    return listeners.map((s) => (s.address() as net.AddressInfo).port);
-  } finally {
-    await Promise.all(listeners.map((s) => new Promise((r) => s.close(r))));
-  }
+function startSupervisor(stateDir: string, port: number, keepRunning: boolean): number {
+  const supervisor = spawnProcess(process.execPath, nodeArgsForTs(SUPERVISOR_SCRIPT, ['--state', stateDir, '--port', String(port)]), {
+    name: 'the fleet supervisor',
+    cwd: stateDir,
+    logFile: join(stateDir, 'supervisor.log'),
+    lifetime: keepRunning ? 'outlive' : 'owner',
+    tie: 'ipc',
+    unref: true,
+  });
+  if (supervisor.pid === undefined) throw new Error(`cannot start the supervisor (${process.execPath})`);
+  return supervisor.pid;
 }
 
-/** Detached in its own process group, output to supervisor.log, so the CLI can exit and leave it running. */
-function startSupervisor(stateDir: string, port: number): number {
-  const logFd = openSync(join(stateDir, 'supervisor.log'), 'a');
-  try {
-    const tsx = pathToFileURL(require.resolve('tsx')).href;
-    const child = spawn(process.execPath, ['--import', tsx, SUPERVISOR_SCRIPT, '--state', stateDir, '--port', String(port)], {
-      detached: true,
-      stdio: ['ignore', logFd, logFd],
-      cwd: stateDir,
-    });
-    child.unref();
-    if (child.pid === undefined) throw new Error(`cannot start the supervisor (${process.execPath})`);
-    return child.pid;
-  } finally {
-    closeSync(logFd);
-  }
-}
-
-async function waitForFleet(fleet: Fleet, version: string, supervisorPid: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+async function waitForFleet(fleet: Fleet, version: string, supervisorPid: number, timeoutMs: number, logFile: string): Promise<void> {
   const pending = new Set(fleet.targets as LocalTarget[]);
-  while (pending.size > 0) {
-    if (!isAlive(supervisorPid)) throw new Error(`the supervisor (pid ${supervisorPid}) exited`);
-    for (const target of [...pending]) {
-      const health = await getJson(`${target.url}/health`, 1000).catch(() => undefined);
-      if ((health as { version?: string } | undefined)?.version === version) pending.delete(target);
-    }
-    if (pending.size === 0) return;
-    if (Date.now() > deadline) {
-      throw new Error(`after ${timeoutMs} ms, ${[...pending].map((t) => t.id).join(', ')} did not report version ${version} on /health`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await pollUntil(
+    async () => {
+      await Promise.all(
+        [...pending].map(async (target) => {
+          const health = await getJson(`${target.url}/health`, 1000).catch(() => undefined);
+          if ((health as { version?: string } | undefined)?.version === version) pending.delete(target);
+        }),
+      );
+      return pending.size === 0 ? true : undefined;
+    },
+    {
+      timeoutMs,
+      pollMs: 200,
+      failFast: () => (isAlive(supervisorPid) ? undefined : `the supervisor (pid ${supervisorPid}) exited`),
+      onTimeout: () => new FleetNotReadyError([...pending].map((t) => t.id), version, timeoutMs, logFile),
+    },
+  );
 }
 
 export interface FleetDownResult {
@@ -170,16 +185,16 @@ export interface FleetDownResult {
 export async function fleetDown(options: { stateDir: string; timeoutMs?: number }): Promise<FleetDownResult> {
   const stateDir = resolve(options.stateDir);
   const pidFile = join(stateDir, 'supervisor.pid');
-  const pid = await readPidFile(pidFile);
+  const pid = readPidFile(pidFile);
   if (pid === undefined) return { wasRunning: false, forced: false, message: `no local fleet is running in ${stateDir}` };
-  if (!isOurSupervisor(pid)) {
+  if (!isOurSupervisor(pid, stateDir)) {
     await unlink(pidFile).catch(() => undefined);
     return { wasRunning: false, forced: false, message: `no local fleet is running in ${stateDir} (removed a stale supervisor.pid naming pid ${pid})` };
   }
   const targetPids = await supervisorTargets(stateDir).then((ts) => ts.map((t) => t.pid).filter((p): p is number => typeof p === 'number'), () => []);
   const forced = await stopSupervisor(pid, options.timeoutMs ?? 10_000);
   // Targets exit with their supervisor; anything that somehow did not is killed, not left behind.
-  for (const child of targetPids) if (isAlive(child)) signal(child, 'SIGKILL');
+  for (const child of targetPids) if (isAlive(child)) signalPid(child, 'SIGKILL');
   await unlink(pidFile).catch(() => undefined);
   return {
     wasRunning: true,
@@ -188,14 +203,14 @@ export async function fleetDown(options: { stateDir: string; timeoutMs?: number 
   };
 }
 
-/** SIGTERM, then SIGKILL to the whole process group after the timeout. Returns true when it had to kill. */
+/**
+ * SIGTERM to the supervisor (it stops its targets), SIGKILL after the timeout; then anything left
+ * in its process group goes too. Returns true when it had to kill.
+ */
 async function stopSupervisor(pid: number, timeoutMs: number): Promise<boolean> {
-  signal(pid, 'SIGTERM');
-  if (await waitForExit(pid, timeoutMs)) return false;
-  signal(-pid, 'SIGKILL');
-  signal(pid, 'SIGKILL');
-  await waitForExit(pid, 2000);
-  return true;
+  const outcome = await stopPid(pid, { timeoutMs, group: false }).catch(() => 'killed' as const);
+  killNow(pid);
+  return outcome === 'killed';
 }
 
 export interface TargetStatus {
@@ -222,8 +237,8 @@ export interface FleetStatus {
 export async function fleetStatus(options: { stateDir: string }): Promise<FleetStatus> {
   const stateDir = resolve(options.stateDir);
   const fleet = await readFleet(stateDir).catch(() => null);
-  const pid = await readPidFile(join(stateDir, 'supervisor.pid'));
-  const running = pid !== undefined && isOurSupervisor(pid);
+  const pid = readPidFile(join(stateDir, 'supervisor.pid'));
+  const running = pid !== undefined && isOurSupervisor(pid, stateDir);
   if (!fleet) return { stateDir, running, supervisorPid: running ? pid! : null, fleet: null, targets: [] };
   const processes = running ? await supervisorTargets(stateDir).catch(() => []) : [];
   const targets = await Promise.all(
@@ -289,43 +304,12 @@ async function supervisorTargets(stateDir: string): Promise<SupervisedProcess[]>
 }
 
 async function runningSupervisorPid(stateDir: string): Promise<number | undefined> {
-  const pid = await readPidFile(join(stateDir, 'supervisor.pid'));
-  return pid !== undefined && isOurSupervisor(pid) ? pid : undefined;
-}
-
-async function readPidFile(file: string): Promise<number | undefined> {
-  const text = await readFile(file, 'utf8').catch(() => undefined);
-  const pid = Number(text?.trim());
-  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  const pid = readPidFile(join(stateDir, 'supervisor.pid'));
+  return pid !== undefined && isOurSupervisor(pid, stateDir) ? pid : undefined;
 }
 
 /** Guards against a stale pid file whose pid now belongs to some unrelated process. */
-function isOurSupervisor(pid: number): boolean {
-  if (!isAlive(pid)) return false;
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('supervisor.ts');
-  } catch {
-    return true; // no /proc (not Linux): trust the pid file
-  }
-}
-
-
-function signal(pid: number, name: NodeJS.Signals): void {
-  try {
-    process.kill(pid, name);
-  } catch {
-    // already gone
-  }
-}
-
-async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (isAlive(pid)) {
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return true;
-}
+const isOurSupervisor = (pid: number, stateDir: string) => isProcessOf(pid, ['supervisor.ts', stateDir]);
 
 function getJson(url: string, timeoutMs: number): Promise<unknown> {
   return new Promise((ok, fail) => {

@@ -8,13 +8,15 @@
  *   GET  /targets                 [{id, pid, state, restarts, crashes, lastExit}]
  *   POST /targets/:id/restart     stop the target's process and start it on the current release
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fleetSchema, type Target } from '../../domain/fleet';
 import { describeErrors, parseInput } from '../../domain/issues';
+import { exitWithParent } from '../process/exitWithParent';
+import { killNow } from '../process/pids';
+import { spawnProcess, type ManagedProcess } from '../process/processes';
 import { nodeArgsForTs } from '../process/tsxCommand';
 
 type LocalTarget = Extract<Target, { adapter: 'local' }>;
@@ -23,7 +25,7 @@ type TargetState = 'running' | 'backoff' | 'stopping' | 'stopped';
 interface ManagedTarget {
   target: LocalTarget;
   port: number;
-  child?: ChildProcess;
+  child?: ManagedProcess;
   /** Resolves when the current child has exited. */
   exited?: Promise<void>;
   state: TargetState;
@@ -74,6 +76,7 @@ const log = (message: string) => console.log(`[supervisor ${new Date().toISOStri
 function main(): void {
   const { stateDir, port } = readArgs();
   const pidFile = join(stateDir, 'supervisor.pid');
+  const logFile = join(stateDir, 'supervisor.log');
   let targets: ManagedTarget[];
   try {
     targets = readLocalTargets(stateDir).map((target) => ({
@@ -94,34 +97,27 @@ function main(): void {
 
   function start(m: ManagedTarget): Promise<void> {
     const { id, dir } = m.target;
-    // The IPC channel is there so the child notices when the supervisor dies (see exitWithParent).
-    const child = spawn(process.execPath, nodeArgsForTs(TARGET_SERVER, ['--id', id, '--dir', dir, '--port', String(m.port)]), {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    // Output to the supervisor's own log; an IPC channel so the target exits with the supervisor
+    // (exitWithParent) even when the supervisor is killed outright.
+    const child = spawnProcess(process.execPath, nodeArgsForTs(TARGET_SERVER, ['--id', id, '--dir', dir, '--port', String(m.port)]), {
+      name: id,
+      logFile,
+      tie: 'ipc',
     });
     m.child = child;
     m.state = 'running';
     m.startedAt = Date.now();
-    m.exited = new Promise<void>((resolve) => {
-      let seen = false;
-      const onExit = (code: number | null, signal: string | null) => {
-        if (seen) return;
-        seen = true;
-        resolve();
-        onChildExit(m, child, code, signal);
-      };
-      child.once('exit', onExit);
-      child.once('error', (err) => {
-        log(`${id}: cannot start: ${err.message}`);
-        onExit(null, null);
-      });
+    m.exited = child.exited.then(({ code, signal }) => {
+      if (code === null && signal === null) log(`${id}: cannot start: ${child.describeExit()}`);
+      onChildExit(m, child, code, signal);
     });
     return new Promise<void>((resolve) => {
-      child.once('spawn', () => resolve());
-      child.once('error', () => resolve());
+      child.child.once('spawn', () => resolve());
+      child.child.once('error', () => resolve());
     });
   }
 
-  function onChildExit(m: ManagedTarget, child: ChildProcess, code: number | null, signal: string | null): void {
+  function onChildExit(m: ManagedTarget, child: ManagedProcess, code: number | null, signal: string | null): void {
     if (m.child !== child) return;
     m.child = undefined;
     m.lastExit = { code, signal, at: new Date().toISOString() };
@@ -152,13 +148,8 @@ function main(): void {
       return;
     }
     m.state = 'stopping';
-    child.kill('SIGTERM');
-    const timedOut = await Promise.race([m.exited!.then(() => false), delay(STOP_GRACE_MS).then(() => true)]);
-    if (timedOut) {
-      log(`${m.target.id}: did not stop within ${STOP_GRACE_MS} ms, killing`);
-      child.kill('SIGKILL');
-      await m.exited;
-    }
+    if ((await child.stopped(STOP_GRACE_MS)) === 'killed') log(`${m.target.id}: did not stop within ${STOP_GRACE_MS} ms, killed`);
+    await m.exited;
   }
 
   /** Runs after any earlier operation on the same target, so two restarts never interleave. */
@@ -226,7 +217,7 @@ function main(): void {
 
   // Last line of defence on any exit path: no child outlives the supervisor, no stale pid file.
   process.on('exit', () => {
-    for (const m of targets) m.child?.kill('SIGKILL');
+    for (const m of targets) if (m.child?.pid !== undefined) killNow(m.child.pid);
     try {
       if (readFileSync(pidFile, 'utf8').trim() === String(process.pid)) unlinkSync(pidFile);
     } catch {
@@ -236,6 +227,9 @@ function main(): void {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGHUP', () => void shutdown('SIGHUP'));
+  // Started with an IPC channel, the supervisor belongs to its starter (a test, a bench, a
+  // script) and goes with it; started without one (`rampart fleet up`) it outlives the CLI.
+  if (process.send) exitWithParent(() => void shutdown('owner gone'));
   process.on('uncaughtException', (err) => {
     console.error('supervisor: unexpected error', err);
     void shutdown('unexpected error');
@@ -251,7 +245,5 @@ function main(): void {
     for (const m of targets) void start(m);
   });
 }
-
-const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
 
 main();

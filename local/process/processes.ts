@@ -1,13 +1,24 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { killNow, signalGroup, stopPid, type StopOutcome } from './pids';
+import { lastLines, NotReadyError, pollUntil } from './readiness';
+import { nodeArgsForTs } from './tsxCommand';
 
 /**
- * Child processes for tests, each in its own process group with its output in a log file, and
- * stopped for sure: `stop()` sends SIGTERM to the group, waits (bounded), then SIGKILL. Anything
- * still running when the test process exits or is interrupted is killed too.
+ * The one way Rampart's local machinery starts a process. Each child leads its own process group
+ * (so a stop reaches whatever it started, and a terminal's Ctrl-C reaches only its owner, which
+ * decides), its output goes to a log file, readiness is a bounded wait on that output, and stop is
+ * SIGTERM to the group, a bounded wait, then SIGKILL.
+ *
+ * Lifetime: by default a child dies with its owner (this process). On a normal exit or on
+ * SIGINT/SIGTERM/SIGHUP its group is signalled here; for the owner's SIGKILL, which no handler
+ * sees, the child is tied (`tie`): `'ipc'` gives it an IPC channel and it calls
+ * exitWithParent itself (our own scripts do); `'leash'` wraps a command that knows nothing of us
+ * in leash.ts, which stops it when the channel closes. `lifetime: 'outlive'` is for what must keep
+ * running after its starter exits (`rampart server start`, `rampart fleet up`, the demo's --keep).
  *
  *   const procs = new ProcessGroup();
  *   after(() => procs.stopAll());
@@ -20,8 +31,18 @@ export interface SpawnOptions {
   name?: string;
   cwd?: string;
   env?: NodeJS.ProcessEnv;
-  /** Where stdout and stderr go. Default: a new file in a temp folder. */
+  /** Where stdout and stderr go (appended). Default: a new file in a temp folder. */
   logFile?: string;
+  /** 'inherit': stdout and stderr are this process's own (a foreground command); no log file. */
+  output?: 'log' | 'inherit';
+  /** A header line written to the log before the process starts. */
+  banner?: string;
+  /** 'owner' (default): dies with this process. 'outlive': keeps running after it. */
+  lifetime?: 'owner' | 'outlive';
+  /** How an owned child learns of its owner's SIGKILL; see above. Default 'none' (exit hooks only). */
+  tie?: 'none' | 'ipc' | 'leash';
+  /** Do not keep this process's event loop alive for the child. Default: true when it outlives us. */
+  unref?: boolean;
 }
 
 export interface ExitStatus {
@@ -32,18 +53,24 @@ export interface ExitStatus {
 export class ManagedProcess {
   readonly exited: Promise<ExitStatus>;
   private status: ExitStatus | undefined;
+  private spawnError: Error | undefined;
 
   constructor(
     readonly name: string,
     readonly child: ChildProcess,
     readonly logFile: string,
+    /** Where this run's output starts in the log (earlier runs may have appended before it). */
+    readonly logOffset = 0,
+    /** How it learns of its owner's end (SpawnOptions.tie). */
+    readonly tie: 'none' | 'ipc' | 'leash' = 'none',
   ) {
     this.exited = new Promise<ExitStatus>((resolve) => {
       child.once('exit', (code, signal) => {
         this.status = { code, signal };
         resolve(this.status);
       });
-      child.once('error', () => {
+      child.once('error', (err) => {
+        this.spawnError = err;
         this.status ??= { code: null, signal: null };
         resolve(this.status);
       });
@@ -58,29 +85,54 @@ export class ManagedProcess {
     return this.status === undefined && this.child.pid !== undefined;
   }
 
-  /** Everything the process wrote so far. */
+  /** How it ended, for messages: "code 1", "signal SIGKILL", "still running". */
+  describeExit(): string {
+    if (this.spawnError) return `cannot start: ${this.spawnError.message}`;
+    if (!this.status) return 'still running';
+    return this.status.signal ? `signal ${this.status.signal}` : `code ${this.status.code}`;
+  }
+
+  /** Everything the process wrote so far (this run's part of the log). */
   output(): string {
+    if (!this.logFile) return '';
     try {
-      return readFileSync(this.logFile, 'utf8');
+      return readFileSync(this.logFile, 'utf8').slice(this.logOffset);
     } catch {
       return '';
     }
   }
 
+  /**
+   * Waits until `ready` finds what it needs in the output; fails after timeoutMs (the process is
+   * then stopped unless keepOnTimeout) or when the process exits first. `means` names what did
+   * not happen: "print /listening/", "start polling".
+   */
+  async waitUntilReady<T>(
+    ready: (output: string) => T | undefined,
+    options: { timeoutMs: number; means: string; pollMs?: number; signal?: AbortSignal; keepOnTimeout?: boolean },
+  ): Promise<T> {
+    const failFast = () => {
+      if (options.signal?.aborted) return `stopped waiting for ${this.name}`;
+      if (this.running) return undefined;
+      // One last look: it may have printed what we wait for and then exited.
+      return ready(this.output()) === undefined ? `${this.name} exited (${this.describeExit()}) before it would ${options.means}; log ${this.logFile} ends with:\n${lastLines(this.output())}` : undefined;
+    };
+    try {
+      return await pollUntil(() => ready(this.output()), {
+        timeoutMs: options.timeoutMs,
+        pollMs: options.pollMs ?? 50,
+        failFast,
+        onTimeout: () => new NotReadyError(`${this.name} did not ${options.means} within ${options.timeoutMs / 1000} s; log ${this.logFile} ends with:\n${lastLines(this.output())}`, this.logFile),
+      });
+    } catch (err) {
+      if (!options.keepOnTimeout && !options.signal?.aborted) await this.stop(2_000);
+      throw err;
+    }
+  }
+
   /** Waits until the output matches; fails after timeoutMs or when the process exits first. */
   async waitForOutput(pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const match = this.output().match(pattern);
-      if (match) return match;
-      if (!this.running) {
-        throw new Error(`${this.name} exited (${describe(this.status)}) before printing ${pattern}; log ${this.logFile}:\n${tail(this.output())}`);
-      }
-      if (Date.now() >= deadline) {
-        throw new Error(`${this.name} did not print ${pattern} within ${timeoutMs} ms; log ${this.logFile}:\n${tail(this.output())}`);
-      }
-      await delay(50);
-    }
+    return this.waitUntilReady((out) => out.match(pattern) ?? undefined, { timeoutMs, means: `print ${pattern}`, keepOnTimeout: true });
   }
 
   /** Sends a signal to the whole process group. */
@@ -90,18 +142,28 @@ export class ManagedProcess {
 
   /** SIGTERM to the group, wait up to timeoutMs, then SIGKILL (and wait up to 5 s more). */
   async stop(timeoutMs = 5_000): Promise<ExitStatus> {
-    if (this.running) {
-      this.signal('SIGTERM');
-      const stopped = await Promise.race([this.exited.then(() => true), delay(timeoutMs).then(() => false)]);
-      if (!stopped) {
-        this.signal('SIGKILL');
+    await this.stopped(timeoutMs);
+    return this.status ?? { code: null, signal: null };
+  }
+
+  /** Like stop, answering how it went. */
+  async stopped(timeoutMs = 5_000): Promise<StopOutcome> {
+    let outcome: StopOutcome = 'not running';
+    const pid = this.child.pid;
+    if (this.running && pid !== undefined) {
+      signalGroup(pid, 'SIGTERM');
+      const exited = await Promise.race([this.exited.then(() => true), delay(timeoutMs).then(() => false)]);
+      outcome = 'stopped';
+      if (!exited) {
+        signalGroup(pid, 'SIGKILL');
         await Promise.race([this.exited, delay(5_000)]);
+        outcome = 'killed';
       }
     }
     // The leader may be gone while others in its group live on.
-    signalGroup(this.child.pid, 'SIGKILL');
-    live.delete(this);
-    return this.status ?? { code: null, signal: null };
+    if (pid !== undefined) await stopPid(pid, { timeoutMs: 1_000 }).catch(() => undefined);
+    owned.delete(this);
+    return outcome;
   }
 }
 
@@ -110,7 +172,7 @@ export class ProcessGroup {
   private readonly processes: ManagedProcess[] = [];
 
   spawn(command: string, args: string[], options: SpawnOptions = {}): ManagedProcess {
-    const proc = spawnLogged(command, args, options);
+    const proc = spawnProcess(command, args, options);
     this.processes.push(proc);
     return proc;
   }
@@ -120,66 +182,80 @@ export class ProcessGroup {
   }
 }
 
-/** Spawns one process in its own group with stdout and stderr appended to a log file. */
-export function spawnLogged(command: string, args: string[], options: SpawnOptions = {}): ManagedProcess {
+const LEASH = path.join(__dirname, 'leash.ts');
+
+/** Starts one process in its own group, output appended to its log file; see the top of this file. */
+export function spawnProcess(command: string, args: string[], options: SpawnOptions = {}): ManagedProcess {
   const name = options.name ?? path.basename(command);
-  const logFile =
-    options.logFile ?? path.join(mkdtempSync(path.join(os.tmpdir(), 'rampart-proc-')), `${name.replace(/[^\w.-]/g, '_')}.log`);
-  const fd = openSync(logFile, 'a');
+  const inherit = options.output === 'inherit';
+  const logFile = inherit
+    ? ''
+    : (options.logFile ?? path.join(mkdtempSync(path.join(os.tmpdir(), 'rampart-proc-')), `${name.replace(/[^\w.-]/g, '_')}.log`));
+  const lifetime = options.lifetime ?? 'owner';
+  const tie = lifetime === 'owner' ? (options.tie ?? 'none') : 'none';
+  const [file, argv] = tie === 'leash' ? [process.execPath, nodeArgsForTs(LEASH, [command, ...args])] : [command, args];
+  const stdio = (out: number | 'inherit'): StdioOptions => (tie === 'none' ? ['ignore', out, out] : ['ignore', out, out, 'ipc']);
+  const start = (out: number | 'inherit') => spawn(file, argv, { cwd: options.cwd, env: options.env ?? process.env, stdio: stdio(out), detached: true });
   let child: ChildProcess;
-  try {
-    child = spawn(command, args, {
-      cwd: options.cwd,
-      env: options.env ?? process.env,
-      stdio: ['ignore', fd, fd],
-      detached: true, // its own process group, so stop() reaches its children too
-    });
-  } finally {
-    closeSync(fd);
+  let offset = 0;
+  if (inherit) {
+    child = start('inherit');
+  } else {
+    const fd = openSync(logFile, 'a');
+    try {
+      if (options.banner !== undefined) writeSync(fd, `\n--- ${new Date().toISOString()} ${options.banner}\n`);
+      offset = statSync(logFile).size;
+      child = start(fd);
+    } finally {
+      closeSync(fd);
+    }
   }
-  const proc = new ManagedProcess(name, child, logFile);
-  if (child.pid !== undefined) {
-    live.add(proc);
-    installExitGuard();
-    void proc.exited.then(() => live.delete(proc));
+  child.on('error', () => undefined); // reported through exited / describeExit
+  if (options.unref ?? lifetime === 'outlive') {
+    child.unref();
+    child.channel?.unref();
+  }
+  const proc = new ManagedProcess(name, child, logFile, offset, tie);
+  if (child.pid !== undefined && lifetime === 'owner') {
+    owned.add(proc);
+    installOwnerGuard();
+    void proc.exited.then(() => owned.delete(proc));
   }
   return proc;
 }
 
-const live = new Set<ManagedProcess>();
+/** The earlier name of spawnProcess. */
+export const spawnLogged = spawnProcess;
+
+/** Owned children still running: they go when this process goes. */
+const owned = new Set<ManagedProcess>();
 let guardInstalled = false;
 
-function killAllNow(): void {
-  for (const proc of live) signalGroup(proc.pid, 'SIGKILL');
-  live.clear();
-}
-
-function installExitGuard(): void {
+/**
+ * A process ended by SIGINT/SIGTERM/SIGHUP emits no 'exit' event. A program that handles such a
+ * signal itself decides what its children get (a worker must see one signal, not two: a second
+ * one ends its graceful shutdown). Otherwise owned children get SIGTERM and the signal then takes
+ * its usual course. On 'exit', whatever is still owned goes: a tied child gets SIGTERM (it then
+ * also sees its owner gone and, leashed, is killed after a grace period), any other SIGKILL.
+ */
+function installOwnerGuard(): void {
   if (guardInstalled) return;
   guardInstalled = true;
-  process.once('exit', killAllNow);
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
-    process.once(signal, () => {
-      killAllNow();
-      process.exit(code);
-    });
+  process.once('exit', () => {
+    for (const proc of owned) {
+      if (proc.pid === undefined) continue;
+      if (proc.tie === 'none') killNow(proc.pid);
+      else signalGroup(proc.pid, 'SIGTERM');
+    }
+    owned.clear();
+  });
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    const onSignal = () => {
+      if (process.listenerCount(sig) > 1) return;
+      for (const proc of owned) signalGroup(proc.pid, 'SIGTERM');
+      process.removeListener(sig, onSignal);
+      process.kill(process.pid, sig);
+    };
+    process.on(sig, onSignal);
   }
-}
-
-function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // no such group any more
-  }
-}
-
-function describe(status: ExitStatus | undefined): string {
-  if (!status) return 'still running';
-  return status.signal ? `signal ${status.signal}` : `code ${status.code}`;
-}
-
-function tail(text: string, lines = 20): string {
-  return text.trimEnd().split('\n').slice(-lines).join('\n');
 }

@@ -15,12 +15,13 @@
  * .ci/run's APT_PACKAGES). It is never run as a system service: the process is ours, is stopped by
  * stop() (SIGTERM, then SIGKILL after a bounded wait) and is killed if this process exits first.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, closeSync, constants, existsSync, openSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
+import { spawnProcess, type ManagedProcess } from '../process/processes';
+import { lastLines, NotReadyError, pollUntil } from '../process/readiness';
 
 export const DEFAULT_PROMETHEUS_BIN = '/usr/bin/prometheus';
 export const PROMETHEUS_JOB = 'rampart';
@@ -109,23 +110,16 @@ export async function startPrometheus(options: StartPrometheusOptions): Promise<
   const logFile = join(dataDir, 'prometheus.log');
   await writeFile(configFile, prometheusConfig(options.scrapeTargets, scrapeIntervalMs));
 
-  const logOffset = existsSync(logFile) ? statSync(logFile).size : 0;
-  const logFd = openSync(logFile, 'a');
-  let child: ChildProcess;
-  try {
-    child = spawn(binary, [
-      `--config.file=${configFile}`,
-      `--storage.tsdb.path=${join(dataDir, 'tsdb')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      '--web.enable-lifecycle',
-      // Debian's defaults point at /etc/prometheus; nothing of ours lives there.
-      `--web.console.templates=${join(dataDir, 'consoles')}`,
-      `--web.console.libraries=${join(dataDir, 'console_libraries')}`,
-    ], { stdio: ['ignore', logFd, logFd], cwd: dataDir });
-  } finally {
-    closeSync(logFd);
-  }
-  const server = new RunningPrometheus(child, configFile, logFile, logOffset);
+  const child = spawnProcess(binary, [
+    `--config.file=${configFile}`,
+    `--storage.tsdb.path=${join(dataDir, 'tsdb')}`,
+    `--web.listen-address=127.0.0.1:${port}`,
+    '--web.enable-lifecycle',
+    // Debian's defaults point at /etc/prometheus; nothing of ours lives there.
+    `--web.console.templates=${join(dataDir, 'consoles')}`,
+    `--web.console.libraries=${join(dataDir, 'console_libraries')}`,
+  ], { name: 'prometheus', cwd: dataDir, logFile });
+  const server = new RunningPrometheus(child, configFile, logFile);
   try {
     const deadline = Date.now() + readyTimeoutMs;
     const address = await server.waitForListenAddress(deadline);
@@ -155,63 +149,30 @@ async function targetsNotUp(url: string, ids: Set<string>): Promise<string[]> {
   return [...ids].filter((id) => !up.has(id));
 }
 
-const running = new Set<ChildProcess>();
-let exitGuard = false;
-
-/** A Prometheus we started must not outlive us, whatever way this process ends. */
-function guardExit(child: ChildProcess): void {
-  running.add(child);
-  child.once('exit', () => running.delete(child));
-  if (exitGuard) return;
-  exitGuard = true;
-  process.once('exit', () => {
-    for (const c of running) c.kill('SIGKILL');
-  });
-}
-
+/** A Prometheus we started: stopped by stop(), and (process helper) killed if this process exits first. */
 class RunningPrometheus {
   url = '';
-  private startError: Error | undefined;
-  private exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-  private readonly exited: Promise<void>;
 
   constructor(
-    private readonly child: ChildProcess,
+    private readonly child: ManagedProcess,
     readonly configFile: string,
     readonly logFile: string,
-    /** Where this run's output starts in the log (an earlier run in the same dataDir wrote before it). */
-    private readonly logOffset: number,
-  ) {
-    this.exited = new Promise((resolveExit) => {
-      child.once('exit', (code, signal) => {
-        this.exit = { code, signal };
-        resolveExit();
-      });
-      child.once('error', (err) => {
-        this.exit ??= { code: null, signal: null };
-        this.startError = err;
-        resolveExit();
-      });
-    });
-    if (child.pid !== undefined) guardExit(child);
-  }
+  ) {}
 
   handle(): PrometheusServer {
     return { url: this.url, pid: this.child.pid!, configFile: this.configFile, logFile: this.logFile, stop: (ms) => this.stop(ms) };
   }
 
   async stop(timeoutMs = 10_000): Promise<void> {
-    if (this.exit || this.child.pid === undefined) return;
-    this.child.kill('SIGTERM');
-    if (await this.exitedWithin(timeoutMs)) return;
-    this.child.kill('SIGKILL');
-    if (!(await this.exitedWithin(5000))) throw new Error(`prometheus (pid ${this.child.pid}) did not exit after SIGKILL`);
+    if (!this.child.running) return;
+    await this.child.stopped(timeoutMs);
+    if (this.child.running) throw new Error(`prometheus (pid ${this.child.pid}) did not exit after SIGKILL`);
   }
 
   async waitForListenAddress(deadline: number): Promise<string> {
     let address: string | undefined;
     await this.waitUntil(deadline, 'log the address it listens on', async () => {
-      address = /msg="Listening on" address=(\S+)/.exec(this.log())?.[1];
+      address = /msg="Listening on" address=(\S+)/.exec(this.child.output())?.[1];
       return address !== undefined;
     });
     return address!;
@@ -219,38 +180,17 @@ class RunningPrometheus {
 
   /** Polls `ready` every 200 ms until it holds, the process exits, or the deadline passes. */
   async waitUntil(deadline: number, what: string | (() => string), ready: () => Promise<boolean>): Promise<void> {
-    for (;;) {
-      if (this.exit) throw this.failure(`exited (${this.describeExit()}) before it could ${typeof what === 'string' ? what : what()}`);
-      if (await ready().catch(() => false)) return;
-      if (Date.now() >= deadline) throw this.failure(`did not ${typeof what === 'string' ? what : what()} in time`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    const means = () => (typeof what === 'string' ? what : what());
+    await pollUntil(async () => ((await ready()) ? true : undefined), {
+      timeoutMs: Math.max(0, deadline - Date.now()),
+      pollMs: 200,
+      failFast: () => (this.child.running ? undefined : this.failure(`exited (${this.child.describeExit()}) before it could ${means()}`)),
+      onTimeout: () => new NotReadyError(this.failure(`did not ${means()} in time`), this.logFile),
+    });
   }
 
-  private async exitedWithin(ms: number): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<false>((r) => (timer = setTimeout(() => r(false), ms)));
-    const done = await Promise.race([this.exited.then(() => true as const), timedOut]);
-    clearTimeout(timer);
-    return done;
-  }
-
-  private describeExit(): string {
-    if (this.startError) return this.startError.message;
-    return this.exit?.signal ? `signal ${this.exit.signal}` : `code ${this.exit?.code}`;
-  }
-
-  private log(): string {
-    try {
-      return readFileSync(this.logFile).subarray(this.logOffset).toString('utf8');
-    } catch {
-      return '';
-    }
-  }
-
-  private failure(message: string): Error {
-    const tail = this.log().trimEnd().split('\n').slice(-15).join('\n');
-    return new Error(`prometheus (pid ${this.child.pid ?? '?'}) ${message}; last lines of ${this.logFile}:\n${tail}`);
+  private failure(message: string): string {
+    return `prometheus (pid ${this.child.pid ?? '?'}) ${message}; last lines of ${this.logFile}:\n${lastLines(this.child.output(), 15)}`;
   }
 }
 

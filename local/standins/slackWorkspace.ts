@@ -200,13 +200,7 @@ export class SlackWorkspace {
     const top = this.stored
       .filter((m) => m.channel === channel.id && (!m.thread_ts || m.thread_ts === m.ts) && inRange(Number(m.ts)))
       .reverse(); // newest first
-    const { items, next } = page(top, args, 100);
-    return {
-      ok: true,
-      messages: items.map((m) => this.view(m, flag(args.include_all_metadata))),
-      has_more: next !== '',
-      response_metadata: { next_cursor: next },
-    };
+    return this.messagePage(top, args, 100);
   }
 
   private replies(args: SlackArgs): SlackAnswer {
@@ -216,7 +210,12 @@ export class SlackWorkspace {
     if (!parent) return fail('thread_not_found');
     const root = parent.thread_ts ? this.find(channel.id, parent.thread_ts) ?? parent : parent;
     const thread = [root, ...this.stored.filter((m) => m.channel === channel.id && m.thread_ts === root.ts && m.ts !== root.ts)];
-    const { items, next } = page(thread, args, 1000);
+    return this.messagePage(thread, args, 1000);
+  }
+
+  /** One page of messages as conversations.history and conversations.replies answer it. */
+  private messagePage(messages: StoredMessage[], args: SlackArgs, defaultLimit: number): SlackAnswer {
+    const { items, next } = page(messages, args, defaultLimit);
     return {
       ok: true,
       messages: items.map((m) => this.view(m, flag(args.include_all_metadata))),

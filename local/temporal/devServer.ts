@@ -1,11 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import net from 'node:net';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
 import { resolveTemporalCli } from './temporalBinaries';
-import { isAlive } from '../process/processAlive';
+import { isProcessOf, readPidFile, stopPid } from '../process/pids';
+import { assertPortFree } from '../process/ports';
+import { spawnProcess, type ManagedProcess } from '../process/processes';
+import { lastLines, NotReadyError, pollUntil } from '../process/readiness';
 
 /**
  * The embedded Temporal: the Temporal CLI's dev server (`temporal server start-dev`) with a SQLite
@@ -30,7 +30,7 @@ export interface StartDevServerOptions {
   ip?: string;
   /**
    * true: the server outlives this process (for `rampart server start`).
-   * false (default): it is stopped when this process exits.
+   * false (default): it is stopped when this process exits, however it exits (even SIGKILL).
    */
   detached?: boolean;
   /** Namespaces to create besides "default". */
@@ -81,57 +81,14 @@ function filesOf(dataDir: string) {
   };
 }
 
-/** Children this process started, so that stop can await their exit and exit can stop them. */
-const ownChildren = new Map<number, { child: ChildProcess; onExit?: () => void }>();
+/** Servers this process started, so that stop can await their exit. */
+const ownServers = new Map<number, ManagedProcess>();
 
-let signalGuardInstalled = false;
-
-/**
- * A process killed by SIGINT/SIGTERM emits no 'exit' event, so non-detached servers would be left
- * behind: on those signals, stop them first, then let the signal take its usual course (unless
- * the program has its own handler for it, which then decides).
- */
-function installSignalGuard(): void {
-  if (signalGuardInstalled) return;
-  signalGuardInstalled = true;
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    const onSignal = () => {
-      for (const own of ownChildren.values()) own.onExit?.();
-      if (process.listenerCount(signal) === 1) {
-        process.removeListener(signal, onSignal);
-        process.kill(process.pid, signal);
-      }
-    };
-    process.on(signal, onSignal);
-  }
-}
-
-
-/** Guards against a recycled pid: the process must be a dev server on this data folder's SQLite file. */
-function isDevServerProcess(pid: number, dbFile: string): boolean {
-  if (!isAlive(pid)) return false;
-  let cmdline: string[];
-  try {
-    cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-  } catch {
-    return true; // no /proc: trust the pid file
-  }
-  return cmdline.includes('start-dev') && cmdline.includes(dbFile);
-}
-
-function readPid(pidFile: string): number | undefined {
-  try {
-    const pid = Number(readFileSync(pidFile, 'utf8').trim());
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
+/** The pid-recycle guard: the process must be a dev server on this data folder's SQLite file. */
 function runningPid(dataDir: string): number | undefined {
   const files = filesOf(dataDir);
-  const pid = readPid(files.pid);
-  return pid !== undefined && isDevServerProcess(pid, files.db) ? pid : undefined;
+  const pid = readPidFile(files.pid);
+  return pid !== undefined && isProcessOf(pid, ['start-dev', files.db]) ? pid : undefined;
 }
 
 /** Whether a dev server started for this data folder is running. */
@@ -162,71 +119,46 @@ export function readDevServer(dataDir: string = DEFAULT_DATA_DIR): DevServer | u
 }
 
 /** A port nobody listens on at the moment, for tests and ad-hoc servers. */
-export async function findFreePort(ip = '127.0.0.1'): Promise<number> {
-  return await new Promise<number>((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, ip, () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { findFreePort } from '../process/ports';
 
-async function assertPortFree(ip: string, port: number, what: string): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(
-        new Error(
-          error.code === 'EADDRINUSE'
-            ? `cannot start the Temporal dev server: ${what} port ${ip}:${port} is already in use`
-            : `cannot start the Temporal dev server: ${what} port ${ip}:${port}: ${error.message}`,
-        ),
-      ),
-    );
-    server.listen(port, ip, () => server.close(() => resolve()));
-  });
-}
-
-function logTail(logFile: string, lines = 20): string {
+async function assertPortFreeFor(ip: string, port: number, what: string): Promise<void> {
   try {
-    return readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
+    await assertPortFree(ip, port);
+  } catch (error) {
+    throw new Error(`cannot start the Temporal dev server: ${what} ${(error as Error).message}`);
   }
 }
 
-/** Resolves once the front end answers and every namespace exists; bounded by the deadline. */
-async function waitUntilReady(
-  address: string,
-  namespaces: string[],
-  deadline: number,
-  exited: () => string | undefined,
-): Promise<void> {
+/** Resolves once the front end answers and every namespace exists; bounded by the timeout. */
+async function waitUntilReady(address: string, namespaces: string[], timeoutMs: number, server: ManagedProcess): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
   let lastError = 'no answer';
-  while (Date.now() < deadline) {
-    const exit = exited();
-    if (exit) throw new Error(exit);
-    let connection: Connection | undefined;
-    try {
-      connection = await Connection.connect({ address, connectTimeout: Math.max(500, Math.min(2_000, deadline - Date.now())) });
-      const conn = connection;
-      await conn.withDeadline(Date.now() + 2_000, async () => {
-        await conn.workflowService.getSystemInfo({});
-        for (const namespace of namespaces) await conn.workflowService.describeNamespace({ namespace });
-      });
-      return;
-    } catch (error) {
-      lastError = (error as Error).message;
-    } finally {
-      await connection?.close().catch(() => undefined);
-    }
-    await delay(250);
-  }
-  throw new Error(`the Temporal dev server at ${address} did not answer in time (last error: ${lastError})`);
+  await pollUntil(
+    async () => {
+      let connection: Connection | undefined;
+      try {
+        connection = await Connection.connect({ address, connectTimeout: Math.max(500, Math.min(2_000, deadline - Date.now())) });
+        const conn = connection;
+        await conn.withDeadline(Date.now() + 2_000, async () => {
+          await conn.workflowService.getSystemInfo({});
+          for (const namespace of namespaces) await conn.workflowService.describeNamespace({ namespace });
+        });
+        return true;
+      } catch (error) {
+        lastError = (error as Error).message;
+        return undefined;
+      } finally {
+        await connection?.close().catch(() => undefined);
+      }
+    },
+    {
+      timeoutMs,
+      pollMs: 250,
+      failFast: () =>
+        server.running ? undefined : `the Temporal dev server exited during start-up (${server.describeExit()}); its log ${server.logFile} ends with:\n${lastLines(server.output())}`,
+      onTimeout: () => new NotReadyError(`the Temporal dev server at ${address} did not answer in time (last error: ${lastError})`, server.logFile),
+    },
+  );
 }
 
 /**
@@ -256,8 +188,8 @@ export async function startDevServer(options: StartDevServerOptions = {}): Promi
   }
 
   const cli = options.cli ?? resolveTemporalCli();
-  await assertPortFree(ip, port, 'gRPC');
-  if (ui) await assertPortFree(ip, uiPort, 'UI');
+  await assertPortFreeFor(ip, port, 'gRPC');
+  if (ui) await assertPortFreeFor(ip, uiPort, 'UI');
 
   mkdirSync(files.dir, { recursive: true });
   rmSync(files.pid, { force: true });
@@ -276,76 +208,35 @@ export async function startDevServer(options: StartDevServerOptions = {}): Promi
     ...(options.extraArgs ?? []),
   ];
 
-  const logFd = openSync(files.log, 'a');
-  let child: ChildProcess;
-  try {
-    writeSync(logFd, `\n--- ${new Date().toISOString()} rampart: ${cli} ${args.join(' ')}\n`);
-    child = spawn(cli, args, {
-      cwd: files.dir,
-      detached: options.detached ?? false,
-      stdio: ['ignore', logFd, logFd],
-      env: process.env,
-    });
-  } finally {
-    closeSync(logFd);
-  }
-  const pid = child.pid;
+  const server = spawnProcess(cli, args, {
+    name: 'the Temporal dev server',
+    cwd: files.dir,
+    logFile: files.log,
+    banner: `rampart: ${cli} ${args.join(' ')}`,
+    lifetime: options.detached ? 'outlive' : 'owner',
+    // The server knows nothing of us: leashed, it goes even when this process is killed outright.
+    tie: 'leash',
+    unref: true,
+  });
+  const pid = server.pid;
   if (pid === undefined) {
-    const spawnError = await new Promise<Error>((resolve) => child.once('error', resolve));
-    throw new Error(`cannot start ${cli}: ${spawnError.message}`);
+    await server.exited;
+    throw new Error(`cannot start ${cli}: ${server.describeExit()}`);
   }
-  child.unref();
-
-  let exitDescription: string | undefined;
-  child.once('exit', (code, signal) => {
-    exitDescription = `the Temporal dev server exited during start-up (${signal ?? `code ${code}`}); its log ${files.log} ends with:\n${logTail(files.log)}`;
-  });
-  child.on('error', () => undefined);
-
-  const own: { child: ChildProcess; onExit?: () => void } = { child };
-  if (!options.detached) {
-    own.onExit = () => {
-      try {
-        process.kill(pid, 'SIGTERM');
-      } catch {
-        // already gone
-      }
-    };
-    process.once('exit', own.onExit);
-    installSignalGuard();
-  }
-  ownChildren.set(pid, own);
-  child.once('exit', () => {
-    if (own.onExit) process.removeListener('exit', own.onExit);
-    ownChildren.delete(pid);
-  });
+  ownServers.set(pid, server);
+  void server.exited.then(() => ownServers.delete(pid));
 
   writeFileSync(files.pid, `${pid}\n`);
   const state: DevServerState = { pid, address, ...(uiUrl ? { uiUrl } : {}), startedAt: new Date().toISOString() };
   writeFileSync(files.state, `${JSON.stringify(state, null, 2)}\n`);
 
   try {
-    await waitUntilReady(address, namespaces, Date.now() + startTimeoutMs, () => exitDescription);
+    await waitUntilReady(address, namespaces, startTimeoutMs, server);
   } catch (error) {
     await stopDevServer(files.dir, { timeoutMs: 5_000 }).catch(() => undefined);
     throw error;
   }
   return { address, ...(uiUrl ? { uiUrl } : {}), pid, dataDir: files.dir, dbFile: files.db, logFile: files.log, alreadyRunning: false };
-}
-
-async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
-  const own = ownChildren.get(pid);
-  const deadline = Date.now() + timeoutMs;
-  if (own && own.child.exitCode === null && own.child.signalCode === null) {
-    const exited = new Promise<void>((resolve) => own.child.once('exit', () => resolve()));
-    const timer = delay(timeoutMs).then(() => undefined);
-    await Promise.race([exited, timer]);
-  }
-  while (Date.now() < deadline) {
-    if (!isAlive(pid)) return true;
-    await delay(100);
-  }
-  return !isAlive(pid);
 }
 
 /**
@@ -360,24 +251,15 @@ export async function stopDevServer(dataDir: string = DEFAULT_DATA_DIR, options:
     rmSync(files.state, { force: true });
     return false;
   }
+  const own = ownServers.get(pid);
+  const timeoutMs = options.timeoutMs ?? 10_000;
   try {
-    process.kill(pid, 'SIGTERM');
+    if (own) await own.stopped(timeoutMs);
+    else await stopPid(pid, { timeoutMs });
   } catch {
-    // exited meanwhile
+    throw new Error(`the Temporal dev server (pid ${pid}) did not exit after SIGKILL`);
   }
-  if (!(await waitForExit(pid, options.timeoutMs ?? 10_000))) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // exited meanwhile
-    }
-    if (!(await waitForExit(pid, 5_000))) {
-      throw new Error(`the Temporal dev server (pid ${pid}) did not exit after SIGKILL`);
-    }
-  }
-  const own = ownChildren.get(pid);
-  if (own?.onExit) process.removeListener('exit', own.onExit);
-  ownChildren.delete(pid);
+  ownServers.delete(pid);
   rmSync(files.pid, { force: true });
   rmSync(files.state, { force: true });
   return true;
