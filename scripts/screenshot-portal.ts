@@ -12,6 +12,7 @@
  * takes OUT/portal.png (that release's page, desktop) and OUT/portal-phone.png (the list page at
  * 375 px, with the incident banner).
  */
+import { RolloutClient } from '../client/rolloutClient';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -91,14 +92,11 @@ async function main(): Promise<void> {
     const [billing, demo] = fleets as [FleetUpResult, FleetUpResult];
     const ids = (fleet: FleetUpResult) => fleet.fleet.targets.map((t) => t.id);
 
+    const rollouts = new RolloutClient(client, TASK_QUEUE);
     const start = async (rolloutId: string, fleet: FleetUpResult, version: string, book: Record<string, unknown>, customers: unknown, fault?: Fault) => {
       const artifact = await buildArtifact({ version, outDir: path.join(dir, 'artifacts', rolloutId), ...(fault ? { fault } : {}) });
-      await client.workflow.start('rolloutWorkflow', {
-        taskQueue: TASK_QUEUE,
-        workflowId: rolloutId,
-        args: [{ rolloutId, playbook: book, fleet: fleet.fleet, release: { version, artifactPath: artifact.path, sha256: artifact.sha256, notes: `Release ${version}` }, startedBy: 'demo', customers }],
-      });
-      cleanups.unshift(() => client.workflow.getHandle(rolloutId).terminate('screenshots taken').catch(() => undefined));
+      await rollouts.start({ rolloutId, playbook: book, fleet: fleet.fleet, release: { version, artifactPath: artifact.path, sha256: artifact.sha256, notes: `Release ${version}` }, startedBy: 'demo', customers });
+      cleanups.unshift(() => rollouts.handle(rolloutId).terminate('screenshots taken').catch(() => undefined));
     };
 
     const billingCustomers = { customers: [customer('northwind', 'Northwind', [ids(billing)[0]!], 'early-access'), customer('contoso', 'Contoso', [ids(billing)[2]!], 'stable')] };

@@ -55,7 +55,7 @@ describe('crash-proof rollouts', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     assert.ok(midWave, 'caught the rollout mid-wave');
-    first.signal('SIGKILL');
+    first.kill('SIGKILL');
     await first.exited;
 
     await startWorkerProcess('worker-2');

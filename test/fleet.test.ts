@@ -320,7 +320,7 @@ test('a fleet started by a process that is killed goes with it: no supervisor or
       const pids = JSON.parse((await owner.waitForOutput(/pids (\[[^\]]*\])/, 60_000))[1]!) as number[];
       assert.equal(pids.length, 3);
       assert.ok(pids.every(isAlive));
-      owner.signal('SIGKILL');
+      owner.kill('SIGKILL');
       for (let i = 0; i < 100 && pids.some(isAlive); i++) await sleep(100);
       assert.deepEqual(pids.filter(isAlive), [], 'the supervisor and its targets must die with their owner');
     } finally {

@@ -118,7 +118,7 @@ describe('incident paging over real Slack-like and SMTP servers (dev server)', (
     while (!slack.calls().some((c) => c.method === 'chat.postMessage' && JSON.stringify(c).includes(incidentId)) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 50));
     }
-    first.signal('SIGKILL');
+    first.kill('SIGKILL');
     await first.exited;
     const second = spawnWorker('worker-b');
     await second.waitForOutput(/polling task queue/, 60_000);

@@ -154,7 +154,7 @@ export async function startFleetStep(stack: Stack, { step }: Interrupts): Promis
   const fleetDir = stack.fleetDir;
   heading(`local fleet: ${FLEET_SIZE} target processes on ${FIRST_VERSION}, ${INTERNAL_TARGETS} of them the internal ring`);
   stack.fleetStarted = true;
-  const fleet = await step(fleetUp({ stateDir: fleetDir, size: FLEET_SIZE, version: FIRST_VERSION, internal: INTERNAL_TARGETS, readyTimeoutMs: 90_000 }));
+  const fleet = await step(fleetUp({ stateDir: fleetDir, size: FLEET_SIZE, version: FIRST_VERSION, internal: INTERNAL_TARGETS, readyTimeoutMs: 90_000, keepRunning: stack.keep }));
   stack.fleet = fleet;
   const ports = [fleet.supervisorUrl, ...fleet.fleet.targets.map((t) => (t.adapter === 'local' ? t.url : ''))].filter(Boolean).map((u) => Number(new URL(u).port));
   stack.record.fleet = { supervisorPid: fleet.supervisorPid, stateDir: fleetDir, fleetFile: fleet.fleetFile, ports };

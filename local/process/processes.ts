@@ -136,7 +136,7 @@ export class ManagedProcess {
   }
 
   /** Sends a signal to the whole process group. */
-  signal(signal: NodeJS.Signals): void {
+  kill(signal: NodeJS.Signals): void {
     signalGroup(this.child.pid, signal);
   }
 
