@@ -157,7 +157,7 @@ test('the demo rolls out a good release, catches a bad one, and leaves nothing r
   // The incident the breaker opened: shown, escalated once, acknowledged and resolved by the senior engineer.
   const rolloutId = /1\.2\.0\s+rollout (demo-1\.2\.0-[0-9a-f]+) ROLLED BACK/.exec(summary)![1]!;
   const incidentId = `inc-${rolloutId}`;
-  const part = run.output.slice(run.output.indexOf('[9/9]'), run.output.indexOf('stopping the demo stack'));
+  const part = run.output.slice(run.output.indexOf('[9/10]'), run.output.indexOf('stopping the demo stack'));
   const esc = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const id = esc(incidentId);
   assert.match(part, new RegExp(`the breaker opened ${id} \\(sev2, policy "demo"`));

@@ -4,7 +4,7 @@ import { REPO_ROOT } from '../temporal/temporalBinaries';
 /** How the demo prints: its numbered steps, the CLI's output indented under them, paths and times. */
 
 /** The demo's steps, 1 to 9, each printed by `heading`. */
-const STEPS = 9;
+const STEPS = 10;
 /** What the CLI's own output is prefixed with, under the demo's commands. */
 export const CLI_PREFIX = '  rampart | ';
 
