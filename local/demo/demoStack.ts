@@ -2,12 +2,12 @@ import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { stopDevServer, type DevServer } from '../temporal/devServer';
 import { fleetDown, isAlive, type FleetUpResult } from '../fleet/localFleet';
-import { isWorkerProcess, killDemoWorkerNow, stopDemoWorker, type DemoWorker } from './demoWorker';
+import { isWorkerProcess, killWorkerProcessNow, stopWorkerProcess, type WorkerProcess } from '../stack/workerProcess';
 import { say, show } from './demoOutput';
 import { DemoFailure, MAIL_STORE, WORKER_STATE } from './demoSettings';
 import { killRunningRampart } from './runRampart';
 import { readStackRecord, writeStackRecord, type DemoStackRecord } from './stackRecord';
-import { isStandinProcess, killStandinNow, SLACK_STANDIN_SCRIPT, SMTP_STANDIN_SCRIPT, stopStandin, type RunningStandin } from './standins';
+import { isStandinProcess, killStandinNow, SLACK_STANDIN_SCRIPT, SMTP_STANDIN_SCRIPT, stopStandin, type RunningStandin } from '../stack/standinProcesses';
 
 /** What the demo started, and stopping it: at the end, on an interrupt, and what an earlier run left. */
 export interface Stack {
@@ -25,7 +25,7 @@ export interface Stack {
   smtp?: RunningStandin;
   /** Set as soon as the worker process exists, and the worker once it polls. */
   workerPid?: number;
-  worker?: DemoWorker;
+  worker?: WorkerProcess;
   /** Set as soon as fleetUp is called: a half-started fleet is stopped too. */
   fleetStarted: boolean;
   fleet?: FleetUpResult;
@@ -96,7 +96,7 @@ export async function stopStack(stack: Stack): Promise<string[]> {
   }
   await attempt('worker', async () => {
     if (stack.workerPid === undefined) return undefined;
-    const how = await stopDemoWorker(stack.workerPid);
+    const how = await stopWorkerProcess(stack.workerPid);
     return how === 'not running' ? undefined : `worker (pid ${stack.workerPid}) ${how}`;
   });
   await attempt('fleet', async () => {
@@ -116,7 +116,7 @@ export async function stopStack(stack: Stack): Promise<string[]> {
 /** Last resort when the process exits without a clean stop (a second Ctrl-C): kill, do not wait. */
 export function killStackNow(stack: Stack): void {
   if (stack.stopped) return;
-  if (stack.workerPid !== undefined) killDemoWorkerNow(stack.workerPid);
+  if (stack.workerPid !== undefined) killWorkerProcessNow(stack.workerPid);
   for (const pid of [stack.slackPid, stack.smtpPid]) if (pid !== undefined) killStandinNow(pid);
   try {
     const pid = Number(readFileSync(join(stack.fleetDir, 'supervisor.pid'), 'utf8').trim());
@@ -158,7 +158,7 @@ export async function stopLeftovers(dir: string, fleetDir: string): Promise<void
     }
   }
   if (earlier?.worker && isWorkerProcess(earlier.worker.pid)) {
-    await stopDemoWorker(earlier.worker.pid);
+    await stopWorkerProcess(earlier.worker.pid);
     stopped.push(`worker (pid ${earlier.worker.pid})`);
   }
   if ((await fleetDown({ stateDir: fleetDir })).wasRunning) stopped.push('fleet');

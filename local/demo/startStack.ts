@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fleetUp, type FleetUpResult } from '../fleet/localFleet';
 import { findFreePort, startDevServer, type DevServer } from '../temporal/devServer';
 import { REPO_ROOT } from '../temporal/temporalBinaries';
-import { startDemoWorker, type DemoWorker } from './demoWorker';
+import { startWorkerProcess, type WorkerProcess } from '../stack/workerProcess';
 import type { Interrupts } from './demoInterrupts';
 import { heading, say, show } from './demoOutput';
 import {
@@ -20,7 +20,7 @@ import {
   demoEnv,
 } from './demoSettings';
 import { saveRecord, track, type Stack } from './demoStack';
-import { SLACK_STANDIN_SCRIPT, SMTP_STANDIN_SCRIPT, startStandin, type RunningStandin } from './standins';
+import { SLACK_STANDIN_SCRIPT, SMTP_STANDIN_SCRIPT, startStandin, type RunningStandin } from '../stack/standinProcesses';
 
 /**
  * The demo's first four steps: the Temporal dev server, the Slack and SMTP stand-ins, the worker
@@ -126,12 +126,12 @@ export async function startStandinsStep(stack: Stack, env: NodeJS.ProcessEnv, { 
 }
 
 /** Step 3: the worker, started but not awaited (it bundles the workflow code while the fleet starts). */
-export function startWorkerStep(stack: Stack, workerEnv: NodeJS.ProcessEnv, { signal }: Interrupts): Promise<DemoWorker> {
+export function startWorkerStep(stack: Stack, workerEnv: NodeJS.ProcessEnv, { signal }: Interrupts): Promise<WorkerProcess> {
   heading(`Rampart worker on task queue "${TASK_QUEUE}"`);
   const workerLog = join(stack.dir, 'worker.log');
   const workerReady = track(
     stack,
-    startDemoWorker({
+    startWorkerProcess({
       env: workerEnv,
       cwd: REPO_ROOT,
       logFile: workerLog,
