@@ -211,8 +211,8 @@ test('an interrupted demo stops everything it started', { timeout: 240_000 }, as
   const run = await runDemo([], 210_000, async (child, output) => {
     // Interrupt once the stand-ins are up, the worker is starting and the fleet is coming up: the most to clean up.
     const deadline = Date.now() + 150_000;
-    while (!/\[4\/9\] local fleet/.test(output()) && child.exitCode === null && Date.now() < deadline) await delay(100);
-    assert.match(output(), /\[4\/9\] local fleet/, `the demo never got to its fleet:\n${output().slice(-4000)}`);
+    while (!/\[4\/10\] local fleet/.test(output()) && child.exitCode === null && Date.now() < deadline) await delay(100);
+    assert.match(output(), /\[4\/10\] local fleet/, `the demo never got to its fleet:\n${output().slice(-4000)}`);
     process.kill(child.pid!, 'SIGINT');
   });
   assert.equal(run.code, 130, `expected exit 130 after SIGINT, got ${run.signal ?? run.code}:\n${run.output.slice(-4000)}`);
