@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { ActivityDependencies } from '../activities';
 import { MailTransport } from '../activities/notify/mailTransport';
+import { PgSentLedger } from '../activities/notify/pgSentLedger';
 import { temporalConfigFromEnv, type TemporalConfig } from '../domain/temporalConfig';
 
 type Env = Record<string, string | undefined>;
@@ -9,6 +10,11 @@ type Env = Record<string, string | undefined>;
 export interface WorkerConfig {
   temporal: TemporalConfig;
   activities: ActivityDependencies;
+}
+
+/** A setting of the activities' dependencies is malformed; the message names the variable. */
+export class WorkerConfigError extends Error {
+  override readonly name = 'WorkerConfigError';
 }
 
 /** Unset and empty are the same: absent. */
@@ -24,21 +30,32 @@ function setting(env: Env, name: string): string | undefined {
  * | RAMPART_STATE_DIR | local state (sent ledger, customer-notice decisions, incident reports); default `.rampart` |
  * | SLACK_BOT_TOKEN, SLACK_API_URL | the Slack bot token and API base (default Slack's own) |
  * | SMTP_URL, MAIL_FROM | the SMTP server (`smtp://user:pass@host:587`) and the sender (default rampart@localhost) |
+ * | RAMPART_LEDGER_URL | `postgres://user:pass@host:5432/db`: the exactly-once ledger in PostgreSQL, shared by every worker pointing at it (needed with more than one worker process); default the JSONL file in RAMPART_STATE_DIR |
  * | the names in fleet and customers files (`secretEnv`) | webhook signing secrets, looked up in this environment when a webhook is signed |
  *
- * The mail transport opens its pooled connections on first use; close it when the worker stops.
+ * The mail transport and the Postgres ledger open their pooled connections on first use; close
+ * them when the worker stops (`mail.close()`, `sentLedger.close()`).
  */
 export function activityDependenciesFromEnv(env: Env): ActivityDependencies {
+  const ledgerUrl = setting(env, 'RAMPART_LEDGER_URL');
   return {
     stateDir: path.resolve(env.RAMPART_STATE_DIR ?? '.rampart'),
     slack: { token: setting(env, 'SLACK_BOT_TOKEN'), apiUrl: setting(env, 'SLACK_API_URL') },
     mail: new MailTransport({ smtpUrl: setting(env, 'SMTP_URL'), from: setting(env, 'MAIL_FROM') }),
     // Secrets are named by the files a rollout brings, so they are looked up by name, not listed here.
     secret: (name) => setting(env, name),
+    ...(ledgerUrl === undefined ? {} : { sentLedger: pgLedgerAt(ledgerUrl) }),
   };
 }
 
-/** The worker's configuration from the environment; throws TemporalConfigError on bad Temporal settings. */
+function pgLedgerAt(url: string): PgSentLedger {
+  if (!/^postgres(ql)?:\/\//.test(url)) {
+    throw new WorkerConfigError(`RAMPART_LEDGER_URL must be a postgres:// (or postgresql://) URL, e.g. postgres://rampart:secret@db.internal:5432/rampart`);
+  }
+  return new PgSentLedger({ url, origin: 'RAMPART_LEDGER_URL' });
+}
+
+/** The worker's configuration from the environment; throws TemporalConfigError or WorkerConfigError on bad settings. */
 export function workerConfigFromEnv(env: Env): WorkerConfig {
   return { temporal: temporalConfigFromEnv(env), activities: activityDependenciesFromEnv(env) };
 }

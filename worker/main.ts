@@ -1,5 +1,5 @@
 import { TemporalConfigError } from '../domain/temporalConfig';
-import { workerConfigFromEnv, type WorkerConfig } from './config';
+import { WorkerConfigError, workerConfigFromEnv, type WorkerConfig } from './config';
 import { createRampartWorker } from './createWorker';
 import { connectNative } from './nativeConnection';
 
@@ -9,7 +9,7 @@ async function main(): Promise<void> {
   try {
     config = workerConfigFromEnv(process.env);
   } catch (err) {
-    if (err instanceof TemporalConfigError) {
+    if (err instanceof TemporalConfigError || err instanceof WorkerConfigError) {
       console.error(`rampart worker: ${err.message}`);
       process.exit(2);
     }
@@ -25,6 +25,7 @@ async function main(): Promise<void> {
   await worker.run();
   // Pooled SMTP connections would keep the process alive after the worker has stopped polling.
   activities.mail.close();
+  await activities.sentLedger?.close?.();
   await connection.close();
 }
 

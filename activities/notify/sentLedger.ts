@@ -16,8 +16,8 @@ import { DurableJsonl } from './durableJsonl';
  * concurrent calls in ONE process (calls for the same key are serialised) and for a worker that
  * restarts. It does NOT make two live worker processes exclusive: both could begin the same key
  * at once. Production with several workers (or workers on several hosts) needs a shared ledger:
- * a table with the key as primary key and a conditional insert for `begin`, or a key-value store
- * with compare-and-set. Implement `SentLedger` and pass it to createActivities as `sentLedger`.
+ * PgSentLedger (pgSentLedger.ts), which the worker uses when RAMPART_LEDGER_URL is set. Any other
+ * `SentLedger` can be passed to createActivities as `sentLedger`.
  */
 export type LedgerEvent = 'begin' | 'done' | 'failed' | 'cleared';
 
@@ -42,9 +42,12 @@ export interface SentLedger {
   get(key: string): Promise<LedgerEntry | undefined>;
   /** Durably records an event for a key and returns the key's entry after it. */
   record(key: string, event: LedgerEvent, result?: unknown): Promise<LedgerEntry>;
+  /** Releases what the ledger holds open (a file, a connection pool); whoever made it calls it. */
+  close?(): Promise<void>;
 }
 
-interface LedgerLine {
+/** One recorded event: a line of the file ledger, a row of the Postgres one. */
+export interface LedgerLine {
   at: string;
   key: string;
   event: LedgerEvent;
@@ -52,14 +55,18 @@ interface LedgerLine {
 }
 
 /** Entry state plus what the events imply but the entry does not show. */
-interface Tracked extends LedgerEntry {
+export interface Tracked extends LedgerEntry {
   /** The last attempt began and has not ended (begin without failed/cleared/done after it). */
   inFlight: boolean;
   /** An earlier attempt ended without knowing whether it sent. */
   unsure: boolean;
 }
 
-function apply(entries: Map<string, Tracked>, line: LedgerLine): void {
+/**
+ * Applies one event to the entries it derives: the one definition of a key's state, shared by
+ * every ledger (the file ledger folds its lines, the Postgres ledger its rows, in recorded order).
+ */
+export function applyLedgerEvent(entries: Map<string, Tracked>, line: LedgerLine): void {
   let entry = entries.get(line.key);
   if (!entry) {
     entry = { key: line.key, state: 'pending', firstBeganAt: null, attempts: 0, mayHaveSent: false, inFlight: false, unsure: false };
@@ -90,10 +97,17 @@ function apply(entries: Map<string, Tracked>, line: LedgerLine): void {
   entry.mayHaveSent = entry.inFlight || entry.unsure;
 }
 
-function publicEntry(entry: Tracked | undefined): LedgerEntry | undefined {
+export function publicEntry(entry: Tracked | undefined): LedgerEntry | undefined {
   if (!entry) return undefined;
   const { inFlight: _inFlight, unsure: _unsure, ...rest } = entry;
   return structuredClone(rest);
+}
+
+/** A key's entry from its events in recorded order; undefined when there are none. */
+export function entryFromEvents(key: string, lines: Iterable<LedgerLine>): LedgerEntry | undefined {
+  const entries = new Map<string, Tracked>();
+  for (const line of lines) applyLedgerEvent(entries, { ...line, key });
+  return publicEntry(entries.get(key));
 }
 
 /** Serialises async work per key, in this process. */
@@ -148,7 +162,7 @@ export class FileSentLedger implements SentLedger {
   private refresh(): Map<string, Tracked> {
     const entries = (this.entries ??= new Map());
     for (const line of this.log.readNew()) {
-      if (typeof line.key === 'string' && typeof line.event === 'string') apply(entries, line as unknown as LedgerLine);
+      if (typeof line.key === 'string' && typeof line.event === 'string') applyLedgerEvent(entries, line as unknown as LedgerLine);
     }
     return entries;
   }
