@@ -1,3 +1,4 @@
+import type { NoticeDecisions } from './customerNotify/noticeDecisionLog';
 import type { MailTransport } from './notify/mailTransport';
 import type { SentLedger } from './notify/sentLedger';
 import type { SlackSettings } from './notify/slackClient';
@@ -18,4 +19,6 @@ export interface ActivityDependencies {
   secret: SecretLookup;
   /** The exactly-once ledger; default the JSONL file in `stateDir` (one worker). Several workers need a shared one. */
   sentLedger?: SentLedger;
+  /** Customer-notice delivery decisions (stable answers, the weekly cap); default the JSONL file in `stateDir`. Several workers need a shared one. */
+  noticeDecisions?: NoticeDecisions;
 }

@@ -31,7 +31,7 @@ export function createActivities(deps: ActivityDependencies) {
     ...notify,
     ...featureActivities(adapters),
     scheduleCustomerUpdate,
-    ...customerNoticeActivities({ notify, slack, mail: deps.mail, secret: deps.secret, ledger, decisions: noticeDecisionLogIn(deps.stateDir) }),
+    ...customerNoticeActivities({ notify, slack, mail: deps.mail, secret: deps.secret, ledger, decisions: deps.noticeDecisions ?? noticeDecisionLogIn(deps.stateDir) }),
   };
 }
 

@@ -335,7 +335,7 @@ describe('the delivery decision', () => {
     assert.equal((await decideOnce(log, notice(c, 'digest'), c, new Date('2026-11-29T23:30:00Z'))).decision, 'held', 'new week: only quiet hours stand in the way');
     assert.equal((await decideOnce(log, notice(c, 'digest'), c, new Date('2026-11-30T12:00:00Z'))).decision, 'send');
     // A restarted worker reads the same decisions from the file.
-    assert.equal(new NoticeDecisionLog(log.file).get(n.key)?.decision, 'send');
+    assert.equal((await new NoticeDecisionLog(log.file).get(n.key))?.decision, 'send');
   });
 });
 

@@ -12,6 +12,9 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import pg from 'pg';
+import { NoticeDecisionLog, type NoticeDecisions } from '../activities/customerNotify/noticeDecisionLog';
+import { PgNoticeDecisionLog } from '../activities/customerNotify/pgNoticeDecisionLog';
+import { decideOnce } from '../activities/customerNotify/stableDecision';
 import { PgSentLedger } from '../activities/notify/pgSentLedger';
 import { sendOnce } from '../activities/notify/sendOnce';
 import { FileSentLedger, type LedgerEntry, type LedgerEvent, type SentLedger } from '../activities/notify/sentLedger';
@@ -19,15 +22,47 @@ import { findFreePort } from '../local/process/ports';
 import { ProcessGroup } from '../local/process/processes';
 import { nodeArgsForTs } from '../local/process/tsxCommand';
 import { activityDependenciesFromEnv, WorkerConfigError } from '../worker/config';
+import type { CustomerNotice, NoticeKind } from '../domain/customerNotice';
+import type { Customer } from '../domain/customers';
 import { postgresUnavailable, startPostgres, type PostgresServer } from './helpers/postgresServer';
 
 const unavailable = postgresUnavailable();
+
+function customer(id: string, overrides: Partial<Customer> = {}): Customer {
+  return {
+    id,
+    name: 'Acme Logistics',
+    targets: ['t1'],
+    contacts: { emails: [`ops@${id}.example`] },
+    channel: 'stable',
+    timeZone: 'Europe/Berlin',
+    maintenanceWindows: [],
+    maxDeferral: 7 * 86_400_000,
+    pinToPrevious: false,
+    optOut: [],
+    routineNoticesPerWeek: 3,
+    ...overrides,
+  } as Customer;
+}
+
+let seq = 0;
+function notice(c: Customer, kind: NoticeKind): CustomerNotice {
+  const category = kind as CustomerNotice['category'];
+  return {
+    key: `rollout-1/${c.id}/${kind}/${++seq}`,
+    rolloutId: 'rollout-1',
+    kind,
+    category,
+    createdAt: new Date().toISOString(),
+    facts: { release: '2.4.0', component: 'Acme Shipping API', security: false },
+  } as CustomerNotice;
+}
 const CHILD = path.join(__dirname, 'fixtures', 'pgLedger', 'sendOnceInChild.ts');
 
 describe('the Postgres sent ledger', { skip: unavailable }, () => {
   let server: PostgresServer;
   let scratch = '';
-  const ledgers: SentLedger[] = [];
+  const ledgers: { close?(): Promise<void> }[] = [];
   const procs = new ProcessGroup();
   const ledger = (url = server.url) => {
     const made = new PgSentLedger({ url, origin: 'RAMPART_LEDGER_URL' });
@@ -137,6 +172,47 @@ describe('the Postgres sent ledger', { skip: unavailable }, () => {
     }
   });
 
+  test('customer notice decisions: the same answers as the file log, holds and the weekly cap included', async () => {
+    const file = new NoticeDecisionLog(path.join(scratch, 'decisions', 'customer-notices.jsonl'));
+    const shared = new PgNoticeDecisionLog({ url: server.url });
+    ledgers.push(shared, file);
+    const c = customer(`acme-same-${process.pid}`, { quietHours: { start: '22:00', end: '07:00' }, routineNoticesPerWeek: 1 });
+    const first = notice(c, 'post-deployment');
+    const digests = [notice(c, 'digest'), notice(c, 'digest'), notice(c, 'digest')];
+    const steps: [CustomerNotice, string][] = [
+      [first, '2026-11-24T23:30:00Z'], // quiet hours: held
+      [first, '2026-11-25T05:00:00Z'], // a retry during the hold: the same hold
+      [first, '2026-11-25T06:00:00Z'], // the hold is over: send
+      [first, '2026-11-25T09:00:00Z'], // a retry: the same send
+      [digests[0]!, '2026-11-29T21:00:00Z'], // same week: capped
+      [digests[1]!, '2026-11-29T23:30:00Z'], // a new week in Berlin, but quiet hours
+      [digests[2]!, '2026-11-30T12:00:00Z'], // send
+      [digests[0]!, '2026-11-30T13:00:00Z'], // the capped one stays suppressed
+    ];
+    for (const [n, at] of steps) {
+      const now = new Date(at);
+      const fromFile = await decideOnce(file, n, c, now);
+      const fromPg = await decideOnce(shared, n, c, now);
+      assert.deepEqual(fromPg, fromFile, `${n.key} at ${at}`);
+      assert.deepEqual(await shared.get(n.key), await file.get(n.key));
+    }
+    const since = new Date('2026-11-23T00:00:00Z');
+    assert.equal(await shared.routineSentSince(c.id, since), await file.routineSentSince(c.id, since));
+    assert.equal(await shared.routineSentSince(c.id, since), 2);
+  });
+
+  test('two workers deciding routine notices for one customer at once keep the weekly cap', async () => {
+    const [a, b] = [new PgNoticeDecisionLog({ url: server.url }), new PgNoticeDecisionLog({ url: server.url })];
+    ledgers.push(a, b);
+    const c = customer(`acme-cap-${process.pid}`, { routineNoticesPerWeek: 1 });
+    const notices = [1, 2, 3, 4].map(() => notice(c, 'digest'));
+    const now = new Date('2026-11-25T12:00:00Z');
+    const logs: NoticeDecisions[] = [a, b, a, b];
+    await Promise.all([a.get('warm-up'), b.get('warm-up')]); // both connected: the race is on the decisions
+    const decisions = await Promise.all(notices.map((n, i) => decideOnce(logs[i]!, n, c, now)));
+    assert.deepEqual(decisions.map((d) => d.decision).sort(), ['send', 'suppressed', 'suppressed', 'suppressed']);
+  });
+
   test('ledgers starting together on an empty database both create the schema without error', async () => {
     const client = new pg.Client({ connectionString: server.url });
     await client.connect();
@@ -155,6 +231,9 @@ describe('RAMPART_LEDGER_URL', () => {
     const deps = activityDependenciesFromEnv({ RAMPART_LEDGER_URL: `postgres://rampart:hunter2@127.0.0.1:${port}/rampart`, RAMPART_STATE_DIR: tmpdir() });
     try {
       assert.ok(deps.sentLedger instanceof PgSentLedger, 'the worker uses the Postgres ledger');
+      assert.ok(deps.noticeDecisions instanceof PgNoticeDecisionLog, 'and the Postgres decision log');
+      assert.equal(deps.noticeDecisions.store, deps.sentLedger.store, 'on one store');
+      await assert.rejects(deps.noticeDecisions.get('k'), /RAMPART_LEDGER_URL/);
       await assert.rejects(deps.sentLedger.get('k'), (err: Error) => {
         assert.match(err.message, /RAMPART_LEDGER_URL/);
         assert.match(err.message, new RegExp(`127\\.0\\.0\\.1:${port}`));
@@ -175,6 +254,7 @@ describe('RAMPART_LEDGER_URL', () => {
   test('unset, the worker keeps the file ledger', () => {
     const deps = activityDependenciesFromEnv({});
     assert.equal(deps.sentLedger, undefined);
+    assert.equal(deps.noticeDecisions, undefined);
     deps.mail.close();
   });
 });

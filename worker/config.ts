@@ -1,7 +1,9 @@
 import path from 'node:path';
 import type { ActivityDependencies } from '../activities';
 import { MailTransport } from '../activities/notify/mailTransport';
+import { PgNoticeDecisionLog } from '../activities/customerNotify/pgNoticeDecisionLog';
 import { PgSentLedger } from '../activities/notify/pgSentLedger';
+import { PgStore } from '../activities/notify/pgStore';
 import { temporalConfigFromEnv, type TemporalConfig } from '../domain/temporalConfig';
 
 type Env = Record<string, string | undefined>;
@@ -30,11 +32,11 @@ function setting(env: Env, name: string): string | undefined {
  * | RAMPART_STATE_DIR | local state (sent ledger, customer-notice decisions, incident reports); default `.rampart` |
  * | SLACK_BOT_TOKEN, SLACK_API_URL | the Slack bot token and API base (default Slack's own) |
  * | SMTP_URL, MAIL_FROM | the SMTP server (`smtp://user:pass@host:587`) and the sender (default rampart@localhost) |
- * | RAMPART_LEDGER_URL | `postgres://user:pass@host:5432/db`: the exactly-once ledger in PostgreSQL, shared by every worker pointing at it (needed with more than one worker process); default the JSONL file in RAMPART_STATE_DIR |
+ * | RAMPART_LEDGER_URL | `postgres://user:pass@host:5432/db`: the exactly-once ledger and the customer-notice decisions in PostgreSQL, shared by every worker pointing at it (needed with more than one worker process); default the JSONL files in RAMPART_STATE_DIR |
  * | the names in fleet and customers files (`secretEnv`) | webhook signing secrets, looked up in this environment when a webhook is signed |
  *
  * The mail transport and the Postgres ledger open their pooled connections on first use; close
- * them when the worker stops (`mail.close()`, `sentLedger.close()`).
+ * them when the worker stops (`mail.close()`, `sentLedger.close()`, which also closes the decisions' shared pools).
  */
 export function activityDependenciesFromEnv(env: Env): ActivityDependencies {
   const ledgerUrl = setting(env, 'RAMPART_LEDGER_URL');
@@ -44,15 +46,17 @@ export function activityDependenciesFromEnv(env: Env): ActivityDependencies {
     mail: new MailTransport({ smtpUrl: setting(env, 'SMTP_URL'), from: setting(env, 'MAIL_FROM') }),
     // Secrets are named by the files a rollout brings, so they are looked up by name, not listed here.
     secret: (name) => setting(env, name),
-    ...(ledgerUrl === undefined ? {} : { sentLedger: pgLedgerAt(ledgerUrl) }),
+    ...(ledgerUrl === undefined ? {} : sharedLedgerAt(ledgerUrl)),
   };
 }
 
-function pgLedgerAt(url: string): PgSentLedger {
+/** The sent ledger and the notice decisions in one database, on one store (one set of pools). */
+function sharedLedgerAt(url: string): Pick<ActivityDependencies, 'sentLedger' | 'noticeDecisions'> {
   if (!/^postgres(ql)?:\/\//.test(url)) {
     throw new WorkerConfigError(`RAMPART_LEDGER_URL must be a postgres:// (or postgresql://) URL, e.g. postgres://rampart:secret@db.internal:5432/rampart`);
   }
-  return new PgSentLedger({ url, origin: 'RAMPART_LEDGER_URL' });
+  const store = new PgStore({ url, origin: 'RAMPART_LEDGER_URL' });
+  return { sentLedger: new PgSentLedger(store), noticeDecisions: new PgNoticeDecisionLog(store) };
 }
 
 /** The worker's configuration from the environment; throws TemporalConfigError or WorkerConfigError on bad settings. */

@@ -8,7 +8,7 @@ import { usableChannels, type ChannelDependencies, type NoticeChannel } from './
 import { deliveryTime } from './deliveryClock';
 import { emailNotice } from './emailNotice';
 import { parseNoticeArgs } from './noticeArgs';
-import type { NoticeDecisionLog } from './noticeDecisionLog';
+import type { NoticeDecisions } from './noticeDecisionLog';
 import { slackNotice } from './slackNotice';
 import { decideOnce } from './stableDecision';
 import { webhookNotice } from './webhookNotice';
@@ -20,7 +20,7 @@ export interface CustomerNoticeDependencies extends ChannelDependencies {
   notify: Pick<NotifyActivities, 'sendEmail' | 'postSlackMessage'>;
   /** The sent ledger, for the webhook channel. */
   ledger: SentLedger;
-  decisions: NoticeDecisionLog;
+  decisions: NoticeDecisions;
 }
 
 /** deliverCustomerNotice on the worker's channels, ledger and decision log. */

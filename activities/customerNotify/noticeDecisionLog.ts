@@ -18,6 +18,21 @@ export interface RecordedDecision {
 export const DECISION_LOG_FILE = 'customer-notices.jsonl';
 
 /**
+ * Where delivery decisions are kept: the file below for one worker, PgNoticeDecisionLog
+ * (pgNoticeDecisionLog.ts) for several sharing a database.
+ */
+export interface NoticeDecisions {
+  /** Runs `run` while no other decision for this customer runs: the cap is counted and used in one step. */
+  forCustomer<T>(customerId: string, run: () => Promise<T>): Promise<T>;
+  /** The latest decision for a notice key. */
+  get(key: string): Promise<RecordedDecision | undefined>;
+  /** Routine notices decided 'send' for the customer at or after `since` (each key counted at its first 'send'). */
+  routineSentSince(customerId: string, since: Date): Promise<number>;
+  /** Durably records a decision before the caller acts on it. */
+  record(decision: RecordedDecision): Promise<void>;
+}
+
+/**
  * The durable record of delivery decisions, `$RAMPART_STATE_DIR/customer-notices.jsonl` beside the
  * sent ledger: one fsynced JSON line per decision. It makes a decision stable across a retried
  * activity (the same key gets the same answer, also after a worker crash) and it is what the
@@ -25,9 +40,9 @@ export const DECISION_LOG_FILE = 'customer-notices.jsonl';
  *
  * Like the sent ledger it is exact for one worker process (decisions for one customer are
  * serialised) and re-read from the file, so a restarted worker sees every decision. Several
- * workers need a shared store with the notice key as primary key.
+ * workers need the shared one (RAMPART_LEDGER_URL: PgNoticeDecisionLog).
  */
-export class NoticeDecisionLog {
+export class NoticeDecisionLog implements NoticeDecisions {
   private readonly latest = new Map<string, RecordedDecision>();
   /** Per customer: routine notice key -> when it was decided 'send' (ms). */
   private readonly routineSends = new Map<string, Map<string, number>>();
@@ -43,13 +58,13 @@ export class NoticeDecisionLog {
     return this.mutex.run(customerId, run);
   }
 
-  get(key: string): RecordedDecision | undefined {
+  async get(key: string): Promise<RecordedDecision | undefined> {
     this.refresh();
     return this.latest.get(key);
   }
 
   /** Routine notices decided 'send' for the customer at or after `since`. */
-  routineSentSince(customerId: string, since: Date): number {
+  async routineSentSince(customerId: string, since: Date): Promise<number> {
     this.refresh();
     let count = 0;
     for (const at of this.routineSends.get(customerId)?.values() ?? []) if (at >= since.getTime()) count++;
@@ -60,6 +75,11 @@ export class NoticeDecisionLog {
     // Fsynced before the caller acts on the decision.
     await this.log.append(`${JSON.stringify(decision)}\n`);
     this.refresh();
+  }
+
+  /** Waits for pending appends and closes the file; a later record opens it again. */
+  close(): Promise<void> {
+    return this.log.close();
   }
 
   private apply(d: RecordedDecision): void {

@@ -2,7 +2,7 @@ import type { CustomerNotice } from '../../domain/customerNotice';
 import type { Customer } from '../../domain/customers';
 import { weekStart } from '../../domain/maintenanceWindow';
 import { decideDelivery } from '../../domain/noticePolicy';
-import type { NoticeDecisionLog, RecordedDecision } from './noticeDecisionLog';
+import type { NoticeDecisions, RecordedDecision } from './noticeDecisionLog';
 
 /**
  * The delivery decision for a notice, made once and recorded before anything is sent: a retried
@@ -11,11 +11,11 @@ import type { NoticeDecisionLog, RecordedDecision } from './noticeDecisionLog';
  * was allowed keeps its place under the cap. A hold is the exception: once it has ended, the
  * delivery that comes after it is judged afresh (quiet hours are over, the week may be new).
  */
-export async function decideOnce(log: NoticeDecisionLog, notice: CustomerNotice, customer: Customer, now: Date): Promise<RecordedDecision> {
+export async function decideOnce(log: NoticeDecisions, notice: CustomerNotice, customer: Customer, now: Date): Promise<RecordedDecision> {
   return log.forCustomer(customer.id, async () => {
-    const recorded = log.get(notice.key);
+    const recorded = await log.get(notice.key);
     if (recorded && !holdIsOver(recorded, now)) return recorded;
-    const routineSentThisWeek = log.routineSentSince(customer.id, weekStart(now, customer.timeZone));
+    const routineSentThisWeek = await log.routineSentSince(customer.id, weekStart(now, customer.timeZone));
     const decision = decideDelivery({ notice, customer, now, routineSentThisWeek });
     const entry: RecordedDecision = {
       at: now.toISOString(),
