@@ -139,6 +139,8 @@ describe('the Postgres sent ledger', { skip: unavailable }, () => {
       ['a', 'failed'],
       ['c', 'begin'],
       ['c', 'failed'],
+      ['d', 'begin'],
+      ['d', 'done', null], // a send whose result is null: null, not absent
     ];
     const comparable = (e: LedgerEntry | undefined) => e && { ...e, firstBeganAt: e.firstBeganAt === null ? null : 'set' };
     const started = Date.now();
@@ -153,6 +155,7 @@ describe('the Postgres sent ledger', { skip: unavailable }, () => {
     const began = Date.parse(a.firstBeganAt!);
     assert.ok(began >= started - 1000 && began <= Date.now(), `firstBeganAt ${a.firstBeganAt} is when a first began`);
     assert.equal(await viaSocket.get('never-sent'), undefined);
+    assert.ok('result' in (await viaSocket.get('d'))!, 'a null result is kept');
     // Read by another ledger (a restarted worker, another host): the same entries.
     assert.deepEqual(await ledger().get('a'), a);
     // The keys table shows each send's state, one row per key.

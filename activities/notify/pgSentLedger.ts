@@ -43,10 +43,12 @@ CREATE INDEX IF NOT EXISTS rampart_sent_events_key ON rampart_sent_events (key, 
 interface EventRow {
   event: LedgerEvent;
   result: unknown;
+  /** SQL NULL (no result given), as opposed to a JSON null given as the result. */
+  no_result: boolean;
   at: Date;
 }
 
-const EVENTS_OF_KEY = 'SELECT event, result, at FROM rampart_sent_events WHERE key = $1 ORDER BY id';
+const EVENTS_OF_KEY = 'SELECT event, result, result IS NULL AS no_result, at FROM rampart_sent_events WHERE key = $1 ORDER BY id';
 
 export class PgSentLedger implements SentLedger {
   readonly store: PgStore;
@@ -102,5 +104,5 @@ export class PgSentLedger implements SentLedger {
 }
 
 function lineOf(key: string, row: EventRow): LedgerLine {
-  return { key, event: row.event, at: row.at.toISOString(), ...(row.result === null ? {} : { result: row.result }) };
+  return { key, event: row.event, at: row.at.toISOString(), ...(row.no_result ? {} : { result: row.result }) };
 }
