@@ -4,6 +4,7 @@ import { WorkerConfigError, workerConfigFromEnv, type WorkerConfig } from './con
 import { createRampartWorker } from './createWorker';
 import { assertLedgerAnswers } from './ledgerProbe';
 import { connectNative } from './nativeConnection';
+import type { SeenPoller } from './queuePollers';
 import { checkBeforePolling, RECHECK_AFTER_MS, SharedQueueRefusal, yieldingTo, type QueueCheck } from './sharedQueueCheck';
 import { workerIdentity } from './workerIdentity';
 
@@ -39,14 +40,13 @@ async function main(): Promise<void> {
   }
   const connection = await connectNative(temporal).catch((err: Error) => fail(EXIT.unreachable, err.message));
   const identity = workerIdentity(ledger.kind);
-  const worker = await createRampartWorker({ connection, namespace: temporal.namespace, taskQueue: temporal.taskQueue, dependencies: activities, identity });
   const check: QueueCheck = { connection, namespace: temporal.namespace, taskQueue: temporal.taskQueue, ownIdentity: identity, ledger };
-  const fileLedgerWorkers = await checkBeforePolling(check).catch((err: Error) => {
-    if (err instanceof SharedQueueRefusal) fail(EXIT.refused, err.message);
-    // With the shared ledger the look is only for warnings: not being allowed to look stops nothing.
-    if (ledger.kind === 'postgres') return [];
-    fail(EXIT.unreachable, `cannot list the workers polling task queue "${temporal.taskQueue}" (a worker with the file ledger must be the only one): ${err.message}`);
-  });
+  // A file-ledger worker looks once before bundling the workflows (seconds), so a refusal is quick,
+  // and once more just before its first poll, so that two workers starting together rarely both
+  // get through (recheckSoon settles the rest).
+  if (ledger.kind === 'file') await lookAtOtherWorkers(check);
+  const worker = await createRampartWorker({ connection, namespace: temporal.namespace, taskQueue: temporal.taskQueue, dependencies: activities, identity });
+  const fileLedgerWorkers = await lookAtOtherWorkers(check);
   for (const other of fileLedgerWorkers) {
     console.warn(`rampart worker: warning: ${other.identity} polls this task queue with the file ledger; set RAMPART_LEDGER_URL there too, or stop it`);
   }
@@ -59,6 +59,16 @@ async function main(): Promise<void> {
   await activities.sentLedger?.close?.();
   await connection.close();
   if (refused.refusal) fail(EXIT.refused, refused.refusal.message);
+}
+
+/** checkBeforePolling, its refusal as exit 3; a failure to look is exit 5 only where the look is needed. */
+async function lookAtOtherWorkers(check: QueueCheck): Promise<SeenPoller[]> {
+  return checkBeforePolling(check).catch((err: Error) => {
+    if (err instanceof SharedQueueRefusal) fail(EXIT.refused, err.message);
+    // With the shared ledger the look is only for warnings: not being allowed to look stops nothing.
+    if (check.ledger.kind === 'postgres') return [];
+    fail(EXIT.unreachable, `cannot list the workers polling task queue "${check.taskQueue}" (a worker with the file ledger must be the only one): ${err.message}`);
+  });
 }
 
 /** Two file-ledger workers that started together: the one that must give way shuts down (its tasks finish first). */
