@@ -113,7 +113,10 @@ function main(): void {
     console.error(`[${id}] cannot serve on 127.0.0.1:${port}: ${err.message}`);
     process.exit(1);
   });
-  server.listen(port, '127.0.0.1', () => {
+  // A slow-booting version (fault.startDelayMs) answers nothing until it is up, like a service warming its caches.
+  if (fault.startDelayMs) log(`starting ${version} (slow boot: ${fault.startDelayMs} ms)`);
+  setTimeout(() => server.listen(port, '127.0.0.1', onListening), fault.startDelayMs ?? 0);
+  function onListening() {
     log(`serving ${version} on http://127.0.0.1:${port} (pid ${process.pid})`);
     traffic = startSyntheticTraffic({ url: `http://127.0.0.1:${port}/`, requestsPerSecond: trafficRateFromEnv() });
     if (fault.crash) {
@@ -122,7 +125,7 @@ function main(): void {
         process.exit(1);
       }, CRASH_AFTER_MS);
     }
-  });
+  }
 }
 
 main();
