@@ -6,7 +6,7 @@ import { z } from 'zod';
  *
  *   postgres://user:password@db.internal:5432/rampart
  *   postgresql://rampart@%2Fvar%2Frun%2Fpostgresql/rampart        (unix socket folder as the host)
- *   postgres://rampart@/rampart?host=/var/run/postgresql           (the same, as a query parameter)
+ *   postgres:///rampart?host=/var/run/postgresql&user=rampart      (the same, as a query parameter)
  */
 const EXAMPLE = 'postgres://rampart:secret@db.internal:5432/rampart';
 
