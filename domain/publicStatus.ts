@@ -148,6 +148,8 @@ function releaseState(status: RolloutStatus, targetStates: Map<string, TargetSta
     case 'held':
       return 'on_hold';
     case 'rolling_back':
+    // Some system is not verified back yet: on-call is still at work, so it is not over for customers.
+    case 'rollback_incomplete':
       return 'rolling_back';
     case 'completed':
       return 'completed';
