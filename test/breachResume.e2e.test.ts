@@ -191,7 +191,7 @@ describe('breach, resume and rollback paths (dev server, real fleet)', () => {
       const handle = await h.startRollout({ ...h.input('incomplete-2', playbook, artifact, '3.5.0', fleet), escalation });
       await h.waitFor('incomplete-2', (s) => s.targets.some((t) => t.id === 'partner-2' && t.state === 'installed') || partner.version === '3.5.0');
       await h.rollouts.stop(handle.workflowId, { by: 'oncall', then: 'rollback', reason: 'wrong release' });
-      const done = await h.waitFor('incomplete-2', settled, 60_000);
+      const done = (await handle.result()) as RolloutStatus;
       assert.equal(done.state, 'rollback_incomplete', done.outcome?.reason);
       assert.match(done.outcome?.reason ?? '', /^emergency stop; rollback not verified on partner-2$/);
       assert.ok(done.timeline.some((e) => e.event === 'incident opened' && e.detail === 'inc-incomplete-2'));

@@ -25,11 +25,12 @@ export async function rollBack(run: RolloutRun, reason: string, by?: string): Pr
   const summary = tracker.targetsRolledBack(outcomes);
   const unverified = outcomes.filter((o) => !o.verified).map((o) => o.targetId);
   if (unverified.length > 0 && patched('rollback-incomplete')) {
-    tracker.rollbackIncomplete(reason, unverified);
-    // A rollback nobody could verify needs a human: into the open incident, or a new one that pages.
+    // A rollback nobody could verify needs a human: into the open incident, or a new one that
+    // pages, before the rollout reads as ended.
     if (playbook.incidents && input.escalation !== undefined) {
       await run.incidents.report(playbook.incidents, input.escalation, `rollback incomplete: ${summary}`, 'rollback incomplete', `Rollback incomplete in rollout ${input.rolloutId}`);
     }
+    tracker.rollbackIncomplete(reason, unverified);
   } else {
     tracker.rolledBack(reason);
     await run.incidents.note('rollback finished', summary);
