@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { temporal } from '@temporalio/proto';
+import { Worker } from '@temporalio/worker';
 import { after, before, describe, test } from 'node:test';
 import { writeFeature } from '../activities/adapters/local/featureSwitches';
 import type { IncidentStatus } from '../domain/incidentStatus';
@@ -7,7 +11,7 @@ import type { RolloutStatus } from '../domain/rolloutStatus';
 import { rampart } from './helpers/cli';
 import { FROM_VERSION, RolloutHarness, fastPlaybook } from './helpers/rolloutHarness';
 import { BAD, ScriptedTarget } from './helpers/scriptedTarget';
-import { devServerAddress } from './helpers/temporal';
+import { bundleWorkflows, devServerAddress } from './helpers/temporal';
 
 const FEATURE = 'new-checkout';
 const SECRET_ENV = 'RAMPART_TEST_BREACH_SECRET';
@@ -39,6 +43,15 @@ describe('breach, resume and rollback paths (dev server, real fleet)', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     return h.incidents.status(id);
+  };
+  /** The paths are new (behind patched()): their histories replay on this code, and are kept as fixtures when recording. */
+  const replays = async (rolloutId: string, fixtureName: string) => {
+    const history = await h.rollouts.handle(rolloutId).fetchHistory();
+    await Worker.runReplayHistory({ workflowBundle: await bundleWorkflows(require.resolve('../workflows')) }, history);
+    const fixture = path.join(__dirname, 'fixtures', 'histories', `${fixtureName}.history.bin`);
+    if (process.env.RAMPART_RECORD_HISTORIES === '1' && !existsSync(fixture)) {
+      writeFileSync(fixture, temporal.api.history.v1.History.encode(history).finish());
+    }
   };
   /** Earlier tests switched the feature off on some targets: each test starts with it on everywhere. */
   const featuresOn = () => Promise.all(h.fleet.fleet.targets.map((t) => writeFeature(targetDir(t.id), FEATURE, true)));
@@ -98,6 +111,7 @@ describe('breach, resume and rollback paths (dev server, real fleet)', () => {
       assert.ok(records.filter((r) => r === `install ${version}`).length <= 1, `${id} installed once at most: ${records.join(', ')}`);
     }
     await h.incidents.resolve('inc-regate-1.2', { by: 'olga' });
+    await replays('regate-1', 'rollout-breach-regate-second-trip');
   });
 
   test('degrade, hold and resume: every target installed later gets the feature off too, and the rollout completes', async () => {
@@ -122,6 +136,7 @@ describe('breach, resume and rollback paths (dev server, real fleet)', () => {
       assert.deepEqual(records, expected, id);
     }
     assert.ok(done.timeline.some((e) => e.event === 'step re-gating' && e.detail?.startsWith('canary:')));
+    await replays('degrade-resume', 'rollout-degrade-hold-resume');
   });
 
   test('degrade.then rollback: the feature goes off first, and the rollout is rolled back anyway', async () => {
@@ -173,6 +188,7 @@ describe('breach, resume and rollback paths (dev server, real fleet)', () => {
       assert.match(watch.stdout, /rollback not verified on partner-1/);
       assert.match(watch.stdout, /rollback_incomplete/);
       await h.incidents.resolve('inc-incomplete-1', { by: 'olga' });
+      await replays('incomplete-1', 'rollout-rollback-incomplete');
     } finally {
       await partner.close();
     }
