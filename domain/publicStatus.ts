@@ -148,9 +148,10 @@ function releaseState(status: RolloutStatus, targetStates: Map<string, TargetSta
     case 'held':
       return 'on_hold';
     case 'rolling_back':
-    // Some system is not verified back yet: on-call is still at work, so it is not over for customers.
-    case 'rollback_incomplete':
       return 'rolling_back';
+    // Over, but not every system is verified back: "Rolled back" would promise what is not known.
+    case 'rollback_incomplete':
+      return 'stopped';
     case 'completed':
       return 'completed';
     case 'rolled_back':

@@ -7,6 +7,7 @@ import { Worker } from '@temporalio/worker';
 import { after, before, describe, test } from 'node:test';
 import { writeFeature } from '../activities/adapters/local/featureSwitches';
 import type { IncidentStatus } from '../domain/incidentStatus';
+import { toPublicRelease } from '../domain/publicStatus';
 import type { RolloutStatus } from '../domain/rolloutStatus';
 import { rampart } from './helpers/cli';
 import { FROM_VERSION, RolloutHarness, fastPlaybook } from './helpers/rolloutHarness';
@@ -176,6 +177,7 @@ describe('breach, resume and rollback paths (dev server, real fleet)', () => {
       assert.equal(done.targets.find((t) => t.id === 'partner-1')?.state, 'rollback_unverified');
       assert.match(done.timeline.find((e) => e.event === 'rollback finished')?.detail ?? '', /1 target\(s\) not verified: partner-1 \(.*HTTP 409.*one way/);
       assert.equal(partner.version, '3.4.0', 'the partner system still runs the new version');
+      assert.equal(toPublicRelease(done).state, 'stopped', 'the status portal does not tell customers every system is back');
 
       // The breaker opened the incident; the incomplete rollback is reported into it, and on-call is paged on it.
       const paged = await incident('inc-incomplete-1', (s) => s.timeline.some((e) => e.event === 'rollback incomplete'));
