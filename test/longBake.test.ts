@@ -1,27 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Client } from '@temporalio/client';
 import { stepWorkflowId } from '../contract/ids';
 import type { RolloutStatus } from '../domain/rolloutStatus';
 import { TimeSkippingRig } from './helpers/dryRun';
+import { runLengths } from './helpers/historyRuns';
 import { fastPlaybook } from './helpers/rolloutHarness';
 
 /** Temporal's warning threshold: no run of any of a rollout's workflows may come near it. */
 const HISTORY_WARNING_EVENTS = 10_240;
-
-/** Every run of a workflow id, newest first: follows the continue-as-new chain back to the first run. */
-async function runLengths(client: Client, workflowId: string): Promise<number[]> {
-  const lengths: number[] = [];
-  let runId: string | undefined;
-  for (let i = 0; i < 1_000; i++) {
-    const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
-    const events = history.events ?? [];
-    lengths.push(events.length);
-    runId = events[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId ?? undefined;
-    if (!runId) return lengths;
-  }
-  throw new Error(`${workflowId}: more than 1,000 runs`);
-}
 
 describe('a bake of weeks stays within bounded histories', () => {
   const rig = new TimeSkippingRig('8.1.0');
