@@ -176,6 +176,13 @@ export class RolloutTracker {
     this.note('step started', { detail: `${step.name}: ${step.targets.length} target(s)` });
   }
 
+  /** A breached step is judged again after a resume: fresh windows over its bake, nothing installed. */
+  regating(stepName: string, candidates: number): void {
+    this.s.step = stepName;
+    this.setStepState(stepName, 'baking');
+    this.note('step re-gating', { detail: `${stepName}: fresh health windows over its bake on ${candidates} changed target(s) before any new target` });
+  }
+
   /** The step waits for its customers' maintenance windows. */
   waitingForWindows(stepName: string): void {
     this.setStepState(stepName, 'waiting_for_window');
@@ -225,8 +232,8 @@ export class RolloutTracker {
     this.note('breaker tripped', { detail: `${stepName}: ${result.reasons.join('; ')}` });
   }
 
-  degrading(feature: string, targetCount: number): void {
-    this.note('degrading', { detail: `switching ${feature} off on ${targetCount} target(s)` });
+  degrading(feature: string, targetCount: number, when?: string): void {
+    this.note('degrading', { detail: `switching ${feature} off on ${targetCount} target(s)${when ? ` ${when}` : ''}` });
   }
 
   degradeFailed(feature: string, failedTargets: string[]): void {
@@ -242,6 +249,11 @@ export class RolloutTracker {
 
   incidentOpened(incidentId: string, joined: boolean): void {
     this.note(joined ? 'incident joined' : 'incident opened', { detail: incidentId });
+  }
+
+  /** A later breaker trip (or an unverified rollback) reported into the incident still open. */
+  incidentUpdated(incidentId: string, note: string): void {
+    this.note('incident updated', { detail: `${incidentId}: ${note}` });
   }
 
   incidentNotOpened(why: string): void {
@@ -283,6 +295,11 @@ export class RolloutTracker {
       : `${unverified.length} target(s) not verified: ${unverified.map((o) => `${o.targetId} (${o.detail})`).join(', ')}`;
     this.note('rollback finished', { detail });
     return detail;
+  }
+
+  /** The rollback ran but left targets unverified: the rollout ends, not rolled back, naming them. */
+  rollbackIncomplete(reason: string, unverified: string[]): void {
+    this.finish('rollback_incomplete', `${reason}; rollback not verified on ${unverified.join(', ')}`);
   }
 
   completed(reason: string): void {
