@@ -83,6 +83,12 @@ export interface RolloutStatus {
   /** Things that went almost wrong: worth a look in the next plan. */
   nearMisses: NearMiss[];
   timeline: TimelineEntry[];
+  /**
+   * Set only on the workflow's final result for a fleet above RESULT_TARGETS_LIMIT: the per-target
+   * lists (targets, steps[].targets) are left out to stay under Temporal's 2 MB payload limit, and
+   * this says how many there were. The status query always has them.
+   */
+  omittedTargets?: number;
   // The customer side: always present; all four null when the rollout was started without a
   // customers file (readers then show no customer section), all four set together when it was.
   /** What customers know the software as (playbook customers.component). */

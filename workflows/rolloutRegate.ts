@@ -3,6 +3,7 @@ import { regateWorkflowId } from '../contract/ids';
 import type { StepResult } from '../contract/step';
 import type { PlannedStep } from '../domain/planSteps';
 import type { RolloutRun } from './rolloutRun';
+import { spreadSample } from './analysis';
 import { stepWorkflow } from './step';
 
 /**
@@ -26,8 +27,8 @@ export async function regateStep(run: RolloutRun, step: PlannedStep): Promise<St
       rolloutId: input.rolloutId,
       step: { ...step, targets: [] },
       targets: [],
-      earlierCandidates: fleet.targets.filter((t) => changedIds.has(t.id)),
-      baseline: fleet.targets.filter((t) => later.has(t.id) && !changedIds.has(t.id)),
+      earlierCandidates: spreadSample(fleet.targets.filter((t) => changedIds.has(t.id))),
+      baseline: spreadSample(fleet.targets.filter((t) => later.has(t.id) && !changedIds.has(t.id))),
       release: input.release,
       health: playbook.health,
       control: sentControl,

@@ -53,8 +53,11 @@ export class RolloutRun {
 
   /** Each target is remembered once, with its first change (a re-run step replays its installs). */
   remember(changes: TargetChangeRecord[]): void {
+    const known = this.changedIds();
     for (const change of changes) {
-      if (!this.changed.some((c) => c.targetId === change.targetId)) this.changed.push(change);
+      if (known.has(change.targetId)) continue;
+      known.add(change.targetId);
+      this.changed.push(change);
     }
   }
 

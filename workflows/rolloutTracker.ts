@@ -26,6 +26,9 @@ type ApprovalRule = Playbook['approvals'][number];
  * tracker changes the status and notes the timeline entry. Everyone else reads `status`, frozen.
  * The customer fields are written by its CustomerTracker, through the same timeline.
  */
+/** Above this many targets the final result leaves the per-target lists out (about 150 bytes each). */
+export const RESULT_TARGETS_LIMIT = 5_000;
+
 export class RolloutTracker {
   private readonly s: RolloutStatus;
 
@@ -67,6 +70,12 @@ export class RolloutTracker {
   /** The status as the status query and the workflow's result give it. */
   answer(): RolloutStatus {
     return this.s;
+  }
+
+  /** What the workflow returns: see RolloutStatus.omittedTargets. */
+  result(): RolloutStatus {
+    if (this.s.targets.length <= RESULT_TARGETS_LIMIT) return this.s;
+    return { ...this.s, targets: [], steps: this.s.steps.map((step) => ({ ...step, targets: [] })), omittedTargets: this.s.targets.length };
   }
 
   /** Notes an entry of the timeline; `by` is only set when someone did it. */
@@ -352,8 +361,15 @@ export class RolloutTracker {
     return this.s.steps.find((s) => s.name === name);
   }
 
+  /** By id, since a step reports thousands of targets at once: a scan per target is quadratic. */
+  private targetIndex = { of: [] as TargetStatus[], byId: new Map<string, TargetStatus>() };
+
   private target(id: string): TargetStatus | undefined {
-    return this.s.targets.find((t) => t.id === id);
+    const { targets } = this.s;
+    if (this.targetIndex.of !== targets || this.targetIndex.byId.size !== targets.length) {
+      this.targetIndex = { of: targets, byId: new Map(targets.map((t) => [t.id, t])) };
+    }
+    return this.targetIndex.byId.get(id);
   }
 
 }
