@@ -1,0 +1,102 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import type { PoolWorker, WorkerPool } from './workerPool';
+
+export interface KillRecord {
+  /** ms since the epoch. */
+  at: number;
+  worker: string;
+  /** Workers polling just before the kill (the killed one included). */
+  readyBefore: number;
+}
+
+export interface WorkerKillerOptions {
+  /** Bounds of the pause before each kill; drawn uniformly between them. */
+  minGapMs: number;
+  maxGapMs: number;
+  /** Stops killing after this many kills (the rollouts then finish without faults). */
+  atLeast: number;
+  log: (message: string) => void;
+}
+
+/**
+ * The fault injector: after a random pause, SIGKILL a random worker that is polling, then start
+ * it again; repeat until `atLeast` kills are done or it is stopped. Never the last one: a kill
+ * happens only while at least two workers poll, so one always remains. Gaps and choices come from
+ * the seeded `random`.
+ */
+export class WorkerKiller {
+  readonly kills: KillRecord[] = [];
+  /** Kills skipped because fewer than two workers were polling at that moment. */
+  skipped = 0;
+  private running = false;
+  private paused = false;
+  private loop: Promise<void> | undefined;
+  private readonly restarts = new Set<Promise<void>>();
+  private restartFailure: Error | undefined;
+  private wake: AbortController | undefined;
+
+  constructor(
+    private readonly pool: WorkerPool,
+    private readonly random: () => number,
+    private readonly options: WorkerKillerOptions,
+  ) {}
+
+  /** All the kills it was asked for are done. */
+  get done(): boolean {
+    return this.kills.length >= this.options.atLeast;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** No kill while paused (a dev server outage, say); the pause before the next one starts over. */
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+  }
+
+  /** Stops killing and waits until every killed worker polls again. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.abort();
+    await this.loop;
+    await Promise.all([...this.restarts]);
+    if (this.restartFailure) throw this.restartFailure;
+  }
+
+  private async run(): Promise<void> {
+    const { minGapMs, maxGapMs } = this.options;
+    while (this.running && this.kills.length < this.options.atLeast) {
+      const gap = minGapMs + this.random() * (maxGapMs - minGapMs);
+      const pick = this.random();
+      this.wake = new AbortController();
+      await delay(gap, undefined, { signal: this.wake.signal }).catch(() => undefined);
+      if (!this.running) return;
+      if (this.paused) continue;
+      const ready = this.pool.ready();
+      if (ready.length < 2) {
+        this.skipped += 1;
+        continue;
+      }
+      await this.killAndRestart(ready[Math.floor(pick * ready.length)]!, ready.length);
+    }
+  }
+
+  private async killAndRestart(worker: PoolWorker, readyBefore: number): Promise<void> {
+    const at = Date.now();
+    await this.pool.kill(worker);
+    this.kills.push({ at, worker: worker.name, readyBefore });
+    this.options.log(`kill ${this.kills.length}: SIGKILL ${worker.name} (${readyBefore} polling before)`);
+    const restart = this.pool.start(worker).catch((err: Error) => {
+      this.restartFailure ??= err;
+    });
+    this.restarts.add(restart);
+    void restart.finally(() => this.restarts.delete(restart));
+  }
+}
