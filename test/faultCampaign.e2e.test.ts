@@ -14,6 +14,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { runCampaign } from './helpers/faults/campaign';
 import { assertClean, campaignSuite, log } from './helpers/faults/campaignSuite';
+import { interruptions } from './helpers/faults/disruption';
 import { postgresUnavailable } from './helpers/postgresServer';
 
 describe('fault campaign: workers SIGKILLed at random moments', { skip: postgresUnavailable() }, () => {
@@ -24,6 +25,7 @@ describe('fault campaign: workers SIGKILLed at random moments', { skip: postgres
       const report = await runCampaign(suite.stack(), { seed: suite.seed, workerKills: { minGapMs: 2_500, maxGapMs: 6_500, atLeast: 20 }, log });
       assert.ok(report.kills.length >= 20, `${report.kills.length} kills`);
       assert.ok(report.kills.every((k) => k.readyBefore >= 2), 'a worker is killed only while another one polls');
+      assert.ok(interruptions(report.disruption) > 0, `the kills cut into running work: ${JSON.stringify(report.disruption)}`);
       assertClean(report);
     } catch (err) {
       suite.failed();

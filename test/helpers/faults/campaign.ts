@@ -1,7 +1,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { planRound } from './campaignRollouts';
 import { runRound, type RoundResult } from './campaignRound';
-import type { CampaignStack } from './campaignStack';
+import { TASK_QUEUE, type CampaignStack } from './campaignStack';
+import { measureDisruption, type Disruption } from './disruption';
 import { checkDeliveries } from './deliveryChecks';
 import { gatherEvidence } from './evidence';
 import { seededRandom } from './seededRandom';
@@ -31,6 +32,8 @@ export interface CampaignReport {
   /** Moments a kill was due but fewer than two workers polled (the last one is never killed). */
   skippedKills: number;
   serverKills: number;
+  /** What the faults cut into, from the workflows' histories. */
+  disruption: Disruption;
   durationMs: number;
   /** Everything that was wrong, one sentence each: empty when the campaign found nothing. */
   violations: string[];
@@ -78,13 +81,14 @@ export async function runCampaign(stack: CampaignStack, options: CampaignOptions
   }
 
   const evidence = await gatherEvidence(stack);
+  const disruption = await measureDisruption(stack.stack.client, TASK_QUEUE, new Date(started - 1_000));
   for (const round of rounds) violations.push(...checkRoundTargets(round, evidence.targets));
   if (rounds.length > 0) violations.push(...checkFinalVersions(rounds.at(-1)!, evidence.targets));
   violations.push(...checkDeliveries(rounds, evidence));
   violations.push(...evidence.unexpectedWorkerExits);
   const kills = killer?.kills ?? [];
   if (options.workerKills && kills.length < options.workerKills.atLeast) violations.push(`only ${kills.length} worker kills in ${rounds.length} rounds, wanted at least ${options.workerKills.atLeast}`);
-  return { seed: options.seed, rounds, kills, skippedKills: killer?.skipped ?? 0, serverKills, durationMs: Date.now() - started, violations };
+  return { seed: options.seed, rounds, kills, skippedKills: killer?.skipped ?? 0, serverKills, disruption, durationMs: Date.now() - started, violations };
 }
 
 /** One line per round and the kills, for a test's diagnostics or the bench's JSON. */
@@ -96,6 +100,7 @@ export function summarize(report: CampaignReport): Record<string, unknown> {
     workerKills: report.kills.length,
     skippedKills: report.skippedKills,
     serverKills: report.serverKills,
+    disruption: report.disruption,
     durationMs: report.durationMs,
     roundSeconds: report.rounds.map((r) => Math.round((r.endedAt - r.startedAt) / 1000)),
     violations: report.violations,
