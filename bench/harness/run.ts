@@ -31,6 +31,8 @@
  *                     trials (bench/harness/rssSampler.ts); later phases show in workerRss.marks
  *
  * Everything it starts is stopped in a finally block, also on Ctrl-C (exit code 130).
+ *
+ * `npm run bench -- --soak` runs the fault campaign's long soak instead (bench/measures/faultSoak.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -47,6 +49,7 @@ import { measureOverhead } from '../measures/overhead';
 import { measurePortalLatency, PORTAL_QUEUE } from '../measures/portalLatency';
 import { RssSampler, vmHwmMb } from './rssSampler';
 import { measureStopLatency } from '../measures/stopLatency';
+import { runFaultSoak } from '../measures/faultSoak';
 
 const GOALS = { stopLatencyP99Ms: 1000, overheadRatio: 1.5, portalP99LatencyMs: 250 };
 const OVERHEAD = { targets: 500, maxParallel: 20, runs: 5 };
@@ -186,4 +189,5 @@ async function main(): Promise<number> {
 }
 
 // Exit explicitly: a native worker handle must not keep the process alive once all is stopped.
-void main().then((code) => process.exit(code));
+const args = process.argv.slice(2);
+void (args.includes('--soak') ? runFaultSoak(args, log) : main()).then((code) => process.exit(code));
