@@ -69,8 +69,11 @@ function playbook(name: string, withIncident: boolean): Record<string, unknown> 
 }
 
 /**
- * Round `round`'s two rollouts. Customer ids carry the round, so each round's customers are new
- * to the notice cap and every key names its round. The good fleet climbs one release per round.
+ * Round `round`'s two rollouts, on fleets of their own names: both local fleets call themselves
+ * "local" and number their targets t-01…, and the two rollouts run at once, so they must not look
+ * like one fleet to anything that keys on the fleet (the fleet lease). Customer ids carry the
+ * round, so each round's customers are new to the notice cap and every key names its round. The
+ * good fleet climbs one release per round.
  */
 export async function planRound(stack: CampaignStack, round: number, runTag: string): Promise<RoundPlan> {
   const artifacts = path.join(stack.options.dir, 'artifacts');
@@ -106,7 +109,7 @@ export async function planRound(stack: CampaignStack, round: number, runTag: str
       input: {
         rolloutId: goodId,
         playbook: playbook('campaign-good', false),
-        fleet: stack.goodFleet.fleet,
+        fleet: { ...stack.goodFleet.fleet, name: 'campaign-good' },
         release: release(goodVersion, goodArtifact, `Good release of round ${round}`),
         startedBy: 'alice',
         customers: goodCustomers,
@@ -119,7 +122,7 @@ export async function planRound(stack: CampaignStack, round: number, runTag: str
       input: {
         rolloutId: badId,
         playbook: playbook('campaign-bad', true),
-        fleet: stack.badFleet.fleet,
+        fleet: { ...stack.badFleet.fleet, name: 'campaign-bad' },
         release: release(badVersion, badArtifact, `Bad release of round ${round}`),
         startedBy: 'alice',
         escalation: ESCALATION,
