@@ -22,7 +22,7 @@ describe('fault campaign: workers SIGKILLed at random moments', { skip: postgres
 
   test('20 kills of random workers while rollouts run: every rollout ends right and nothing happens twice', async () => {
     try {
-      const report = await runCampaign(suite.stack(), { seed: suite.seed, workerKills: { minGapMs: 2_500, maxGapMs: 6_500, atLeast: 20 }, log });
+      const report = await runCampaign(suite.stack(), { seed: suite.seed, workerKills: { minGapMs: 2_000, maxGapMs: 5_000, atLeast: 20 }, log });
       assert.ok(report.kills.length >= 20, `${report.kills.length} kills`);
       assert.ok(report.kills.every((k) => k.readyBefore >= 2), 'a worker is killed only while another one polls');
       assert.ok(interruptions(report.disruption) > 0, `the kills cut into running work: ${JSON.stringify(report.disruption)}`);

@@ -29,8 +29,8 @@ export interface CampaignReport {
   seed: number;
   rounds: RoundResult[];
   kills: KillRecord[];
-  /** Moments a kill was due but fewer than two workers polled (the last one is never killed). */
-  skippedKills: number;
+  /** Half-second waits of a due kill for a second worker to poll (the last one is never killed). */
+  killWaits: number;
   serverKills: number;
   /** What the faults cut into, from the workflows' histories. */
   disruption: Disruption;
@@ -88,7 +88,7 @@ export async function runCampaign(stack: CampaignStack, options: CampaignOptions
   violations.push(...evidence.unexpectedWorkerExits);
   const kills = killer?.kills ?? [];
   if (options.workerKills && kills.length < options.workerKills.atLeast) violations.push(`only ${kills.length} worker kills in ${rounds.length} rounds, wanted at least ${options.workerKills.atLeast}`);
-  return { seed: options.seed, rounds, kills, skippedKills: killer?.skipped ?? 0, serverKills, disruption, durationMs: Date.now() - started, violations };
+  return { seed: options.seed, rounds, kills, killWaits: killer?.waits ?? 0, serverKills, disruption, durationMs: Date.now() - started, violations };
 }
 
 /** One line per round and the kills, for a test's diagnostics or the bench's JSON. */
@@ -98,7 +98,7 @@ export function summarize(report: CampaignReport): Record<string, unknown> {
     rounds: report.rounds.length,
     rollouts: report.rounds.length * 2,
     workerKills: report.kills.length,
-    skippedKills: report.skippedKills,
+    killWaits: report.killWaits,
     serverKills: report.serverKills,
     disruption: report.disruption,
     durationMs: report.durationMs,

@@ -71,24 +71,32 @@ export class CampaignStack {
     mkdirSync(dir, { recursive: true });
     this.stack = await LocalStack.start({ dir, log, temporal: { dataDir: path.join(dir, 'temporal'), ui: false } });
     this.address = this.stack.server.address;
-    this.pg = await startPostgres();
-    this.stack.defer('PostgreSQL', () => this.pg.stop());
     this.slack = await this.stack.startSlack({ tokens: [SLACK_TOKEN], channels: CAMPAIGN_CHANNELS });
     this.smtp = await this.stack.startSmtp();
     const noticeSecret = randomBytes(24).toString('hex');
     this.notices = await startNoticeReceiver({ secret: noticeSecret });
     this.stack.defer('notice receiver', () => this.notices.close());
-    [this.goodFleet, this.badFleet] = await Promise.all([
-      this.stack.startFleet({ name: 'good-fleet', size: this.options.goodFleetSize, version: BASE_VERSION, internal: 0 }),
-      this.stack.startFleet({ name: 'bad-fleet', size: this.options.badFleetSize, version: BASE_VERSION, internal: 0 }),
-    ]);
     this.rollouts = new RolloutClient(this.stack.client, TASK_QUEUE);
     this.incidents = new IncidentClient(this.stack.client, TASK_QUEUE);
 
-    log('bundling the workflows once for every worker start');
-    const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../../workflows'), logger: new DefaultLogger('WARN') });
+    // The slow parts side by side; each puts its own stop on the close list once it is up, and
+    // all are awaited before a failure is thrown, so nothing is left running unlisted.
+    log('starting PostgreSQL and both fleets, and bundling the workflows once for every worker start');
     const bundleFile = path.join(dir, 'workflow-bundle.js');
-    writeFileSync(bundleFile, bundle.code);
+    await allOrFirstError([
+      startPostgres().then((pg) => {
+        this.pg = pg;
+        this.stack.defer('PostgreSQL', () => pg.stop());
+      }),
+      Promise.all([
+        this.stack.startFleet({ name: 'good-fleet', size: this.options.goodFleetSize, version: BASE_VERSION, internal: 0 }),
+        this.stack.startFleet({ name: 'bad-fleet', size: this.options.badFleetSize, version: BASE_VERSION, internal: 0 }),
+      ]).then(([good, bad]) => {
+        this.goodFleet = good;
+        this.badFleet = bad;
+      }),
+      bundleWorkflowCode({ workflowsPath: require.resolve('../../../workflows'), logger: new DefaultLogger('WARN') }).then((bundle) => writeFileSync(bundleFile, bundle.code)),
+    ]);
     this.pool = new WorkerPool({
       size: this.options.workers,
       dir,
@@ -140,4 +148,11 @@ function cleanEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
     if (name.startsWith('TEMPORAL_TLS') || name === 'TEMPORAL_API_KEY' || name === 'RAMPART_FAULT_SEED') delete copy[name];
   }
   return copy;
+}
+
+/** Waits for every one, then throws the first failure, if any. */
+async function allOrFirstError(parts: Promise<unknown>[]): Promise<void> {
+  const settled = await Promise.allSettled(parts);
+  const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failure) throw failure.reason;
 }

@@ -21,10 +21,14 @@ export function campaignSuite(name: string): { stack: () => CampaignStack; seed:
   let failed = false;
   before(async () => {
     log(`${name}: seed ${seed} (replay with RAMPART_FAULT_SEED=${seed}); state in ${dir}`);
+    const started = Date.now();
     stack = await CampaignStack.start({ dir, workers: 3, goodFleetSize: 5, badFleetSize: 4, log });
+    log(`${name}: stack up in ${Math.round((Date.now() - started) / 1000)} s`);
   });
   after(async () => {
+    const stopping = Date.now();
     await stack?.close();
+    log(`${name}: stack down in ${Math.round((Date.now() - stopping) / 1000)} s`);
     if (failed) log(`kept the campaign's logs and journals for inspection: ${dir}`);
     else rmSync(dir, { recursive: true, force: true });
   });

@@ -26,8 +26,8 @@ export interface WorkerKillerOptions {
  */
 export class WorkerKiller {
   readonly kills: KillRecord[] = [];
-  /** Kills skipped because fewer than two workers were polling at that moment. */
-  skipped = 0;
+  /** Half-second waits because a kill was due while fewer than two workers polled. */
+  waits = 0;
   private running = false;
   private paused = false;
   private loop: Promise<void> | undefined;
@@ -52,7 +52,7 @@ export class WorkerKiller {
     this.loop = this.run();
   }
 
-  /** No kill while paused (a dev server outage, say); the pause before the next one starts over. */
+  /** No kill while paused (a dev server outage, say); a kill that falls due meanwhile waits for resume. */
   pause(): void {
     this.paused = true;
   }
@@ -72,20 +72,27 @@ export class WorkerKiller {
 
   private async run(): Promise<void> {
     const { minGapMs, maxGapMs } = this.options;
-    while (this.running && this.kills.length < this.options.atLeast) {
+    while (this.running && !this.done) {
       const gap = minGapMs + this.random() * (maxGapMs - minGapMs);
       const pick = this.random();
-      this.wake = new AbortController();
-      await delay(gap, undefined, { signal: this.wake.signal }).catch(() => undefined);
-      if (!this.running) return;
-      if (this.paused) continue;
-      const ready = this.pool.ready();
-      if (ready.length < 2) {
-        this.skipped += 1;
-        continue;
+      if (!(await this.sleep(gap))) return;
+      // Due now; if only one worker polls, wait (in short steps) until another is back rather
+      // than drawing a new pause, so kills keep their pace while restarts are slow.
+      let ready = this.pool.ready();
+      while (this.paused || ready.length < 2) {
+        if (!this.paused) this.waits += 1;
+        if (!(await this.sleep(500))) return;
+        ready = this.pool.ready();
       }
       await this.killAndRestart(ready[Math.floor(pick * ready.length)]!, ready.length);
     }
+  }
+
+  /** false when stopped meanwhile. */
+  private async sleep(ms: number): Promise<boolean> {
+    this.wake = new AbortController();
+    await delay(ms, undefined, { signal: this.wake.signal }).catch(() => undefined);
+    return this.running;
   }
 
   private async killAndRestart(worker: PoolWorker, readyBefore: number): Promise<void> {
