@@ -62,7 +62,7 @@ export async function runFaultSoak(args: string[], log: (message: string) => voi
     stack = await CampaignStack.start({ dir, workers: 3, goodFleetSize: 5, badFleetSize: 4, log });
     const report = await runCampaign(stack, {
       seed: options.seed,
-      workerKills: { minGapMs: 2_500, maxGapMs: 6_500, atLeast: options.kills },
+      workerKills: { minGapMs: 2_000, maxGapMs: 5_000, atLeast: options.kills },
       ...(options.serverKillEvery > 0 ? { serverKillEvery: options.serverKillEvery } : {}),
       minRounds: options.minRounds,
       maxRounds: 200,
