@@ -36,6 +36,8 @@
  * `npm run bench -- --only workerCrashRecoveryMs` runs just the measures named (bench/harness/selection.ts).
  *
  * Everything it starts is stopped in a finally block, also on Ctrl-C (exit code 130).
+ *
+ * `npm run bench -- --soak` runs the fault campaign's long soak instead (bench/measures/faultSoak.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -54,6 +56,7 @@ import { RssSampler, vmHwmMb } from './rssSampler';
 import { measureStopLatency } from '../measures/stopLatency';
 import { measureWorkerCrashRecovery } from '../measures/workerCrashRecovery';
 import { parseSelection } from './selection';
+import { runFaultSoak } from '../measures/faultSoak';
 
 const GOALS = { stopLatencyP99Ms: 1000, overheadRatio: 1.5, portalP99LatencyMs: 250, workerCrashRecoveryMs: 5000 };
 const OVERHEAD = { targets: 500, maxParallel: 20, runs: 5 };
@@ -218,4 +221,5 @@ async function main(): Promise<number> {
 }
 
 // Exit explicitly: a native worker handle must not keep the process alive once all is stopped.
-void main().then((code) => process.exit(code));
+const args = process.argv.slice(2);
+void (args.includes('--soak') ? runFaultSoak(args, log) : main()).then((code) => process.exit(code));
