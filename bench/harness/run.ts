@@ -27,6 +27,12 @@
  *                     the status portal's p99 latency over 1,000 GETs (20 at a time) while 500 live-stream
  *                     clients are connected to it, over a real rollout with customers on noop targets;
  *                     also the stream's fan-out of a change to all 500 clients (bench/measures/portalLatency.ts)
+ *   scale20k          a 20,000-target rollout on noop targets (canary + five waves, 100 at a time): targets
+ *                     completed, the largest history of any run of its workflows (events, bytes), peak
+ *                     RSS of this process during it, targets per second (bench/measures/scale20k.ts)
+ *   stopToRestoredMs  a 20-target local fleet (real processes) mid-wave: `stop --then rollback` accepted
+ *                     until the rollout ends rolled_back with every changed target verified on its
+ *                     previous version, p50/p99 of 5 trials (bench/measures/stopToRestored.ts)
  *   workerPeakRssMb   peak RSS of this process, which hosts the workers, up to the end of the stop
  *                     trials (bench/harness/rssSampler.ts); later phases show in workerRss.marks
  *   workerCrashRecoveryMs
@@ -57,16 +63,21 @@ import { measureStopLatency } from '../measures/stopLatency';
 import { measureWorkerCrashRecovery } from '../measures/workerCrashRecovery';
 import { parseSelection } from './selection';
 import { runFaultSoak } from '../measures/faultSoak';
+import { measureScale20k } from '../measures/scale20k';
+import { measureStopToRestored } from '../measures/stopToRestored';
 
-const GOALS = { stopLatencyP99Ms: 1000, overheadRatio: 1.5, portalP99LatencyMs: 250, workerCrashRecoveryMs: 5000 };
+const GOALS = { stopLatencyP99Ms: 1000, overheadRatio: 1.5, portalP99LatencyMs: 250, workerCrashRecoveryMs: 5000, stopToRestoredP99Ms: 5000 };
 const OVERHEAD = { targets: 500, maxParallel: 20, runs: 5 };
 const STOP = { trials: 20, targets: 200, maxParallel: 2, pollIntervalMs: 10 } as const;
 const CUSTOMER_NOTICES = { customers: 10_000, concurrency: 32, webhook: true };
 const PORTAL = { clients: 500, requests: 1_000, concurrency: 20 };
 const NOTIFY = { incidents: 500, workflows: 4, lanesPerWorkflow: 5, rateLimitBurst: 20, retryAfterSeconds: 1 };
 const CRASH_RECOVERY = { trials: 3, bootMs: 12_000 };
+const SCALE = { targets: 20_000, maxParallel: 100 };
+const STOP_TO_RESTORED = { targets: 20, trials: 5, maxParallel: 4 };
+const SCALE_GOALS = { largestHistoryEvents: 10_240, workerPeakRssMb: 512, targetsPerSecond: 200 };
 /** What --only can name. */
-const SELECTABLE = ['workerCrashRecoveryMs'] as const;
+const SELECTABLE = ['workerCrashRecoveryMs', 'scale20k', 'stopToRestoredMs'] as const;
 
 const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
 
@@ -105,17 +116,45 @@ async function main(): Promise<number> {
       until: (promise) => abortable(promise, abort.signal),
       assertWorkersRunning: () => stack.assertWorkersRunning(),
     };
-    const crashRecovery = async () => {
+    type Measured = { result: Record<string, unknown>; goals: Record<string, unknown> };
+    const crashRecovery = async (): Promise<Measured> => {
       const measured = await measureWorkerCrashRecovery(ctx, { ...CRASH_RECOVERY, temporalAddress: stack.server!.address, dir: path.join(dir, 'crash-recovery') });
       const value = measured.workerCrashRecoveryMs;
       return {
         result: { workerCrashRecoveryMs: value, workerCrashRecovery: measured.details },
-        goal: { goal: GOALS.workerCrashRecoveryMs, value: value?.max ?? null, met: value !== null && value.max !== null && value.max < GOALS.workerCrashRecoveryMs },
+        goals: { workerCrashRecoveryMs: { goal: GOALS.workerCrashRecoveryMs, value: value?.max ?? null, met: value !== null && value.max !== null && value.max < GOALS.workerCrashRecoveryMs } },
       };
     };
+    const scale = async (): Promise<Measured> => {
+      const { scale20k, details } = await measureScale20k(ctx, SCALE);
+      const met = (value: number, goal: number, under: boolean) => ({ goal, value, met: under ? value < goal : value >= goal });
+      return {
+        result: { scale20k, scale20kDetails: details },
+        goals: {
+          scale20kCompleted: { goal: scale20k.targets, value: scale20k.completed, met: scale20k.completed === scale20k.targets },
+          scale20kLargestHistoryEvents: met(scale20k.largestHistoryEvents, SCALE_GOALS.largestHistoryEvents, true),
+          scale20kWorkerPeakRssMb: met(scale20k.workerPeakRssMb, SCALE_GOALS.workerPeakRssMb, true),
+          scale20kTargetsPerSecond: met(scale20k.targetsPerSecond, SCALE_GOALS.targetsPerSecond, false),
+        },
+      };
+    };
+    const stopToRestored = async (): Promise<Measured> => {
+      const { stopToRestoredMs, details } = await measureStopToRestored(ctx, { ...STOP_TO_RESTORED, dir: path.join(dir, 'stop-to-restored') });
+      return {
+        result: { stopToRestoredMs, stopToRestored: details },
+        goals: { stopToRestoredMs: { goal: GOALS.stopToRestoredP99Ms, value: stopToRestoredMs.p99, met: stopToRestoredMs.p99 < GOALS.stopToRestoredP99Ms } },
+      };
+    };
+    const optional: Record<(typeof SELECTABLE)[number], () => Promise<Measured>> = { workerCrashRecoveryMs: crashRecovery, scale20k: scale, stopToRestoredMs: stopToRestored };
     if (!selection.all) {
-      const only = selection.names.has('workerCrashRecoveryMs') ? await crashRecovery() : undefined;
-      const selected = { ...only?.result, environment: describeEnvironment(), goals: { ...(only ? { workerCrashRecoveryMs: only.goal } : {}) }, totalMs: Date.now() - started };
+      const measured: Measured[] = [];
+      for (const name of SELECTABLE) if (selection.names.has(name)) measured.push(await optional[name]());
+      const selected = {
+        ...Object.assign({}, ...measured.map((m) => m.result)),
+        environment: describeEnvironment(),
+        goals: Object.assign({}, ...measured.map((m) => m.goals)),
+        totalMs: Date.now() - started,
+      };
       process.stdout.write(`${JSON.stringify(selected, null, 2)}\n`);
       return 0;
     }
@@ -147,6 +186,8 @@ async function main(): Promise<number> {
     rss.mark('afterPortal');
     stack.assertWorkersRunning();
     const recovery = await crashRecovery();
+    const scaled = await scale();
+    const restored = await stopToRestored();
 
     const { method: overheadMethod, ...overheadNumbers } = overhead;
     const result = {
@@ -164,6 +205,8 @@ async function main(): Promise<number> {
       portalP99LatencyMs: portal.portalP99LatencyMs,
       portal: portal.details,
       ...recovery.result,
+      ...scaled.result,
+      ...restored.result,
       workerPeakRssMb,
       workerRss: {
         source:
@@ -203,7 +246,9 @@ async function main(): Promise<number> {
           errors: portal.details.errors,
           met: portal.portalP99LatencyMs < GOALS.portalP99LatencyMs && portal.details.clients === PORTAL.clients && portal.details.errors === 0,
         },
-        workerCrashRecoveryMs: recovery.goal,
+        ...recovery.goals,
+        ...scaled.goals,
+        ...restored.goals,
       },
       totalMs: Date.now() - started,
     };

@@ -1,0 +1,73 @@
+import type { Client } from '@temporalio/client';
+import { stepWorkflowId } from '../../contract/ids';
+import { RolloutClient } from '../../client/rolloutClient';
+import { RAMPART_QUEUE } from '../benchStack';
+import type { BenchContext } from '../harness/benchContext';
+import { benchPlaybook, noopFleet, TO_VERSION } from '../harness/noopRollout';
+import { RssSampler } from '../harness/rssSampler';
+
+export interface Scale20kOptions {
+  targets: number;
+  maxParallel: number;
+}
+
+const WAVES = ['5%', '25%', '50%', '75%', '100%'];
+
+/** The largest run (events, bytes) among every run of these workflow ids, continue-as-new chains included. */
+async function largestHistory(client: Client, workflowIds: string[]): Promise<{ events: number; bytes: number; runs: number }> {
+  let events = 0;
+  let bytes = 0;
+  let runs = 0;
+  for (const id of workflowIds) {
+    for await (const run of client.workflow.list({ query: `WorkflowId = '${id}'` })) {
+      runs++;
+      events = Math.max(events, run.historyLength);
+      bytes = Math.max(bytes, run.historySize ?? 0);
+    }
+  }
+  return { events, bytes, runs };
+}
+
+/**
+ * A rollout of 20,000 noop targets in five waves with short bakes: does it complete, how large
+ * does the largest history of any of its workflows grow, how much memory does the worker (this
+ * process) take, and how many targets per second does it move.
+ */
+export async function measureScale20k(ctx: BenchContext, options: Scale20kOptions) {
+  const rolloutId = `bench-scale20k-${Date.now()}`;
+  const playbook = benchPlaybook('bench-scale20k', 'phased', 'a large fleet outgrows a history', {
+    phases: {
+      canary: { size: 1, bakeTime: '2s' },
+      waves: WAVES.map((size) => ({ size, bakeTime: '2s', maxParallel: options.maxParallel })),
+    },
+    maxParallel: options.maxParallel,
+  });
+  const rss = new RssSampler(100);
+  rss.start();
+  const started = performance.now();
+  ctx.log(`scale20k: ${options.targets} noop targets, canary + ${WAVES.length} waves, ${options.maxParallel} at a time`);
+  const status = await ctx.until(new RolloutClient(ctx.client, RAMPART_QUEUE).run({
+    rolloutId,
+    playbook,
+    fleet: noopFleet(rolloutId, options.targets),
+    release: { version: TO_VERSION, artifactPath: ctx.artifact.path, sha256: ctx.artifact.sha256, notes: 'bench scale20k' },
+    startedBy: 'bench',
+  }));
+  const elapsedMs = performance.now() - started;
+  rss.stop();
+  const completed = status.targets.filter((t) => t.version === TO_VERSION).length;
+  const steps = ['canary', ...WAVES.map((_, i) => `wave-${i + 1}`)].map((step) => stepWorkflowId(rolloutId, step));
+  // Visibility catches up a moment after the last run closes.
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  const largest = await largestHistory(ctx.client, [rolloutId, ...steps]);
+  const scale20k = {
+    targets: options.targets,
+    completed,
+    largestHistoryEvents: largest.events,
+    largestHistoryBytes: largest.bytes,
+    workerPeakRssMb: rss.peakMb(),
+    targetsPerSecond: Math.round((completed / elapsedMs) * 1000 * 10) / 10,
+  };
+  ctx.log(`scale20k: ${status.state}, ${completed}/${options.targets} in ${Math.round(elapsedMs / 1000)} s, ${largest.runs} runs, largest ${largest.events} events / ${largest.bytes} bytes`);
+  return { scale20k, details: { state: status.state, elapsedMs: Math.round(elapsedMs), runs: largest.runs } };
+}
