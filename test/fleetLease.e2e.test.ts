@@ -2,11 +2,15 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
+import { temporal } from '@temporalio/proto';
+import { Worker } from '@temporalio/worker';
 import { LocalAdapter } from '../activities/adapters/local/localAdapter';
+import { fleetLeaseWorkflowId } from '../contract/ids';
 import type { RolloutStatus } from '../domain/rolloutStatus';
 import { rampart } from './helpers/cli';
 import { RolloutHarness, fastPlaybook } from './helpers/rolloutHarness';
-import { devServerAddress } from './helpers/temporal';
+import { dryRunFleet } from './helpers/dryRun';
+import { bundleWorkflows, devServerAddress } from './helpers/temporal';
 
 const ended = (s: RolloutStatus) => ['completed', 'rolled_back', 'failed', 'held'].includes(s.state);
 /** Long enough a wave for a second start to find the first one running. */
@@ -136,5 +140,80 @@ describe('one writer per target: the fleet lease (dev server, real fleet, the CL
     assert.match(shown.stdout, new RegExp(`${canary}\\s+5\\.0\\.0-hotfix\\s+left_alone`));
     const watched = await rampart(['rollout', 'watch', 'lease-rollback-guard'], env);
     assert.match(watched.stdout, /left alone: .*runs 5\.0\.0-hotfix, not 5\.0\.0 that this rollout installed/);
+  });
+
+  test('a reservation whose rollout never started, and a holder terminated while others wait in line, are taken over; a stop while waiting leaves the line', async () => {
+    const ids = h.fleet.fleet.targets.map((t) => t.id);
+    // A start that reserved the targets and died before starting its rollout.
+    assert.equal((await h.rollouts.leases.reserve({ fleet: 'local', targets: ids, rolloutId: 'lease-ghost', by: 'carol', queue: false })).state, 'granted');
+    const afterGhost = await startCli('lease-after-ghost', '6.0.0', quickFile, ['--wait']);
+    assert.equal(afterGhost.code, 0, afterGhost.stderr);
+    assert.match(afterGhost.stdout, /took over the lease on fleet local from rollout lease-ghost, which is not found/);
+    assert.match((await h.status('lease-after-ghost')).timeline.find((e) => e.event === 'lease taken over')?.detail ?? '', /from rollout lease-ghost, which is not found/);
+
+    const artifact = await artifactOf('6.1.0');
+    await h.startRollout(h.input('lease-doomed', slowWave, artifact, '6.1.0'));
+    await h.waitFor('lease-doomed', (s) => s.step === 'canary');
+    const patient = await h.rollouts.startLeased(h.input('lease-patient', quick, await artifactOf('6.2.0'), '6.2.0'), { queue: true });
+    assert.equal(patient.lease?.state, 'queued');
+    await h.rollouts.startLeased(h.input('lease-impatient', quick, await artifactOf('6.2.0'), '6.2.0'), { queue: true });
+    await h.waitFor('lease-impatient', (s) => s.state === 'queued');
+    await h.rollouts.stop('lease-impatient', { by: 'dave', then: 'rollback' });
+    const gaveUp = await h.waitFor('lease-impatient', ended);
+    assert.equal(gaveUp.state, 'failed');
+    assert.match(gaveUp.outcome?.reason ?? '', /stopped while waiting in line for the lease on fleet local; no target was touched/);
+    assert.deepEqual((await h.rollouts.leases.state('local')).queue.map((e) => e.rolloutId), ['lease-patient'], 'the stopped one left the line');
+
+    await promisify(execFile)(process.env.TEMPORAL_CLI as string, ['workflow', 'terminate', '--workflow-id', 'lease-doomed', '--reason', 'test', '--address', devServerAddress()]);
+    // Nobody asks for the targets: the lock finds the holder gone on its own (every 15 s while someone waits).
+    const done = await h.waitFor('lease-patient', ended, 60_000);
+    assert.equal(done.state, 'completed', done.outcome?.reason);
+    assert.match(done.timeline.find((e) => e.event === 'lease taken over')?.detail ?? '', /from rollout lease-doomed, which is terminated/);
+    assert.ok(done.timeline.some((e) => e.event === 'lease granted'));
+    assert.deepEqual(Object.values(await h.versions()), ['6.2.0', '6.2.0', '6.2.0']);
+    assert.deepEqual(await holders(), []);
+  });
+
+  test('bad lease requests are refused by the validator with the field and the rule', async () => {
+    await assert.rejects(h.rollouts.leases.reserve({ fleet: 'local', targets: [], rolloutId: 'lease-empty', by: 'erin', queue: false }), (err: Error) => {
+      assert.match(err.message, /start rejected: invalid lease request: targets: a lease covers at least one target/);
+      return true;
+    });
+    await assert.rejects(h.rollouts.leases.reserve({ fleet: 'local', targets: ['t-01'], rolloutId: 'no spaces', by: 'erin', queue: false }), /rolloutId: expected a rollout id of letters/);
+    assert.deepEqual(await holders(), []);
+  });
+
+  test('the lock continues as new when Temporal suggests it, carrying its holder and its line; its history replays', async () => {
+    // A running rollout (dry-run targets of its own) is the holder whose lease must survive the boundary.
+    const holder = await h.startRollout(h.input('lease-can-holder', fastPlaybook({ phases: { canary: { size: 1, bakeTime: '1h' }, waves: [{ size: '100%', bakeTime: '1s' }] } }), await artifactOf('7.0.0'), '7.0.0', dryRunFleet('lease-can-holder', 2)));
+    try {
+      await h.waitFor('lease-can-holder', (s) => s.step === 'canary');
+      const fleet = 'lease-can';
+      const leases = h.rollouts.leases;
+      await leases.reserve({ fleet, targets: ['x-1'], rolloutId: 'lease-can-holder', by: 'alice', queue: false });
+      assert.equal((await leases.reserve({ fleet, targets: ['x-1', 'x-2'], rolloutId: 'lease-can-waiter', by: 'bob', queue: true })).state, 'queued');
+      const lock = h.client.workflow.getHandle(fleetLeaseWorkflowId(h.taskQueue, fleet));
+      const firstRun = (await lock.describe()).runId;
+      // Busy traffic on other targets of the same fleet: reservations and releases, one after the other.
+      for (let i = 0; i < 800 && (i % 20 !== 0 || (await lock.describe()).runId === firstRun); i++) {
+        await leases.reserve({ fleet, targets: [`c-${i}`], rolloutId: `lease-can-${i}`, by: 'bot', queue: false });
+        await leases.cancel({ fleet, rolloutId: `lease-can-${i}` });
+      }
+      const nowRun = (await lock.describe()).runId;
+      assert.notEqual(nowRun, firstRun, 'the lock continued as new');
+      const first = await h.client.workflow.getHandle(lock.workflowId, firstRun).fetchHistory();
+      assert.equal(first.events?.at(-1)?.eventType, temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW);
+      assert.ok((first.events?.length ?? 0) < 10_240, `the lock's run stayed under 10,240 events (${first.events?.length})`);
+      await Worker.runReplayHistory({ workflowBundle: await bundleWorkflows(require.resolve('../workflows')) }, first);
+
+      const state = await leases.state(fleet);
+      assert.deepEqual(state.holders.map((e) => e.rolloutId), ['lease-can-holder']);
+      assert.deepEqual(state.queue.map((e) => e.rolloutId), ['lease-can-waiter']);
+      await assert.rejects(leases.reserve({ fleet, targets: ['x-1'], rolloutId: 'lease-can-late', by: 'carol', queue: false }), /rollout lease-can-holder \(started by alice\) is holding 1 of these targets/);
+      // The waiter was only ever a reservation (no rollout of that id runs): found out and dropped on the way.
+      assert.deepEqual((await leases.state(fleet)).queue, []);
+    } finally {
+      await holder.terminate('test over').catch(() => undefined);
+    }
   });
 });
