@@ -15,9 +15,11 @@ export type RolloutState =
   | 'rolling_back'
   | 'completed'
   | 'rolled_back'
+  /** The rollback ran, but some target could not be verified back on its previous version: on-call must look. */
+  | 'rollback_incomplete'
   | 'failed';
 
-export const FINAL_STATES: readonly RolloutState[] = ['completed', 'rolled_back', 'failed'];
+export const FINAL_STATES: readonly RolloutState[] = ['completed', 'rolled_back', 'rollback_incomplete', 'failed'];
 
 export type RolloutPhase = 'planning' | 'verification' | StepKind | 'rollback' | 'done';
 
@@ -78,7 +80,7 @@ export interface RolloutStatus {
   steps: StepStatus[];
   targets: TargetStatus[];
   breaker: { step: string; reasons: string[]; gate: GateResult | null } | null;
-  outcome: { result: 'completed' | 'rolled_back' | 'held' | 'failed'; reason: string } | null;
+  outcome: { result: 'completed' | 'rolled_back' | 'rollback_incomplete' | 'held' | 'failed'; reason: string } | null;
   /** Things that went almost wrong: worth a look in the next plan. */
   nearMisses: NearMiss[];
   timeline: TimelineEntry[];

@@ -2,6 +2,7 @@ import { condition, ContinueAsNew, patched } from '@temporalio/workflow';
 import type { PlannedStep } from '../domain/planSteps';
 import type { RolloutInput } from '../domain/rolloutInput';
 import type { RolloutStatus } from '../domain/rolloutStatus';
+import { keepFeatureOff } from './degrade';
 import { onBreach } from './rolloutBreaker';
 import { honourStopOrRollback } from './rolloutHold';
 import { planRollout } from './rolloutPlanning';
@@ -50,6 +51,7 @@ async function runRollout(input: RolloutInput, lease: RolloutLease): Promise<Rol
     const later = new Set(steps.slice(i).flatMap((s) => s.targets));
     controls.promoted = false;
     tracker.stepStarted(step, waveIndex, run.waveCount);
+    if (run.degradedFeature) await keepFeatureOff({ rolloutId: run.input.rolloutId, feature: run.degradedFeature, targets: step.targets.map((id) => run.target(id)), maxParallel: run.playbook.maxParallel, tracker });
     const result = await runStep(run, step, later);
     tracker.stepEnded(step.name, result);
     if (result.outcome === 'passed') run.customers?.stepPassed(step);

@@ -198,6 +198,13 @@ export class RolloutTracker {
     this.note('step started', { detail: `${step.name}: ${step.targets.length} target(s)` });
   }
 
+  /** A breached step is judged again after a resume: fresh windows over its bake, nothing installed. */
+  regating(stepName: string, candidates: number): void {
+    this.s.step = stepName;
+    this.setStepState(stepName, 'baking');
+    this.note('step re-gating', { detail: `${stepName}: fresh health windows over its bake on ${candidates} changed target(s) before any new target` });
+  }
+
   /** The step waits for its customers' maintenance windows. */
   waitingForWindows(stepName: string): void {
     this.setStepState(stepName, 'waiting_for_window');
@@ -247,8 +254,8 @@ export class RolloutTracker {
     this.note('breaker tripped', { detail: `${stepName}: ${result.reasons.join('; ')}` });
   }
 
-  degrading(feature: string, targetCount: number): void {
-    this.note('degrading', { detail: `switching ${feature} off on ${targetCount} target(s)` });
+  degrading(feature: string, targetCount: number, when?: string): void {
+    this.note('degrading', { detail: `switching ${feature} off on ${targetCount} target(s)${when ? ` ${when}` : ''}` });
   }
 
   degradeFailed(feature: string, failedTargets: string[]): void {
@@ -264,6 +271,11 @@ export class RolloutTracker {
 
   incidentOpened(incidentId: string, joined: boolean): void {
     this.note(joined ? 'incident joined' : 'incident opened', { detail: incidentId });
+  }
+
+  /** A later breaker trip (or an unverified rollback) reported into the incident still open. */
+  incidentUpdated(incidentId: string, note: string): void {
+    this.note('incident updated', { detail: `${incidentId}: ${note}` });
   }
 
   incidentNotOpened(why: string): void {
@@ -313,6 +325,11 @@ export class RolloutTracker {
       + (leftAlone.length > 0 ? `; ${leftAlone.length} left alone, changed since by someone else: ${leftAlone.map((o) => `${o.targetId} on ${o.version}`).join(', ')}` : '');
     this.note('rollback finished', { detail });
     return detail;
+  }
+
+  /** The rollback ran but left targets unverified: the rollout ends, not rolled back, naming them. */
+  rollbackIncomplete(reason: string, unverified: string[]): void {
+    this.finish('rollback_incomplete', `${reason}; rollback not verified on ${unverified.join(', ')}`);
   }
 
   completed(reason: string): void {
