@@ -4,6 +4,7 @@ import { noticeDecisionLogIn } from './customerNotify/noticeDecisionLog';
 import { scheduleCustomerUpdate } from './customerSchedule';
 import type { ActivityDependencies } from './dependencies';
 import { featureActivities } from './featureToggle';
+import { fleetLeaseActivities } from './fleetLeases';
 import { incidentReportActivities } from './incidentReport';
 import { notifyActivities } from './notify';
 import { fileLedgerIn } from './notify/sentLedger';
@@ -31,6 +32,7 @@ export function createActivities(deps: ActivityDependencies) {
     ...notify,
     ...featureActivities(adapters),
     scheduleCustomerUpdate,
+    ...fleetLeaseActivities,
     ...customerNoticeActivities({ notify, slack, mail: deps.mail, secret: deps.secret, ledger, decisions: deps.noticeDecisions ?? noticeDecisionLogIn(deps.stateDir) }),
   };
 }

@@ -4,6 +4,7 @@ import type { Target } from '../domain/fleet';
 import type { TargetSample } from '../domain/metrics';
 import type { DeployAdapters } from './adapters';
 import type { ChangeResult, HealthProbe, TargetChange } from './adapters/types';
+import { rollBackIfStillOurs, type RollbackChange, type RollbackResult } from './rollbackGuard';
 
 /** Errors that no retry can fix: they end the attempt at once instead of looping. */
 const FINAL_ERRORS = new Set(['ArtifactDigestMismatch', 'ArtifactMissing', 'ArtifactInvalid', 'WebhookRejected', 'ReleaseMissing', 'ConfigurationError']);
@@ -46,8 +47,8 @@ export function targetActivities(adapters: DeployAdapters) {
       return withFinalErrors(() => heartbeating((signal) => adapterFor(change.target).install(change, signal)));
     },
 
-    async rollbackTarget(change: TargetChange): Promise<ChangeResult> {
-      return withFinalErrors(() => heartbeating((signal) => adapterFor(change.target).rollback(change, signal)));
+    async rollbackTarget(change: RollbackChange): Promise<RollbackResult> {
+      return withFinalErrors(() => heartbeating((signal) => rollBackIfStillOurs(adapterFor(change.target), change, signal)));
     },
 
     /** What every target runs before anything changes: the last known good state, per target. */

@@ -13,7 +13,9 @@ import { rolloutWorkflowId, stepWorkflowId } from '../contract/ids';
 import { deferUpdate, rolloutCommands, statusQuery, type RolloutCommand } from '../contract/rollout';
 import { stepControlSignal, stepProgressQuery, type StepControl, type StepProgress } from '../contract/step';
 import { WorkflowType, type RolloutWorkflow } from '../contract/workflowTypes';
+import type { LeaseGrant } from '../contract/lease';
 import { AlreadyExistsError, NotFoundError, RejectedError } from './errors';
+import { FleetLeaseClient, leasedTargets } from './fleetLeaseClient';
 
 export type RolloutHandle = WorkflowHandle<RolloutWorkflow>;
 type CommandArgsOf<C extends RolloutCommand> = C extends 'stop' ? StopArgs : CommandArgs;
@@ -23,17 +25,39 @@ type CommandArgsOf<C extends RolloutCommand> = C extends 'stop' ? StopArgs : Com
  * read. Throws NotFoundError, RejectedError and AlreadyExistsError; never exits.
  */
 export class RolloutClient {
-  constructor(readonly client: Client, readonly taskQueue: string) {}
+  readonly leases: FleetLeaseClient;
 
-  async start(input: RolloutInput, options: { taskQueue?: string } = {}): Promise<RolloutHandle> {
+  constructor(readonly client: Client, readonly taskQueue: string) {
+    this.leases = new FleetLeaseClient(client, taskQueue);
+  }
+
+  async start(input: RolloutInput, options: { taskQueue?: string; queue?: boolean } = {}): Promise<RolloutHandle> {
+    return (await this.startLeased(input, options)).handle;
+  }
+
+  /**
+   * Reserves the fleet's targets for the rollout, then starts it: LeaseHeldError (nothing started)
+   * when another running rollout has some of them, unless `queue`, which starts it waiting in line
+   * (`lease.state` "queued"). A start that fails after the reservation gives it back.
+   */
+  async startLeased(input: RolloutInput, options: { taskQueue?: string; queue?: boolean } = {}): Promise<{ handle: RolloutHandle; lease: LeaseGrant | null }> {
+    const taskQueue = options.taskQueue ?? this.taskQueue;
+    const leased = leasedTargets(input.fleet);
+    // An id already taken is refused before anything is reserved under it.
+    if (await this.describe(input.rolloutId).then(() => true, () => false)) throw new AlreadyExistsError('rollout', input.rolloutId);
+    const lease = leased
+      ? await this.leases.reserve({ ...leased, rolloutId: input.rolloutId, by: input.startedBy, queue: options.queue ?? false, taskQueue })
+      : null;
     try {
-      return await this.client.workflow.start<RolloutWorkflow>(WorkflowType.rollout, {
-        taskQueue: options.taskQueue ?? this.taskQueue,
+      const handle = await this.client.workflow.start<RolloutWorkflow>(WorkflowType.rollout, {
+        taskQueue,
         workflowId: rolloutWorkflowId(input.rolloutId),
         args: [input],
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
       });
+      return { handle, lease };
     } catch (err) {
+      if (leased) await this.leases.cancel({ fleet: leased.fleet, rolloutId: input.rolloutId, taskQueue }).catch(() => undefined);
       if (err instanceof WorkflowExecutionAlreadyStartedError) throw new AlreadyExistsError('rollout', input.rolloutId);
       throw err;
     }

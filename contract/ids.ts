@@ -70,3 +70,11 @@ export function incidentWorkflowId(dedupKey: string): string {
   if (rollout) return `inc-${rollout[1]}`;
   return `inc-${bytesToHex(sha256(utf8ToBytes(dedupKey))).slice(0, 10)}`;
 }
+
+/**
+ * The lock workflow of one fleet's lease (contract/lease.ts). Per task queue too: rollouts of one
+ * Rampart installation share a queue, and separate installations (or test runs) never block each other.
+ */
+export function fleetLeaseWorkflowId(taskQueue: string, fleetName: string): string {
+  return `fleet-lease/${taskQueue}/${fleetName}`;
+}

@@ -6,6 +6,7 @@ export * from './alertEvent';
 export * from './commandArgs';
 export * from './ids';
 export * from './incident';
+export * from './lease';
 export * from './rollback';
 export * from './rollout';
 export * from './step';

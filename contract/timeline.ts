@@ -5,6 +5,9 @@
 export const ROLLOUT_EVENTS = [
   'started',
   'planning checks passed',
+  'queued for lease',
+  'lease granted',
+  'lease taken over',
   'artifact verified',
   'awaiting approval',
   'approved',
@@ -25,6 +28,7 @@ export const ROLLOUT_EVENTS = [
   'degrade failed',
   'rolling back',
   'rollback finished',
+  'left alone',
   'incident opened',
   'incident joined',
   'incident updated',

@@ -2,6 +2,7 @@ import type { IncidentInput } from '../domain/incident';
 import type { IncidentStatus } from '../domain/incidentStatus';
 import type { RolloutInput } from '../domain/rolloutInput';
 import type { RolloutStatus } from '../domain/rolloutStatus';
+import type { FleetLeaseInput } from './lease';
 import type { RollbackInput, RollbackOutcome } from './rollback';
 import type { StepInput, StepResult } from './step';
 
@@ -14,12 +15,15 @@ export const WorkflowType = {
   step: 'stepWorkflow',
   rollback: 'rollbackWorkflow',
   incident: 'incidentWorkflow',
+  fleetLease: 'fleetLeaseWorkflow',
 } as const;
 
 export type RolloutWorkflow = (input: RolloutInput) => Promise<RolloutStatus>;
 export type StepWorkflow = (input: StepInput) => Promise<StepResult>;
 export type RollbackWorkflow = (input: RollbackInput) => Promise<RollbackOutcome[]>;
 export type IncidentWorkflow = (input: IncidentInput) => Promise<IncidentStatus>;
+/** The lock of one fleet's lease: runs as long as it is used, continuing as new. */
+export type FleetLeaseWorkflow = (input: FleetLeaseInput) => Promise<void>;
 
 /** A visibility query clause matching any of the given workflow types. */
 export function workflowTypeIs(...types: (typeof WorkflowType)[keyof typeof WorkflowType][]): string {

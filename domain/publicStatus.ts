@@ -139,6 +139,8 @@ function hasBegun(step: StepStatus, targetStates: Map<string, TargetState>): boo
 function releaseState(status: RolloutStatus, targetStates: Map<string, TargetState>): PublicReleaseState {
   const started = status.steps.some((step) => hasBegun(step, targetStates));
   switch (status.state) {
+    case 'queued':
+      return 'scheduled';
     case 'running':
     case 'awaiting_approval':
       return started ? 'in_progress' : 'scheduled';
@@ -312,6 +314,7 @@ const TARGET_STATE_LABELS: Record<TargetState, string> = {
   failed: 'Update failed',
   rolled_back: 'Rolled back',
   rollback_unverified: 'Rolled back, being checked',
+  left_alone: 'Changed by another update since; left as it is',
 };
 
 /** One customer's view of one rollout, or null when the rollout does not concern them. */

@@ -6,6 +6,7 @@ export type { NearMiss, TimelineEntry } from './timeline';
 import type { CustomerRolloutStatus, NoticeTotals } from './customerRolloutStatus';
 
 export type RolloutState =
+  | 'queued'
   | 'running'
   | 'awaiting_approval'
   | 'paused'
@@ -22,7 +23,7 @@ export const FINAL_STATES: readonly RolloutState[] = ['completed', 'rolled_back'
 
 export type RolloutPhase = 'planning' | 'verification' | StepKind | 'rollback' | 'done';
 
-export type TargetState = 'pending' | 'installing' | 'installed' | 'failed' | 'rolled_back' | 'rollback_unverified';
+export type TargetState = 'pending' | 'installing' | 'installed' | 'failed' | 'rolled_back' | 'rollback_unverified' | 'left_alone';
 
 export interface TargetHealth {
   up: boolean;

@@ -78,6 +78,9 @@ describe('the customer notification plan on the time-skipping server', () => {
   test('each customer is told, waits for their window, can defer; the N-1 customer is left alone', async () => {
     const input = { ...rig.input('plan', playbook), fleet: noopFleet('p'), customers: customersFor('p') };
     const handle = await rig.startRollout(input);
+    // Who is pinned is known once the rollout holds its fleet's lease and has read the targets' versions.
+    const placed = async () => (await rig.rollouts.status(handle.workflowId)).timeline.some((e) => e.event === 'customer pinned to N-1');
+    for (let i = 0; i < 200 && !(await placed()); i++) await new Promise((r) => setTimeout(r, 25));
     const started = await rig.rollouts.status(handle.workflowId);
     const latest = customer(started, 'globex').deferrableUntil;
     assert.equal(Date.parse(latest) - Date.parse(started.startedAt), 14 * DAY);

@@ -1,5 +1,6 @@
 import { changeKey } from '../domain/rolloutInput';
 import { healthChecks, targetActions } from './activityProxies';
+import { leftAloneOutcome } from './rollbackLeftAlone';
 import { isoNow } from './time';
 import type { RollbackInput, RollbackOutcome } from '../contract/rollback';
 
@@ -14,13 +15,18 @@ export async function rollbackWorkflow(input: RollbackInput): Promise<RollbackOu
     for (let next = queue.shift(); next; next = queue.shift()) {
       const { target, toVersion } = next;
       try {
-        await targetActions.rollbackTarget({
+        const result = await targetActions.rollbackTarget({
           key: changeKey(input.rolloutId, target.id, toVersion, 'rollback'),
           rolloutId: input.rolloutId,
           step: 'rollback',
           target,
           version: toVersion,
+          ...(input.onlyFrom !== undefined ? { onlyFrom: input.onlyFrom } : {}),
         });
+        if (result.leftAlone && input.onlyFrom !== undefined) {
+          outcomes.push(leftAloneOutcome(target.id, result.leftAlone.running, input.onlyFrom));
+          continue;
+        }
         await healthChecks.verifyTargetHealth({ target, version: toVersion });
         outcomes.push({ targetId: target.id, version: toVersion, verified: true, detail: 'serving again', at: isoNow() });
       } catch (err) {

@@ -1,4 +1,4 @@
-import { condition, patched } from '@temporalio/workflow';
+import { condition, ContinueAsNew, patched } from '@temporalio/workflow';
 import type { PlannedStep } from '../domain/planSteps';
 import type { RolloutInput } from '../domain/rolloutInput';
 import type { RolloutStatus } from '../domain/rolloutStatus';
@@ -6,6 +6,7 @@ import { keepFeatureOff } from './degrade';
 import { onBreach } from './rolloutBreaker';
 import { honourStopOrRollback } from './rolloutHold';
 import { planRollout } from './rolloutPlanning';
+import { RolloutLease } from './rolloutLease';
 import type { RolloutRun } from './rolloutRun';
 import { runStep, waitForApproval } from './rolloutSteps';
 
@@ -19,7 +20,21 @@ import { runStep, waitForApproval } from './rolloutSteps';
  * (rolloutBreaker.ts), rollback (rolloutRollback.ts), stop and hold (rolloutHold.ts).
  */
 export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatus> {
-  const run = await planRollout(input);
+  // The fleet's lease (rolloutLease.ts) is given back however the rollout ends, failure included;
+  // a continue-as-new carries on the same rollout and keeps it.
+  const lease = new RolloutLease(input.rolloutId);
+  try {
+    const status = await runRollout(input, lease);
+    await lease.release();
+    return status;
+  } catch (err) {
+    if (!(err instanceof ContinueAsNew)) await lease.release();
+    throw err;
+  }
+}
+
+async function runRollout(input: RolloutInput, lease: RolloutLease): Promise<RolloutStatus> {
+  const run = await planRollout(input, lease);
   const { steps, controls, tracker } = run;
 
   await waitForApproval(run, null, false);

@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, patched } from '@temporalio/workflow';
 import { customersFileSchema } from '../domain/customers';
 import { fleetSchema, type Fleet } from '../domain/fleet';
 import { parseInput, type InputError } from '../domain/issues';
@@ -10,6 +10,7 @@ import { ApprovalGate } from './approvals';
 import { registerDeferCommand } from './customerDefer';
 import { CustomerRollout } from './customerRollout';
 import { RolloutControls, registerRolloutCommands } from './rolloutCommands';
+import type { RolloutLease } from './rolloutLease';
 import { RolloutRun } from './rolloutRun';
 import { RolloutTracker } from './rolloutTracker';
 
@@ -26,9 +27,11 @@ function failed(tracker: RolloutTracker, reason: string, type = 'PlanningFailed'
  * whose digest matches. Commands are registered before the first await, so none is missed. The
  * plan is checked against the fleet before anything is read; with a customers file, the plan the
  * rollout follows places the customers once the targets' running versions are known (who is
- * pinned to N-1 depends on them). Either way the status records the plan once.
+ * pinned to N-1 depends on them). Either way the status records the plan once. The fleet's
+ * lease is taken before the first target is read: what a target runs is only known once nobody
+ * else may change it.
  */
-export async function planRollout(input: RolloutInput): Promise<RolloutRun> {
+export async function planRollout(input: RolloutInput, lease: RolloutLease): Promise<RolloutRun> {
   const fleetParse = parseInput(fleetSchema, input.fleet);
   const tracker = new RolloutTracker(input, fleetParse.ok ? fleetParse.value.version : 'unknown');
   const controls = new RolloutControls();
@@ -50,6 +53,9 @@ export async function planRollout(input: RolloutInput): Promise<RolloutRun> {
   const customers = customersParse?.ok ? new CustomerRollout(customersParse.value, playbook, tracker, controls, input.release.notes) : null;
   registerDeferCommand(tracker, customers);
   tracker.planChecked(playbook, checked.steps.length);
+  // One writer per target: nothing is read or changed before this rollout holds the fleet's lease.
+  const leaseProblem = patched('fleet-lease') ? await lease.take(fleet, input.startedBy, tracker, controls) : null;
+  if (leaseProblem) return failed(tracker, leaseProblem, 'LeaseRefused');
 
   // The last known good state: what each target really runs now, whatever the fleet file says.
   const runningVersions = await reads.readVersions(fleet.targets);

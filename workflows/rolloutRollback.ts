@@ -20,6 +20,8 @@ export async function rollBack(run: RolloutRun, reason: string, by?: string): Pr
       rolloutId: input.rolloutId,
       maxParallel: playbook.maxParallel,
       targets: newestFirst.map((c) => ({ target: run.target(c.targetId), toVersion: c.previousVersion ?? runningVersions[c.targetId] ?? fleet.version })),
+      // Only what this rollout installed is reverted; a target someone changed since is left alone (rollbackLeftAlone.ts).
+      ...(patched('rollback-leaves-others-alone') ? { onlyFrom: input.release.version } : {}),
     }],
   });
   const summary = tracker.targetsRolledBack(outcomes);

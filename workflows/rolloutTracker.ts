@@ -13,6 +13,7 @@ import type {
 } from '../domain/rolloutStatus';
 import type { RolloutInput } from '../domain/rolloutInput';
 import type { NearMiss } from '../domain/incidentStatus';
+import type { LeaseAnswer } from '../contract/lease';
 import type { RollbackOutcome } from '../contract/rollback';
 import type { StepResult } from '../contract/step';
 import { CustomerTracker, type Note } from './customerTracker';
@@ -125,6 +126,27 @@ export class RolloutTracker {
 
   artifactVerified(sha256: string, bytes: number): void {
     this.note('artifact verified', { detail: `sha256 ${sha256} (${bytes} bytes)` });
+  }
+
+  // --- the fleet lease ---------------------------------------------------------------------------
+
+  /** Another rollout holds (or waits for) some of these targets: this one waits in line, touching nothing. */
+  leaseQueued(answer: LeaseAnswer): void {
+    if (this.s.state === 'running') this.s.state = 'queued';
+    const behind = answer.blockers.map((b) => `${b.rolloutId} (${b.queued ? 'waiting for' : 'holding'} ${b.overlap} of its targets)`);
+    this.note('queued for lease', { detail: `fleet ${answer.fleet}: waiting behind ${behind.join(', ')}; starts when they end` });
+  }
+
+  leaseGranted(answer: LeaseAnswer): void {
+    if (this.s.state === 'queued') this.s.state = 'running';
+    this.note('lease granted', { detail: `fleet ${answer.fleet}: its turn; every target is this rollout's to change` });
+  }
+
+  /** Leases of rollouts that ended without giving them back, now this one's. */
+  leaseTakenOver(answer: LeaseAnswer): void {
+    for (const t of answer.takenOver) {
+      this.note('lease taken over', { detail: `fleet ${answer.fleet}: from rollout ${t.rolloutId}, which is ${t.state} and had not released it` });
+    }
   }
 
   // --- approvals and commands -------------------------------------------------------------------
@@ -291,17 +313,25 @@ export class RolloutTracker {
 
   /** Records each target's rollback; returns the one-line summary it put on the timeline. */
   targetsRolledBack(outcomes: RollbackOutcome[]): string {
+    const leftAlone = outcomes.filter((o) => o.leftAlone);
     for (const o of outcomes) {
       const t = this.target(o.targetId);
       if (!t) continue;
       t.version = o.version;
+      if (o.leftAlone) {
+        t.state = 'left_alone';
+        continue;
+      }
       t.state = o.verified ? 'rolled_back' : 'rollback_unverified';
       t.health = { up: o.verified, version: o.verified ? o.version : null, checkedAt: o.at };
     }
-    const unverified = outcomes.filter((o) => !o.verified);
-    const detail = unverified.length === 0
-      ? `${outcomes.length} target(s) back on their previous version, each verified healthy`
-      : `${unverified.length} target(s) not verified: ${unverified.map((o) => `${o.targetId} (${o.detail})`).join(', ')}`;
+    for (const o of leftAlone) this.note('left alone', { detail: `${o.targetId}: ${o.detail}` });
+    const reverted = outcomes.filter((o) => !o.leftAlone);
+    const unverified = reverted.filter((o) => !o.verified);
+    const detail = (unverified.length === 0
+      ? `${reverted.length} target(s) back on their previous version, each verified healthy`
+      : `${unverified.length} target(s) not verified: ${unverified.map((o) => `${o.targetId} (${o.detail})`).join(', ')}`)
+      + (leftAlone.length > 0 ? `; ${leftAlone.length} left alone, changed since by someone else: ${leftAlone.map((o) => `${o.targetId} on ${o.version}`).join(', ')}` : '');
     this.note('rollback finished', { detail });
     return detail;
   }

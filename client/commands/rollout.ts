@@ -6,7 +6,9 @@ import { z } from 'zod';
 import { commandArgsSchema, stopArgsSchema } from '../../contract/commandArgs';
 import { newRolloutId, ROLLOUT_ID_RULE } from '../../contract/ids';
 import type { RolloutCommand } from '../../contract/rollout';
+import type { LeaseGrant } from '../../contract/lease';
 import { AlreadyExistsError } from '../errors';
+import { LeaseHeldError } from '../fleetLeaseClient';
 import { RolloutClient } from '../rolloutClient';
 import { fleetSchema } from '../../domain/fleet';
 import { escalationPoliciesSchema } from '../../domain/incident';
@@ -62,6 +64,7 @@ const startFlags = z.strictObject({
   json: z.boolean().optional(),
   wait: z.boolean().optional(),
   customers: z.string().min(1).optional(),
+  queue: z.boolean().optional(),
 });
 
 async function startRollout(raw: unknown): Promise<void> {
@@ -88,19 +91,33 @@ async function startRollout(raw: unknown): Promise<void> {
     ...(customers !== undefined ? { customers } : {}),
   };
   await withRollouts(async (rollouts) => {
+    let lease: LeaseGrant | null;
     try {
-      await rollouts.start(input);
+      ({ lease } = await rollouts.startLeased(input, { queue: Boolean(flags.queue) }));
     } catch (err) {
       if (err instanceof AlreadyExistsError) throw new UserError(`--id: ${err.message}`);
+      if (err instanceof LeaseHeldError) throw new LeaseHeldError(`${err.reason}; wait until it ends, or start again with --queue to wait in line`, err.blockers);
       throw err;
     }
-    if (flags.json) console.log(JSON.stringify({ rolloutId, version: release.version, steps: plan.steps.map((s) => s.name) }));
+    if (flags.json) console.log(JSON.stringify({ rolloutId, version: release.version, steps: plan.steps.map((s) => s.name), lease }));
     else {
       console.log(`started rollout ${rolloutId}: ${release.version} to ${fleet.value.targets.length} target(s) in ${plan.steps.length} step(s) (${plan.steps.map((s) => `${s.name}:${s.targets.length}`).join(', ')})`);
+      for (const line of describeLease(lease)) console.log(line);
       console.log(`follow it with: rampart rollout watch ${rolloutId}`);
     }
     if (flags.wait) process.exitCode = await watchRollout(rollouts, rolloutId, Boolean(flags.json));
   });
+}
+
+/** What the start's lease means for the operator: taken over from a rollout that had ended, or waiting in line. */
+function describeLease(lease: LeaseGrant | null): string[] {
+  if (!lease) return [];
+  const lines = lease.takenOver.map((t) => `took over the lease on fleet ${lease.fleet} from rollout ${t.rolloutId}, which is ${t.state}`);
+  if (lease.state === 'queued') {
+    const behind = lease.blockers.map((b) => `${b.rolloutId} (${b.queued ? 'waiting for' : 'holding'} ${b.overlap} of its targets)`).join(', ');
+    lines.push(`queued: waiting in line for fleet ${lease.fleet} behind ${behind}; it starts when they end, and touches nothing before`);
+  }
+  return lines;
 }
 
 /** Prints the timeline as it grows until the rollout ends; the exit code says how it ended. */
@@ -168,6 +185,7 @@ export function registerRolloutCommands(program: Command): void {
     .option('--by <user>', 'who starts it', defaultUser())
     .option('--reason <text>', 'why')
     .option('--customers <file>', 'customers file: windows, channels, N-1 pins and notices per customer')
+    .option('--queue', 'if another rollout holds some of these targets, wait in line for them instead of being refused (exit 3)')
     .option('--wait', 'watch until the rollout ends; exit 0 only if it completed')
     .option('--json', 'print JSON')
     .action((opts) => startRollout(opts));
