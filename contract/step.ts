@@ -41,9 +41,12 @@ export interface AnalysisState {
  */
 export interface StepCarry {
   phase: 'installing' | 'baking';
-  /** Target ids not yet started, in install order. */
-  remaining: string[];
-  changes: TargetChangeRecord[];
+  /**
+   * Every change so far as [targetId, version, previousVersion, at] (the step is this one): a
+   * 5,000-target wave's records as objects outgrew Temporal's 2 MB payload limit. The targets
+   * still to install are the step's targets not in here, in their order.
+   */
+  installed: [string, string, string | null, string][];
   failures: { targetId: string; error: string }[];
   lastGate: GateResult | null;
   health: Record<string, TargetHealth>;

@@ -30,7 +30,7 @@ export async function stepWorkflow(input: StepInput): Promise<StepResult> {
   let bakeEndsAt: string | null = carry?.bake ? new Date(carry.bake.endsAt).toISOString() : null;
   let health: StepResult['health'] = carry?.health ?? {};
   const installing = new Set<string>();
-  const changes: TargetChangeRecord[] = [...(carry?.changes ?? [])];
+  const changes: TargetChangeRecord[] = (carry?.installed ?? []).map(([targetId, version, previousVersion, at]) => ({ targetId, step: step.name, version, previousVersion, at }));
   const failures: { targetId: string; error: string }[] = [...(carry?.failures ?? [])];
   const handovers = carry?.handovers ?? 0;
 
@@ -49,12 +49,14 @@ export async function stepWorkflow(input: StepInput): Promise<StepResult> {
     handovers,
   }));
 
-  const handOver = (next: Omit<StepCarry, 'changes' | 'failures' | 'lastGate' | 'health' | 'handovers'>): Promise<never> =>
-    continueAsNew<typeof stepWorkflow>({ ...input, control, carry: { ...next, changes, failures, lastGate, health, handovers: handovers + 1 } });
+  const handOver = (next: Pick<StepCarry, 'phase' | 'bake'>): Promise<never> => {
+    const installed = changes.map((c): StepCarry['installed'][number] => [c.targetId, c.version, c.previousVersion, c.at]);
+    return continueAsNew<typeof stepWorkflow>({ ...input, control, carry: { ...next, installed, failures, lastGate, health, handovers: handovers + 1 } });
+  };
 
   if (state === 'installing') {
-    const byId = new Map(input.targets.map((t) => [t.id, t]));
-    const queue = carry ? carry.remaining.map((id) => byId.get(id)).filter((t) => t !== undefined) : [...input.targets];
+    const started = new Set([...changes.map((c) => c.targetId), ...failures.map((f) => f.targetId)]);
+    const queue = input.targets.filter((t) => !started.has(t.id));
     const handingOver = await installTargets({
       input,
       queue,
@@ -65,7 +67,7 @@ export async function stepWorkflow(input: StepInput): Promise<StepResult> {
       handoverDue: () => handoverDue(HANDOVER_PATCH),
     });
     if (handingOver && failures.length === 0 && !control.halted && queue.length > 0) {
-      return handOver({ phase: 'installing', remaining: queue.map((t) => t.id), bake: null });
+      return handOver({ phase: 'installing', bake: null });
     }
   }
 
@@ -97,7 +99,7 @@ export async function stepWorkflow(input: StepInput): Promise<StepResult> {
   const interval = Math.min(input.health.analysisInterval, step.bakeMs);
   for (;;) {
     if (handoverDue(HANDOVER_PATCH)) {
-      return handOver({ phase: 'baking', remaining: [], bake: { endsAt: bakeEnd, breaches, extraWindows, analysis: analysis.snapshot() } });
+      return handOver({ phase: 'baking', bake: { endsAt: bakeEnd, breaches, extraWindows, analysis: analysis.snapshot() } });
     }
     const halted = await condition(() => control.halted, interval);
     if (halted) return result('halted', ['stopped by command']);

@@ -49,7 +49,8 @@ export async function measureScale20k(ctx: BenchContext, options: Scale20kOption
   const status = await ctx.until(new RolloutClient(ctx.client, RAMPART_QUEUE).run({
     rolloutId,
     playbook,
-    fleet: noopFleet(rolloutId, options.targets),
+    // Ids of a usual length (s20k-n-12345), not the rollout id's 30 characters for each target.
+    fleet: noopFleet('s20k', options.targets),
     release: { version: TO_VERSION, artifactPath: ctx.artifact.path, sha256: ctx.artifact.sha256, notes: 'bench scale20k' },
     startedBy: 'bench',
   }));
