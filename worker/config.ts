@@ -78,6 +78,38 @@ function sharedLedgerFrom(url: string | undefined): { address: string; store: Pg
   return { address: parsed.data.address, store: new PgStore({ url, origin: 'RAMPART_LEDGER_URL' }) };
 }
 
+/**
+ * Worker Versioning (Temporal worker deployments), off unless both are set:
+ * RAMPART_DEPLOYMENT_NAME (the deployment, e.g. `rampart`) and RAMPART_BUILD_ID (this build, e.g.
+ * the release's git commit). On, every workflow this worker starts stays PINNED to its build:
+ * a rollout started on build A and its children finish on A while new rollouts go to the build
+ * made current (`temporal worker deployment set-current-version`). See README, "Upgrading Rampart
+ * with rollouts in flight".
+ */
+export interface WorkerVersioning {
+  deploymentName: string;
+  buildId: string;
+}
+
+const VERSION_PART = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,254}$/;
+
+export function workerVersioningFromEnv(env: Env): WorkerVersioning | undefined {
+  const deploymentName = setting(env, 'RAMPART_DEPLOYMENT_NAME');
+  const buildId = setting(env, 'RAMPART_BUILD_ID');
+  if (deploymentName === undefined && buildId === undefined) return undefined;
+  if (deploymentName === undefined || buildId === undefined) {
+    throw new WorkerConfigError(`set both RAMPART_DEPLOYMENT_NAME and RAMPART_BUILD_ID for Worker Versioning, or neither (${deploymentName === undefined ? 'RAMPART_DEPLOYMENT_NAME' : 'RAMPART_BUILD_ID'} is not set)`);
+  }
+  // The server names a version `<deployment>.<build>`: a dot in the deployment name would be ambiguous.
+  if (!VERSION_PART.test(deploymentName) || deploymentName.includes('.')) {
+    throw new WorkerConfigError(`RAMPART_DEPLOYMENT_NAME must be letters, digits, '-' or '_' (no '.'), e.g. rampart; got ${JSON.stringify(deploymentName)}`);
+  }
+  if (!VERSION_PART.test(buildId)) {
+    throw new WorkerConfigError(`RAMPART_BUILD_ID must be letters, digits, '.', '-' or '_' (up to 255), e.g. a git commit; got ${JSON.stringify(buildId)}`);
+  }
+  return { deploymentName, buildId };
+}
+
 /** The worker's configuration from the environment; throws TemporalConfigError or WorkerConfigError on bad settings. */
 export function workerConfigFromEnv(env: Env): WorkerConfig {
   const temporal = temporalConfigFromEnv(env);

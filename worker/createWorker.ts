@@ -1,6 +1,6 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDependencies } from '../activities';
-import { activityDependenciesFromEnv } from './config';
+import { activityDependenciesFromEnv, workerVersioningFromEnv, type WorkerVersioning } from './config';
 
 export interface RampartWorkerOptions {
   connection: NativeConnection;
@@ -17,15 +17,25 @@ export interface RampartWorkerOptions {
    * passes its own dependencies and closes `mail` after the worker stops (as main.ts does).
    */
   dependencies?: ActivityDependencies;
+  /**
+   * Worker Versioning: this worker is one build of a worker deployment, and the workflows it
+   * starts stay pinned to that build. Default: RAMPART_DEPLOYMENT_NAME and RAMPART_BUILD_ID
+   * (worker/config.ts), off when neither is set; null turns it off whatever the environment says.
+   */
+  versioning?: WorkerVersioning | null;
 }
 
 /** The one place a Rampart worker is assembled: every workflow and every activity. */
 export function createRampartWorker(options: RampartWorkerOptions): Promise<Worker> {
-  const { workflowBundle, dependencies, ...rest } = options;
+  const { workflowBundle, dependencies, versioning: given, ...rest } = options;
+  const versioning = given === undefined ? workerVersioningFromEnv(process.env) : given;
   return Worker.create({
     ...rest,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
     activities: createActivities(dependencies ?? activityDependenciesFromEnv(process.env)),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 100,
+    // PINNED: a workflow never meets code other than the build that started it, so an upgrade
+    // cannot make it nondeterministic; patched() still guards unversioned workers.
+    ...(versioning ? { workerDeploymentOptions: { useWorkerVersioning: true, version: versioning, defaultVersioningBehavior: 'PINNED' as const } } : {}),
   });
 }

@@ -1,0 +1,200 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { alertSignal, incidentNoteSignal } from '../contract/incident';
+import type { IncidentInput } from '../domain/incident';
+import type { IncidentStatus } from '../domain/incidentStatus';
+import type { RolloutStatus } from '../domain/rolloutStatus';
+import { dryRunFleet, TimeSkippingRig } from './helpers/dryRun';
+import { startSlackServer, type SlackStandin } from '../local/standins/slackServer';
+import type { SmtpStandin } from '../local/standins/smtpServer';
+import { startCustomerMail } from './helpers/customerMail';
+import { bundleWorkflows } from './helpers/temporal';
+import { fastPlaybook } from './helpers/rolloutHarness';
+import { replayAndRecord, rolloutFamily, type FixtureTarget } from './replayFixtures';
+
+/**
+ * The paths a running workflow can be on when Rampart is upgraded, each driven to its end on the
+ * time-skipping server, fetched with their children, replayed on the current code and, with
+ * RAMPART_RECORD_HISTORIES=1, recorded for test/replay.test.ts (two test files run them, so each
+ * stays well inside the per-file timeout).
+ * Each resolves to the executions to record and the names that must be among them.
+ */
+export interface Scenario {
+  name: string;
+  run(rig: TimeSkippingRig): Promise<{ targets: FixtureTarget[]; expected: string[] }>;
+}
+
+const everyDay = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((day) => ({ day, start: '00:00', duration: '24h' }));
+const customersFile = {
+  customers: [
+    { id: 'acme', name: 'ACME', targets: ['replay-customers-1'], channel: 'early-access', timeZone: 'Europe/Berlin', contacts: { emails: ['ops@acme.example'] }, maintenanceWindows: everyDay },
+    { id: 'globex', name: 'Globex', targets: ['replay-customers-3', 'replay-customers-4'], timeZone: 'America/New_York', contacts: { emails: ['it@globex.example'] }, maintenanceWindows: everyDay },
+  ],
+};
+
+/** An escalation chain that pages over Slack and mail (the stand-ins the test starts). */
+export const escalationPolicy: IncidentInput['policy'] = {
+  name: 'replay',
+  severities: ['sev1', 'sev2'],
+  repeat: 1,
+  tiers: [
+    { name: 'on-call', ackDeadline: '5m', people: [{ name: 'olga', email: 'olga@example.com', slack: 'U0OLGA' }], channels: [{ slack: '#incidents' }] },
+    { name: 'senior', ackDeadline: '10m', people: [{ name: 'sam', email: 'sam@example.com', slack: 'U0SAM' }] },
+    { name: 'manager', ackDeadline: '15m', people: [{ name: 'maria', email: 'maria@example.com' }], channels: [{ email: 'leads@example.com' }] },
+  ],
+};
+
+async function until(rig: TimeSkippingRig, rolloutId: string, done: (s: RolloutStatus) => boolean): Promise<RolloutStatus> {
+  for (let i = 0; i < 200; i++) {
+    const status = await rig.rollouts.status(rolloutId);
+    if (done(status)) return status;
+    await rig.env.sleep('1s');
+  }
+  throw new Error(`${rolloutId} did not get there: ${(await rig.rollouts.status(rolloutId)).state}`);
+}
+
+const stepNames = (status: RolloutStatus, name: string) => status.steps.map((s) => `step-${name}-${s.name}`);
+
+export const scenarios: Scenario[] = [
+  {
+    // Tier by tier: an escalate Update, a deadline, a duplicate alert and a note, then an ack.
+    name: 'incident-escalated-acked',
+    async run(rig) {
+      const incidentId = 'inc-replay-escalated';
+      const input: IncidentInput = { incidentId, severity: 'sev2', summary: 'checkout errors', source: 'manual', dedupKey: incidentId, openedBy: 'alice', policy: escalationPolicy };
+      const handle = await rig.incidents.start(input);
+      assert.match(await rig.incidents.escalate(incidentId, { by: 'olga', reason: 'need database help' }), /to tier senior/);
+      await rig.env.sleep('11m');
+      assert.equal((await rig.incidents.status(incidentId)).tier?.name, 'manager');
+      await handle.signal(alertSignal, { source: 'alertmanager', severity: 'sev2', summary: 'still failing', dedupKey: incidentId });
+      await handle.signal(incidentNoteSignal, { event: 'rollback finished', detail: 'every target back on 1.0.0' });
+      await rig.incidents.ack(incidentId, { by: 'maria', reason: 'looking' });
+      await rig.env.sleep('1h');
+      await rig.incidents.resolve(incidentId, { by: 'maria', reason: 'config reverted' });
+      const done = (await handle.result()) as IncidentStatus;
+      assert.equal(done.state, 'resolved');
+      return { targets: [{ file: 'incident-escalated-acked', workflowId: incidentId }], expected: ['incident-escalated-acked'] };
+    },
+  },
+  {
+    name: 'completed',
+    async run(rig) {
+      const h = await rig.startRollout(rig.input('replay-completed', fastPlaybook()));
+      const done = (await h.result()) as RolloutStatus;
+      assert.equal(done.state, 'completed');
+      // Each step child baked over several analysis windows.
+      return { targets: rolloutFamily('completed', h.workflowId, done), expected: ['rollout-completed', ...stepNames(done, 'completed')] };
+    },
+  },
+  {
+    name: 'approved',
+    async run(rig) {
+      const h = await rig.startRollout(rig.input('replay-approved', fastPlaybook({ approvals: [{ step: 'canary', count: 1 }] })));
+      await until(rig, h.workflowId, (s) => s.state === 'awaiting_approval');
+      await rig.rollouts.approve(h.workflowId, { by: 'bob' });
+      const done = (await h.result()) as RolloutStatus;
+      assert.equal(done.state, 'completed');
+      return { targets: rolloutFamily('approved', h.workflowId, done), expected: ['rollout-approved'] };
+    },
+  },
+  {
+    name: 'customers',
+    async run(rig) {
+      const h = await rig.startRollout({ ...rig.input('replay-customers', fastPlaybook({ customers: { noticeBefore: '0s' } })), customers: customersFile });
+      // Workflow time on this server is ahead of the wall clock once earlier scenarios skipped time.
+      const { startedAt } = await rig.rollouts.status(h.workflowId);
+      await rig.rollouts.defer(h.workflowId, { customerId: 'globex', until: new Date(Date.parse(startedAt) + 3_600_000).toISOString(), by: 'it@globex.example' });
+      const done = (await h.result()) as RolloutStatus;
+      assert.equal(done.state, 'completed');
+      const targets = rolloutFamily('customers', h.workflowId, done, customersFile.customers.map((c) => c.id));
+      return { targets, expected: ['rollout-customers', 'step-customers-canary@acme'] };
+    },
+  },
+  {
+    name: 'stopped',
+    async run(rig) {
+      const playbook = fastPlaybook({ phases: { canary: { size: 1, bakeTime: '1h' }, waves: [{ size: '100%', bakeTime: '1h' }] } });
+      const h = await rig.startRollout(rig.input('replay-stopped', playbook));
+      await until(rig, h.workflowId, (s) => s.step === 'canary');
+      await rig.rollouts.stop(h.workflowId, { by: 'oncall', then: 'rollback' });
+      const done = (await h.result()) as RolloutStatus;
+      assert.equal(done.state, 'rolled_back');
+      return { targets: rolloutFamily('stopped', h.workflowId, done), expected: ['rollout-stopped', 'step-stopped-canary', 'rollback-stopped'] };
+    },
+  },
+  {
+    // Pause and resume reach the running step child as control signals.
+    name: 'paused-mid-step',
+    async run(rig) {
+      const playbook = fastPlaybook({ phases: { canary: { size: 1, bakeTime: '1m' }, waves: [{ size: '100%', bakeTime: '10s' }] } });
+      const h = await rig.startRollout(rig.input('replay-paused-mid-step', playbook));
+      await until(rig, h.workflowId, (s) => s.step === 'canary');
+      await rig.rollouts.pause(h.workflowId, { by: 'oncall', reason: 'another alert' });
+      await rig.env.sleep('5m');
+      await rig.rollouts.resume(h.workflowId, { by: 'oncall' });
+      const done = (await h.result()) as RolloutStatus;
+      assert.equal(done.state, 'completed');
+      return { targets: rolloutFamily('paused-mid-step', h.workflowId, done), expected: ['rollout-paused-mid-step', 'step-paused-mid-step-canary'] };
+    },
+  },
+  {
+    // The canary's install fails (nobody listens): the breaker opens an incident and holds
+    // (onBreach: pause). On-call resumes; today wave-1 breaches too (the canary target is still
+    // not serving), joins the open incident and holds again; on-call acknowledges and rolls back.
+    name: 'breach-resumed',
+    async run(rig) {
+      const rolloutId = 'replay-breach-resumed';
+      const input = rig.input(rolloutId, fastPlaybook({ onBreach: 'pause', incidents: { severity: 'sev2', policyFile: 'inline' } }));
+      const unreachable = { id: `${rolloutId}-w`, adapter: 'webhook', url: 'http://127.0.0.1:1/deploy', healthUrl: 'http://127.0.0.1:1', secretEnv: 'RAMPART_REPLAY_UNREACHABLE_SECRET', labels: {} };
+      const fleet = dryRunFleet(rolloutId, 4);
+      fleet.targets.unshift(unreachable as never);
+      const h = await rig.startRollout({ ...input, fleet, escalation: { policies: [escalationPolicy] } });
+      const held = await until(rig, rolloutId, (s) => s.state === 'held');
+      assert.equal(held.breaker?.step, 'canary');
+      await rig.env.sleep('6m');
+      await rig.rollouts.resume(rolloutId, { by: 'oncall', reason: 'the webhook host is retired' });
+      const again = await until(rig, rolloutId, (s) => s.state === 'held' && s.steps[1]?.state === 'breached');
+      assert.ok(again.timeline.some((e) => e.event === 'incident joined'), 'the second trip joins the open incident');
+      const incidentId = `inc-${rolloutId}`;
+      await rig.incidents.ack(incidentId, { by: 'sam' });
+      await rig.rollouts.rollback(rolloutId, { by: 'sam', reason: 'webhook host gone' });
+      const done = (await h.result()) as RolloutStatus;
+      assert.equal(done.state, 'rolled_back', done.outcome?.reason);
+      await rig.incidents.resolve(incidentId, { by: 'sam', reason: 'rolled back' });
+      assert.equal(((await rig.incidents.handle(incidentId).result()) as IncidentStatus).state, 'resolved');
+      const expected = ['rollout-breach-resumed', 'step-breach-resumed-canary', 'step-breach-resumed-wave-1', 'rollback-breach-resumed', 'incident-breach-resumed'];
+      return { targets: rolloutFamily('breach-resumed', rolloutId, done), expected };
+    },
+  },
+];
+
+const SLACK_TOKEN = 'xoxb-rampart-replay-token';
+
+/** One time-skipping server and worker (with Slack and SMTP stand-ins) for the named scenarios. */
+export function describeScenarios(names: string[]): void {
+  describe('fresh workflow histories replay on the current code (time-skipping server)', () => {
+    const rig = new TimeSkippingRig('9.0.0');
+    let smtp: SmtpStandin;
+    let slack: SlackStandin;
+    before(async () => {
+      smtp = await startCustomerMail('replay');
+      slack = await startSlackServer({ tokens: [SLACK_TOKEN] });
+      // Read by the worker the rig starts; the unreachable webhook target names a secret that exists.
+      Object.assign(process.env, { SLACK_BOT_TOKEN: SLACK_TOKEN, SLACK_API_URL: slack.url, RAMPART_REPLAY_UNREACHABLE_SECRET: 'nobody-listens' });
+      await rig.start();
+    });
+    after(async () => {
+      await rig.stop();
+      await slack?.close();
+      await smtp?.close();
+    });
+
+    for (const scenario of scenarios.filter((s) => names.includes(s.name))) {
+      test(`${scenario.name}: the workflow and its children replay without nondeterminism`, async () => {
+        const { targets, expected } = await scenario.run(rig);
+        const found = await replayAndRecord(rig.env.client, await bundleWorkflows(require.resolve('../workflows')), targets);
+        for (const name of expected) assert.ok(found.includes(name), `${name} was fetched and replayed (found: ${found.join(', ')})`);
+      });
+    }
+  });
+}
