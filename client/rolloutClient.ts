@@ -63,10 +63,9 @@ export class RolloutClient {
     }
   }
 
-  /** Starts a rollout and waits for its final status, with every target even on a large fleet. */
+  /** Starts a rollout and waits for its final status. */
   async run(input: RolloutInput, options: { taskQueue?: string } = {}): Promise<RolloutStatus> {
-    const result = await (await this.start(input, options)).result();
-    return result.omittedTargets === undefined ? result : this.status(input.rolloutId);
+    return (await this.start(input, options)).result();
   }
 
   handle(rolloutId: string): RolloutHandle {

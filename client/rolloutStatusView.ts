@@ -64,9 +64,13 @@ export function renderStatus(s: RolloutStatus): string {
     const gate = step.lastGate
       ? `  gate ${step.lastGate.verdict}: errors ${step.lastGate.candidate.errorRate === null ? 'n/a' : `${(step.lastGate.candidate.errorRate * 100).toFixed(1)}%`}, p99 ${step.lastGate.candidate.p99LatencyMs ?? 'n/a'}ms`
       : '';
-    lines.push(`  ${pad(step.name, 10)} ${pad(step.state, 18)} ${step.targets.length} target(s)${gate}`);
+    lines.push(`  ${pad(step.name, 10)} ${pad(step.state, 18)} ${s.targetSummary ? '' : `${step.targets.length} target(s)`}${gate}`);
   }
   lines.push('', 'targets:');
+  if (s.targetSummary) {
+    const counts = (record: Record<string, number | undefined>) => Object.entries(record).map(([k, n]) => `${n} ${k}`).join(', ');
+    lines.push(`  ${s.targetSummary.total} targets (too many to list): ${counts(s.targetSummary.byVersion)}; ${counts(s.targetSummary.byState)}`);
+  }
   for (const t of s.targets) {
     const health = t.health ? (t.health.up ? 'healthy' : 'DOWN') : '-';
     lines.push(`  ${pad(t.id, 12)} ${pad(t.version, 12)} ${pad(t.state, 20)} ${pad(health, 8)} ${t.step ?? ''}`);

@@ -85,11 +85,12 @@ export interface RolloutStatus {
   nearMisses: NearMiss[];
   timeline: TimelineEntry[];
   /**
-   * Set only on the workflow's final result for a fleet above RESULT_TARGETS_LIMIT: the per-target
-   * lists (targets, steps[].targets) are left out to stay under Temporal's 2 MB payload limit, and
-   * this says how many there were. The status query always has them.
+   * Set only for a fleet above 5,000 targets (RESULT_TARGETS_LIMIT): the per-target lists
+   * (targets, steps[].targets) are left out of the status and the final result, which would pass
+   * Temporal's 2 MB payload limit, and these counts stand in for them. Each step's own workflow
+   * still has its targets' changes (`stepProgress`).
    */
-  omittedTargets?: number;
+  targetSummary?: { total: number; byVersion: Record<string, number>; byState: Partial<Record<TargetState, number>> };
   // The customer side: always present; all four null when the rollout was started without a
   // customers file (readers then show no customer section), all four set together when it was.
   /** What customers know the software as (playbook customers.component). */

@@ -82,5 +82,5 @@ async function complete(run: RolloutRun): Promise<RolloutStatus> {
   const pinned = tracker.status.targets.filter((t) => t.step === null).length;
   tracker.completed(`version ${input.release.version} on all ${fleet.targets.length - pinned} target(s)${pinned > 0 ? `; ${pinned} pinned to N-1 left alone` : ''}`);
   await customers?.finish('completed', run.changedTargetIds());
-  return tracker.result();
+  return tracker.answer();
 }

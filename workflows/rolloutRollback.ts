@@ -38,5 +38,5 @@ export async function rollBack(run: RolloutRun, reason: string, by?: string): Pr
     await run.incidents.note('rollback finished', summary);
   }
   await customers?.finish('rolled_back', run.changedTargetIds());
-  return tracker.result();
+  return tracker.answer();
 }

@@ -8,6 +8,7 @@ import type {
   RolloutState,
   RolloutStatus,
   StepStatus,
+  TargetState,
   TargetStatus,
   TimelineEntry,
 } from '../domain/rolloutStatus';
@@ -69,14 +70,17 @@ export class RolloutTracker {
   }
 
   /** The status as the status query and the workflow's result give it. */
+  /** The status as queries and the final result give it: see RolloutStatus.targetSummary. */
   answer(): RolloutStatus {
-    return this.s;
-  }
-
-  /** What the workflow returns: see RolloutStatus.omittedTargets. */
-  result(): RolloutStatus {
-    if (this.s.targets.length <= RESULT_TARGETS_LIMIT) return this.s;
-    return { ...this.s, targets: [], steps: this.s.steps.map((step) => ({ ...step, targets: [] })), omittedTargets: this.s.targets.length };
+    const { targets } = this.s;
+    if (targets.length <= RESULT_TARGETS_LIMIT) return this.s;
+    const byVersion: Record<string, number> = {};
+    const byState: Partial<Record<TargetState, number>> = {};
+    for (const t of targets) {
+      byVersion[t.version] = (byVersion[t.version] ?? 0) + 1;
+      byState[t.state] = (byState[t.state] ?? 0) + 1;
+    }
+    return { ...this.s, targets: [], steps: this.s.steps.map((step) => ({ ...step, targets: [] })), targetSummary: { total: targets.length, byVersion, byState } };
   }
 
   /** Notes an entry of the timeline; `by` is only set when someone did it. */

@@ -56,7 +56,8 @@ export async function measureScale20k(ctx: BenchContext, options: Scale20kOption
   }));
   const elapsedMs = performance.now() - started;
   rss.stop();
-  const completed = status.targets.filter((t) => t.version === TO_VERSION).length;
+  // Above 5,000 targets the status carries counts, not a list (RolloutStatus.targetSummary).
+  const completed = status.targetSummary?.byVersion[TO_VERSION] ?? status.targets.filter((t) => t.version === TO_VERSION).length;
   const steps = ['canary', ...WAVES.map((_, i) => `wave-${i + 1}`)].map((step) => stepWorkflowId(rolloutId, step));
   // Visibility catches up a moment after the last run closes.
   await new Promise((resolve) => setTimeout(resolve, 2_000));
