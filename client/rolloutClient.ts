@@ -39,9 +39,10 @@ export class RolloutClient {
     }
   }
 
-  /** Starts a rollout and waits for its final status. */
+  /** Starts a rollout and waits for its final status, with every target even on a large fleet. */
   async run(input: RolloutInput, options: { taskQueue?: string } = {}): Promise<RolloutStatus> {
-    return (await this.start(input, options)).result();
+    const result = await (await this.start(input, options)).result();
+    return result.omittedTargets === undefined ? result : this.status(input.rolloutId);
   }
 
   handle(rolloutId: string): RolloutHandle {

@@ -21,6 +21,14 @@ export function stepWorkflowId(rolloutId: string, stepName: string): string {
   return `${rolloutId}/${stepName}`;
 }
 
+/**
+ * A breached step judged again after a resume: a step child with nothing to install whose
+ * candidates are every target changed so far. `n` counts the rollout's re-gates from 1.
+ */
+export function regateWorkflowId(rolloutId: string, stepName: string, n: number): string {
+  return `${rolloutId}/${stepName}/regate-${n}`;
+}
+
 export function customerStepName(stepName: string, customerId: string): string {
   return `${stepName}@${customerId}`;
 }
@@ -40,6 +48,14 @@ export function rolloutDedupKey(rolloutId: string): string {
  */
 export function incidentKeyFor(alert: { dedupKey: string; rolloutId?: string | undefined }): string {
   return alert.rolloutId ? rolloutDedupKey(alert.rolloutId) : alert.dedupKey;
+}
+
+/**
+ * The incident a rollout's breaker opens once its first one is resolved: `inc-<rollout>.<n>`,
+ * n = 2, 3, … (the first is `incidentWorkflowId(rolloutDedupKey(rollout))`, `inc-<rollout>`).
+ */
+export function followUpIncidentId(rolloutId: string, n: number): string {
+  return `${incidentWorkflowId(rolloutDedupKey(rolloutId))}.${n}`;
 }
 
 const ROLLOUT_KEY = /^rollout:([A-Za-z0-9._-]{1,100})$/;

@@ -4,6 +4,7 @@ import type { Playbook } from '../domain/playbook';
 import type { PlannedStep } from '../domain/planSteps';
 import type { Release } from '../domain/release';
 import type { StepState, TargetHealth } from '../domain/rolloutStatus';
+import type { TargetSample, TargetSeen } from '../domain/metrics';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 
 export interface StepInput {
@@ -20,6 +21,35 @@ export interface StepInput {
   control: StepControl;
   /** Parallel installs: the step ends only on a human's promote (the cut-over), never by the clock alone. */
   requirePromote: boolean;
+  /** Set when an earlier run of this step handed over by continue-as-new: where it got to. */
+  carry?: StepCarry;
+}
+
+/** Where the health analysis stands between two windows, so the next run's first window is a real one. */
+export interface AnalysisState {
+  /** /metrics provider: each analysed target's counters at the last read. */
+  previous: TargetSample[];
+  /** Prometheus provider: where the current window began (workflow time) and what it last saw. */
+  windowStart: number;
+  seen: Record<string, TargetSeen> | null;
+}
+
+/**
+ * What one run of a step hands to the next when its history grows long: everything the step has
+ * done and decided, so the next run picks up exactly there (no target installed twice, no window
+ * lost, the breach count kept).
+ */
+export interface StepCarry {
+  phase: 'installing' | 'baking';
+  /** Target ids not yet started, in install order. */
+  remaining: string[];
+  changes: TargetChangeRecord[];
+  failures: { targetId: string; error: string }[];
+  lastGate: GateResult | null;
+  health: Record<string, TargetHealth>;
+  bake: { endsAt: number; breaches: number; extraWindows: number; analysis: AnalysisState } | null;
+  /** How many runs came before this one. */
+  handovers: number;
 }
 
 export interface TargetChangeRecord {
@@ -51,6 +81,8 @@ export interface StepProgress {
   lastGate: GateResult | null;
   bakeEndsAt: string | null;
   health: Record<string, TargetHealth>;
+  /** Continue-as-new handovers so far: long bakes run as a chain of bounded histories. */
+  handovers: number;
 }
 
 /** Parent to step child: what the on-call engineer asked for, as a whole, so order never matters. */

@@ -12,6 +12,7 @@ export const ROLLOUT_EVENTS = [
   'step passed',
   'step breached',
   'step halted',
+  'step re-gating',
   'paused',
   'resumed',
   'promoted',
@@ -26,6 +27,7 @@ export const ROLLOUT_EVENTS = [
   'rollback finished',
   'incident opened',
   'incident joined',
+  'incident updated',
   'incident not opened',
   'near miss',
   'customer pinned to N-1',
@@ -34,13 +36,14 @@ export const ROLLOUT_EVENTS = [
   'customer rescheduled',
   'rollout completed',
   'rollout rolled_back',
+  'rollout rollback_incomplete',
   'rollout failed',
   'held',
 ] as const;
 export type RolloutEvent = (typeof ROLLOUT_EVENTS)[number];
 
 /** What a rollout reports into the incident its breaker opened. */
-export const INCIDENT_NOTES = ['rollback finished', 'contained', 'degrade did not help'] as const;
+export const INCIDENT_NOTES = ['rollback finished', 'rollback incomplete', 'contained', 'degrade did not help', 'breaker tripped again'] as const;
 export type IncidentNote = (typeof INCIDENT_NOTES)[number];
 
 export const INCIDENT_EVENTS = [

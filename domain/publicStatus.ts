@@ -149,6 +149,9 @@ function releaseState(status: RolloutStatus, targetStates: Map<string, TargetSta
       return 'on_hold';
     case 'rolling_back':
       return 'rolling_back';
+    // Over, but not every system is verified back: "Rolled back" would promise what is not known.
+    case 'rollback_incomplete':
+      return 'stopped';
     case 'completed':
       return 'completed';
     case 'rolled_back':

@@ -30,6 +30,8 @@ export const faultSchema = z
     errorRate: z.number().min(0).max(1).optional(),
     latencyMs: z.number().int().min(0).optional(),
     crash: z.boolean().optional(),
+    /** A slow boot: the process serves nothing (not even /health) for this long after it starts, so installing it is slow. */
+    startDelayMs: z.number().int().min(0).max(600_000).optional(),
     feature: featureNameSchema.optional(),
   })
   .refine((f) => f.feature === undefined || f.errorRate !== undefined || f.latencyMs !== undefined, {

@@ -14,9 +14,11 @@ export type RolloutState =
   | 'rolling_back'
   | 'completed'
   | 'rolled_back'
+  /** The rollback ran, but some target could not be verified back on its previous version: on-call must look. */
+  | 'rollback_incomplete'
   | 'failed';
 
-export const FINAL_STATES: readonly RolloutState[] = ['completed', 'rolled_back', 'failed'];
+export const FINAL_STATES: readonly RolloutState[] = ['completed', 'rolled_back', 'rollback_incomplete', 'failed'];
 
 export type RolloutPhase = 'planning' | 'verification' | StepKind | 'rollback' | 'done';
 
@@ -77,10 +79,16 @@ export interface RolloutStatus {
   steps: StepStatus[];
   targets: TargetStatus[];
   breaker: { step: string; reasons: string[]; gate: GateResult | null } | null;
-  outcome: { result: 'completed' | 'rolled_back' | 'held' | 'failed'; reason: string } | null;
+  outcome: { result: 'completed' | 'rolled_back' | 'rollback_incomplete' | 'held' | 'failed'; reason: string } | null;
   /** Things that went almost wrong: worth a look in the next plan. */
   nearMisses: NearMiss[];
   timeline: TimelineEntry[];
+  /**
+   * Set only on the workflow's final result for a fleet above RESULT_TARGETS_LIMIT: the per-target
+   * lists (targets, steps[].targets) are left out to stay under Temporal's 2 MB payload limit, and
+   * this says how many there were. The status query always has them.
+   */
+  omittedTargets?: number;
   // The customer side: always present; all four null when the rollout was started without a
   // customers file (readers then show no customer section), all four set together when it was.
   /** What customers know the software as (playbook customers.component). */

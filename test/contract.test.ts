@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
-import { incidentKeyFor, incidentWorkflowId, rolloutDedupKey, stepWorkflowId } from '../contract/ids';
+import { followUpIncidentId, incidentKeyFor, incidentWorkflowId, regateWorkflowId, rolloutDedupKey, stepWorkflowId } from '../contract/ids';
 import { WorkflowType } from '../contract/workflowTypes';
 import * as workflows from '../workflows';
 
@@ -20,4 +20,6 @@ test("one incident id scheme: a rollout's key reads as inc-<rollout>, any other 
   assert.equal(incidentKeyFor({ dedupKey: key, rolloutId: 'r-42' }), 'rollout:r-42');
   assert.equal(incidentKeyFor({ dedupKey: key }), key);
   assert.equal(stepWorkflowId('r-42', 'wave-1'), 'r-42/wave-1');
+  assert.equal(regateWorkflowId('r-42', 'wave-1', 2), 'r-42/wave-1/regate-2');
+  assert.equal(followUpIncidentId('r-42', 2), 'inc-r-42.2', 'a trip after the first incident was resolved');
 });

@@ -9,8 +9,9 @@ import { escalationPoliciesSchema } from '../domain/incident';
 import type { IncidentStatus } from '../domain/incidentStatus';
 import { nodeArgsForTs } from '../local/process/tsxCommand';
 import { ProcessGroup } from '../local/process/processes';
+import { IncidentClient } from '../client/incidentClient';
 import { RolloutHarness } from './helpers/rolloutHarness';
-import { devServerAddress } from './helpers/temporal';
+import { devServerAddress, uniqueTaskQueue } from './helpers/temporal';
 
 const TOKEN = 'xoxb-rampart-test-token';
 const SIGNING_SECRET = 'slack-signing-secret-for-tests';
@@ -106,14 +107,17 @@ describe('incident paging over real Slack-like and SMTP servers (dev server)', (
   });
 
   test('a worker killed mid-send: the incident carries on and nothing is posted or mailed twice', async () => {
-    await h.stopWorker();
-    const env = { ...process.env, TEMPORAL_ADDRESS: devServerAddress(), RAMPART_TASK_QUEUE: h.taskQueue };
+    // A queue of its own: worker processes with the file ledger refuse to run where another worker
+    // (the harness's, in this process) polled moments ago, and these two take turns on one ledger file.
+    const taskQueue = uniqueTaskQueue('incident-kill');
+    const incidents = new IncidentClient(h.client, taskQueue);
+    const env = { ...process.env, TEMPORAL_ADDRESS: devServerAddress(), RAMPART_TASK_QUEUE: taskQueue };
     const spawnWorker = (name: string) => processes.spawn(process.execPath, nodeArgsForTs(path.resolve(__dirname, '../worker/main.ts')), { name, env });
     const first = spawnWorker('worker-a');
     await first.waitForOutput(/polling task queue/, 60_000);
     // Slack takes the next post but never answers: the worker dies with the send in flight.
     slack.holdNext(1);
-    const { incidentId } = await h.incidents.openOrJoin(policies, { source: 'webhook', severity: 'sev1', summary: 'payments down', dedupKey: 'payments-1' }, 'monitoring');
+    const { incidentId } = await incidents.openOrJoin(policies, { source: 'webhook', severity: 'sev1', summary: 'payments down', dedupKey: 'payments-1' }, 'monitoring');
     const deadline = Date.now() + 20_000;
     while (!slack.calls().some((c) => c.method === 'chat.postMessage' && JSON.stringify(c).includes(incidentId)) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 50));
@@ -133,7 +137,6 @@ describe('incident paging over real Slack-like and SMTP servers (dev server)', (
     const ids = smtp.messages().map((m) => m.headers.messageId).filter((id) => id?.includes(incidentId));
     assert.equal(new Set(ids).size, ids.length, 'no mail twice');
     await second.stop();
-    await h.startWorker();
   });
 
   test('Alertmanager notifications open an incident; the same group again joins it; a bad signature starts nothing', async () => {

@@ -38,3 +38,26 @@ test('TLS files come through the given reader; an unreadable one names the file 
     /cannot read the TLS CA certificate \(TEMPORAL_TLS_CA\) \/missing.pem: ENOENT/,
   );
 });
+
+test('RAMPART_LEDGER_URL: where it points (host:port or socket path, never the password); a malformed one names the variable and the rule', async () => {
+  const tcp = workerConfigFromEnv({ RAMPART_LEDGER_URL: 'postgres://rampart:pw-123@db.internal:6543/rampart' });
+  assert.equal(tcp.ledger.kind, 'postgres');
+  assert.equal(tcp.ledger.kind === 'postgres' && tcp.ledger.address, 'db.internal:6543');
+  assert.ok(tcp.activities.sentLedger && tcp.activities.noticeDecisions, 'both move to the database');
+  const socket = workerConfigFromEnv({ RAMPART_LEDGER_URL: 'postgresql://rampart@%2Fvar%2Frun%2Fpostgresql/rampart' });
+  assert.equal(socket.ledger.kind === 'postgres' && socket.ledger.address, '/var/run/postgresql/.s.PGSQL.5432');
+  const query = workerConfigFromEnv({ RAMPART_LEDGER_URL: 'postgres:///rampart?host=/tmp/pg&user=rampart' });
+  assert.equal(query.ledger.kind === 'postgres' && query.ledger.address, '/tmp/pg/.s.PGSQL.5432');
+  for (const config of [tcp, socket, query]) {
+    config.activities.mail.close();
+    await config.activities.sentLedger?.close?.();
+  }
+  const file = workerConfigFromEnv({ RAMPART_LEDGER_URL: '', RAMPART_STATE_DIR: '/tmp/rampart-state' });
+  assert.deepEqual(file.ledger, { kind: 'file', stateDir: '/tmp/rampart-state' }, 'empty is unset: the file ledger');
+  assert.equal(file.activities.sentLedger, undefined);
+  file.activities.mail.close();
+
+  assert.throws(() => workerConfigFromEnv({ RAMPART_LEDGER_URL: 'mysql://db/rampart' }), { name: 'WorkerConfigError', message: /^RAMPART_LEDGER_URL must start with postgres:\/\/ or postgresql:\/\// });
+  assert.throws(() => workerConfigFromEnv({ RAMPART_LEDGER_URL: 'postgres:///rampart' }), { name: 'WorkerConfigError', message: /^RAMPART_LEDGER_URL must name the database host/ });
+  assert.throws(() => workerConfigFromEnv({ RAMPART_LEDGER_URL: 'not a url' }), { name: 'WorkerConfigError', message: /^RAMPART_LEDGER_URL must be a URL such as postgres:\/\// });
+});

@@ -5,6 +5,7 @@ import { PgNoticeDecisionLog } from '../activities/customerNotify/pgNoticeDecisi
 import { PgSentLedger } from '../activities/notify/pgSentLedger';
 import { PgStore } from '../activities/notify/pgStore';
 import { temporalConfigFromEnv, type TemporalConfig } from '../domain/temporalConfig';
+import { ledgerUrlSchema } from './ledgerUrl';
 
 type Env = Record<string, string | undefined>;
 
@@ -12,7 +13,16 @@ type Env = Record<string, string | undefined>;
 export interface WorkerConfig {
   temporal: TemporalConfig;
   activities: ActivityDependencies;
+  ledger: LedgerChoice;
+  /** Worker Versioning, when RAMPART_DEPLOYMENT_NAME and RAMPART_BUILD_ID are set. */
+  versioning: WorkerVersioning | undefined;
 }
+
+/**
+ * Where the exactly-once ledger lives: the JSONL files of this one process, or PostgreSQL shared by
+ * every worker pointing at it (its store, to check it answers before polling; its address, for messages).
+ */
+export type LedgerChoice = { kind: 'file'; stateDir: string } | { kind: 'postgres'; address: string; store: PgStore };
 
 /** A setting of the activities' dependencies is malformed; the message names the variable. */
 export class WorkerConfigError extends Error {
@@ -39,24 +49,35 @@ function setting(env: Env, name: string): string | undefined {
  * them when the worker stops (`mail.close()`, `sentLedger.close()`, which also closes the decisions' shared pools).
  */
 export function activityDependenciesFromEnv(env: Env): ActivityDependencies {
-  const ledgerUrl = setting(env, 'RAMPART_LEDGER_URL');
-  return {
-    stateDir: path.resolve(env.RAMPART_STATE_DIR ?? '.rampart'),
+  return workerSettingsFromEnv(env).activities;
+}
+
+function workerSettingsFromEnv(env: Env): { activities: ActivityDependencies; ledger: LedgerChoice } {
+  const stateDir = path.resolve(env.RAMPART_STATE_DIR ?? '.rampart');
+  const shared = sharedLedgerFrom(setting(env, 'RAMPART_LEDGER_URL'));
+  const activities: ActivityDependencies = {
+    stateDir,
     slack: { token: setting(env, 'SLACK_BOT_TOKEN'), apiUrl: setting(env, 'SLACK_API_URL') },
     mail: new MailTransport({ smtpUrl: setting(env, 'SMTP_URL'), from: setting(env, 'MAIL_FROM') }),
     // Secrets are named by the files a rollout brings, so they are looked up by name, not listed here.
     secret: (name) => setting(env, name),
-    ...(ledgerUrl === undefined ? {} : sharedLedgerAt(ledgerUrl)),
+    ...(shared ? { sentLedger: new PgSentLedger(shared.store), noticeDecisions: new PgNoticeDecisionLog(shared.store) } : {}),
   };
+  return { activities, ledger: shared ? { kind: 'postgres', ...shared } : { kind: 'file', stateDir } };
 }
 
-/** The sent ledger and the notice decisions in one database, on one store (one set of pools). */
-function sharedLedgerAt(url: string): Pick<ActivityDependencies, 'sentLedger' | 'noticeDecisions'> {
-  if (!/^postgres(ql)?:\/\//.test(url)) {
-    throw new WorkerConfigError(`RAMPART_LEDGER_URL must be a postgres:// (or postgresql://) URL, e.g. postgres://rampart:secret@db.internal:5432/rampart`);
+/**
+ * The sent ledger and the notice decisions in one database, on one store (one set of pools); the
+ * URL is checked first, so a malformed one changes nothing. No pool connects before first use.
+ */
+function sharedLedgerFrom(url: string | undefined): { address: string; store: PgStore } | undefined {
+  if (url === undefined) return undefined;
+  const parsed = ledgerUrlSchema.safeParse(url);
+  if (!parsed.success) {
+    const rule = parsed.error.issues[0]?.message ?? 'must be a postgres:// URL';
+    throw new WorkerConfigError(`RAMPART_LEDGER_URL ${rule}`);
   }
-  const store = new PgStore({ url, origin: 'RAMPART_LEDGER_URL' });
-  return { sentLedger: new PgSentLedger(store), noticeDecisions: new PgNoticeDecisionLog(store) };
+  return { address: parsed.data.address, store: new PgStore({ url, origin: 'RAMPART_LEDGER_URL' }) };
 }
 
 /**
@@ -93,5 +114,8 @@ export function workerVersioningFromEnv(env: Env): WorkerVersioning | undefined 
 
 /** The worker's configuration from the environment; throws TemporalConfigError or WorkerConfigError on bad settings. */
 export function workerConfigFromEnv(env: Env): WorkerConfig {
-  return { temporal: temporalConfigFromEnv(env), activities: activityDependenciesFromEnv(env) };
+  const temporal = temporalConfigFromEnv(env);
+  // Read here too so that a malformed setting stops the worker at start-up (exit 2), before it connects.
+  const versioning = workerVersioningFromEnv(env);
+  return { temporal, ...workerSettingsFromEnv(env), versioning };
 }

@@ -9,6 +9,8 @@ export interface RampartWorkerOptions {
   /** Bundled workflow code; bundling once and sharing it saves seconds per worker in tests. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   maxConcurrentActivityTaskExecutions?: number;
+  /** How the worker shows in Temporal's poller list; main.ts sets workerIdentity() (worker/workerIdentity.ts). */
+  identity?: string;
   /**
    * What the activities depend on. Default: read from the environment now (worker/config.ts); the
    * mail transport made then is never closed by anyone, so a process that must exit on its own

@@ -1,4 +1,4 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { RampartActivities } from '../activities';
 
 /**
@@ -7,10 +7,21 @@ import type { RampartActivities } from '../activities';
  */
 export type Activities = RampartActivities;
 
-/** Installs and rollbacks: heartbeating, a few retries, then the breaker decides. */
+/**
+ * Installs and rollbacks: heartbeating, a few retries, then the breaker decides.
+ *
+ * The heartbeat timeout is how long a killed worker's install waits before another worker takes
+ * it: the server times the attempt out this long after the last heartbeat it received, then retries
+ * after the first retry interval (1 s). The worker's SDK sends at most one heartbeat per 0.8 × the
+ * timeout (2.4 s here; the activity records one every second, activities/targetActions.ts), so a
+ * kill lands 0-2.4 s after the last one sent: the install runs again elsewhere 1.6-4 s after the
+ * kill (bench: workerCrashRecoveryMs). A live worker whose event loop stalls for more than about
+ * 2 s would miss its deadline and see its attempt retried: the install is idempotent on its key.
+ * Activity options are not part of replay determinism: changing them needs no patched().
+ */
 export const targetActions = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
-  heartbeatTimeout: '15 seconds',
+  heartbeatTimeout: '3 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 3 },
 });
 
@@ -24,4 +35,14 @@ export const reads = proxyActivities<Activities>({
 export const healthChecks = proxyActivities<Activities>({
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '500 milliseconds', backoffCoefficient: 1.5, maximumInterval: '5 seconds', maximumAttempts: 12 },
+});
+
+/**
+ * Health reads during a bake, as local activities: a few quick GETs every window for days or
+ * weeks, so they run inside the workflow task and leave one marker in the history instead of
+ * three activity events and a second workflow task.
+ */
+export const localReads = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '500 milliseconds', maximumInterval: '5 seconds', maximumAttempts: 5 },
 });

@@ -1,10 +1,11 @@
-import { ActivityFailure } from '@temporalio/workflow';
+import { ActivityFailure, patched } from '@temporalio/workflow';
 import type { Target } from '../domain/fleet';
 import { evaluateGate, measureGroup, type GateResult } from '../domain/evaluateGate';
 import { sumWindows, windowBetween, type TargetSample, type TargetSeen } from '../domain/metrics';
 import type { Playbook } from '../domain/playbook';
 import type { TargetHealth } from '../domain/rolloutStatus';
-import { reads } from './activityProxies';
+import type { AnalysisState } from '../contract/step';
+import { localReads, reads } from './activityProxies';
 
 /** Canary analysis samples at most this many targets per group, so history stays bounded. */
 export const MAX_ANALYSED_PER_GROUP = 100;
@@ -41,6 +42,18 @@ export class HealthAnalysis {
   private get prometheus(): PrometheusProvider | undefined {
     const provider = this.health.provider as Playbook['health']['provider'] | undefined;
     return provider?.type === 'prometheus' ? provider : undefined;
+  }
+
+  /** Where the analysis stands, for the step's next run after a continue-as-new. */
+  snapshot(): AnalysisState {
+    return { previous: [...this.previous.values()], windowStart: this.windowStart, seen: this.seen ?? null };
+  }
+
+  /** Picks up where an earlier run's analysis stood: no extra read, the next window is a whole one. */
+  restore(state: AnalysisState): void {
+    this.previous = new Map(state.previous.map((s) => [s.id, s]));
+    this.windowStart = state.windowStart;
+    this.seen = state.seen ?? undefined;
   }
 
   /** Reads every analysed target once so the first window has a starting point. */
@@ -105,7 +118,8 @@ export class HealthAnalysis {
   }
 
   private async read(): Promise<void> {
-    const samples = await reads.sampleTargets([...this.candidates, ...this.baseline]);
+    const targets = [...this.candidates, ...this.baseline];
+    const samples = patched('health-reads-local') ? await localReads.sampleTargets(targets) : await reads.sampleTargets(targets);
     this.previous = new Map(samples.map((s) => [s.id, s]));
   }
 }

@@ -2,6 +2,7 @@ import { condition, patched } from '@temporalio/workflow';
 import type { PlannedStep } from '../domain/planSteps';
 import type { RolloutInput } from '../domain/rolloutInput';
 import type { RolloutStatus } from '../domain/rolloutStatus';
+import { keepFeatureOff } from './degrade';
 import { onBreach } from './rolloutBreaker';
 import { honourStopOrRollback } from './rolloutHold';
 import { planRollout } from './rolloutPlanning';
@@ -35,6 +36,7 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatu
     const later = new Set(steps.slice(i).flatMap((s) => s.targets));
     controls.promoted = false;
     tracker.stepStarted(step, waveIndex, run.waveCount);
+    if (run.degradedFeature) await keepFeatureOff({ rolloutId: run.input.rolloutId, feature: run.degradedFeature, targets: step.targets.map((id) => run.target(id)), maxParallel: run.playbook.maxParallel, tracker });
     const result = await runStep(run, step, later);
     tracker.stepEnded(step.name, result);
     if (result.outcome === 'passed') run.customers?.stepPassed(step);
@@ -65,5 +67,5 @@ async function complete(run: RolloutRun): Promise<RolloutStatus> {
   const pinned = tracker.status.targets.filter((t) => t.step === null).length;
   tracker.completed(`version ${input.release.version} on all ${fleet.targets.length - pinned} target(s)${pinned > 0 ? `; ${pinned} pinned to N-1 left alone` : ''}`);
   await customers?.finish('completed', run.changedTargetIds());
-  return tracker.answer();
+  return tracker.result();
 }

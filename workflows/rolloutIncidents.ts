@@ -1,6 +1,6 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { ParentClosePolicy, getExternalWorkflowHandle, patched, startChild } from '@temporalio/workflow';
-import { incidentWorkflowId, rolloutDedupKey } from '../contract/ids';
+import { followUpIncidentId, incidentWorkflowId, rolloutDedupKey } from '../contract/ids';
 import { escalationPoliciesSchema, policyFor, type IncidentInput } from '../domain/incident';
 import { describeErrors, parseInput } from '../domain/issues';
 import type { Playbook } from '../domain/playbook';
@@ -9,14 +9,38 @@ import { alertSignal, incidentNoteSignal } from '../contract/incident';
 import type { RolloutTracker } from './rolloutTracker';
 import type { IncidentNote } from '../contract/timeline';
 
-/** The incident a rollout's breaker opens, and what the rollout reports into it afterwards. */
+/**
+ * The incident a rollout's breaker opens, and what the rollout reports into it afterwards. A
+ * rollout can trip more than once (held, resumed, tripped again): the later trips report into the
+ * incident while it is open, and open the next one (`inc-<rollout>.2`, …) once it is resolved.
+ */
 export class RolloutIncidents {
   private incidentId: string | null = null;
+  /** Incidents this rollout opened or joined: the next one's ordinal is this plus one. */
+  private count = 0;
 
   constructor(private readonly rolloutId: string, private readonly tracker: RolloutTracker) {}
 
+  /**
+   * A breaker trip (or a rollback that could not be verified) for on-call: the first opens the
+   * incident; a later one is a note into it while it is open, or a new incident once it is closed.
+   */
+  async report(config: NonNullable<Playbook['incidents']>, escalation: unknown, reason: string, note: IncidentNote, summary?: string): Promise<void> {
+    if (this.incidentId !== null && patched('report-into-open-incident')) {
+      const reported = await getExternalWorkflowHandle(this.incidentId).signal(incidentNoteSignal, { event: note, detail: reason })
+        .then(() => true, () => false);
+      if (reported) {
+        this.tracker.incidentUpdated(this.incidentId, note);
+        return;
+      }
+      // Signalling a closed workflow fails: that incident was resolved, this is a new one.
+      return this.open(config, escalation, reason, followUpIncidentId(this.rolloutId, this.count + 1), summary);
+    }
+    return this.open(config, escalation, reason, undefined, summary);
+  }
+
   /** Opens the incident as a child that outlives the rollout: escalation goes on after a rollback. */
-  async open(config: NonNullable<Playbook['incidents']>, escalation: unknown, reason: string): Promise<void> {
+  async open(config: NonNullable<Playbook['incidents']>, escalation: unknown, reason: string, id?: string, summaryText?: string): Promise<void> {
     const policies = parseInput(escalationPoliciesSchema, escalation);
     if (!policies.ok) {
       this.tracker.incidentNotOpened(`escalation policy invalid: ${describeErrors(policies.errors)}`);
@@ -30,10 +54,10 @@ export class RolloutIncidents {
       return;
     }
     const dedupKey = rolloutDedupKey(this.rolloutId);
-    const incidentId = incidentWorkflowId(dedupKey);
+    const incidentId = id ?? incidentWorkflowId(dedupKey);
     const details: Record<string, string> = { reason };
     if (!config.automatedRollback) details.manualRecovery = (config.manualRecovery ?? []).map((s, i) => `${i + 1}. ${s}`).join('\n');
-    const summary = `Breaker tripped in rollout ${this.rolloutId}`;
+    const summary = summaryText ?? `Breaker tripped in rollout ${this.rolloutId}`;
     try {
       await startChild(incidentWorkflow, {
         workflowId: incidentId,
@@ -56,12 +80,16 @@ export class RolloutIncidents {
       await getExternalWorkflowHandle(incidentId).signal(alertSignal, {
         source: 'breaker', severity: config.severity, summary, dedupKey, rolloutId: this.rolloutId, details,
       });
-      this.incidentId = incidentId;
-      this.tracker.incidentOpened(incidentId, true);
+      this.opened(incidentId, true);
       return;
     }
+    this.opened(incidentId, false);
+  }
+
+  private opened(incidentId: string, joined: boolean): void {
     this.incidentId = incidentId;
-    this.tracker.incidentOpened(incidentId, false);
+    this.count++;
+    this.tracker.incidentOpened(incidentId, joined);
   }
 
   /** Reports into the incident's thread; nothing to do when no incident was opened. */
@@ -69,4 +97,5 @@ export class RolloutIncidents {
     if (!this.incidentId) return;
     await getExternalWorkflowHandle(this.incidentId).signal(incidentNoteSignal, { event, detail }).catch(() => undefined);
   }
+
 }

@@ -1,4 +1,4 @@
-import { executeChild } from '@temporalio/workflow';
+import { executeChild, patched } from '@temporalio/workflow';
 import { rollbackWorkflowId } from '../contract/ids';
 import type { RolloutStatus } from '../domain/rolloutStatus';
 import { rollbackWorkflow } from './rollback';
@@ -6,7 +6,8 @@ import type { RolloutRun } from './rolloutRun';
 
 /**
  * Returns every target this run changed to its last known good version, newest change first, as
- * one child workflow; tells the incident and the customers, and ends the rollout rolled back.
+ * one child workflow; tells the incident and the customers, and ends the rollout rolled back, or
+ * `rollback_incomplete` when some target could not be verified back, with on-call paged.
  */
 export async function rollBack(run: RolloutRun, reason: string, by?: string): Promise<RolloutStatus> {
   const { input, playbook, fleet, tracker, customers, runningVersions } = run;
@@ -22,8 +23,18 @@ export async function rollBack(run: RolloutRun, reason: string, by?: string): Pr
     }],
   });
   const summary = tracker.targetsRolledBack(outcomes);
-  tracker.rolledBack(reason);
-  await run.incidents.note('rollback finished', summary);
+  const unverified = outcomes.filter((o) => !o.verified).map((o) => o.targetId);
+  if (unverified.length > 0 && patched('rollback-incomplete')) {
+    // A rollback nobody could verify needs a human: into the open incident, or a new one that
+    // pages, before the rollout reads as ended.
+    if (playbook.incidents && input.escalation !== undefined) {
+      await run.incidents.report(playbook.incidents, input.escalation, `rollback incomplete: ${summary}`, 'rollback incomplete', `Rollback incomplete in rollout ${input.rolloutId}`);
+    }
+    tracker.rollbackIncomplete(reason, unverified);
+  } else {
+    tracker.rolledBack(reason);
+    await run.incidents.note('rollback finished', summary);
+  }
   await customers?.finish('rolled_back', run.changedTargetIds());
-  return tracker.answer();
+  return tracker.result();
 }

@@ -20,6 +20,10 @@ export class RolloutRun {
   readonly waveCount: number;
   /** Every target this run changed, in the order it first changed them: what a rollback undoes. */
   readonly changed: TargetChangeRecord[] = [];
+  /** Breached steps judged again after a resume, so far: each re-gate child gets its own id. */
+  regates = 0;
+  /** The playbook's degrade feature, once a breach was contained by it and the rollout went on: later targets get it off too. */
+  degradedFeature: string | null = null;
 
   constructor(
     readonly input: RolloutInput,
@@ -49,8 +53,11 @@ export class RolloutRun {
 
   /** Each target is remembered once, with its first change (a re-run step replays its installs). */
   remember(changes: TargetChangeRecord[]): void {
+    const known = this.changedIds();
     for (const change of changes) {
-      if (!this.changed.some((c) => c.targetId === change.targetId)) this.changed.push(change);
+      if (known.has(change.targetId)) continue;
+      known.add(change.targetId);
+      this.changed.push(change);
     }
   }
 

@@ -3,6 +3,7 @@ import { stepWorkflowId } from '../contract/ids';
 import type { StepResult } from '../contract/step';
 import type { PlannedStep } from '../domain/planSteps';
 import type { RolloutRun } from './rolloutRun';
+import { spreadSample } from './analysis';
 import { stepWorkflow } from './step';
 
 /** Waits for the approvals the playbook asks for before this step (null: before the start), or a stop. */
@@ -38,6 +39,7 @@ export function runStep(run: RolloutRun, step: PlannedStep, later: Set<string>):
 async function runChild(run: RolloutRun, child: PlannedStep, later: Set<string>, customerSlots: boolean): Promise<StepResult> {
   const { input, fleet, playbook, controls, tracker } = run;
   const changedIds = run.changedIds();
+  const own = new Set(child.targets);
   const sentControl = controls.forChild();
   controls.activeStep = await startChild(stepWorkflow, {
     workflowId: stepWorkflowId(input.rolloutId, child.name),
@@ -45,8 +47,10 @@ async function runChild(run: RolloutRun, child: PlannedStep, later: Set<string>,
       rolloutId: input.rolloutId,
       step: child,
       targets: child.targets.map((id) => run.target(id)),
-      earlierCandidates: fleet.targets.filter((t) => changedIds.has(t.id)),
-      baseline: fleet.targets.filter((t) => later.has(t.id) && !child.targets.includes(t.id) && !(customerSlots && changedIds.has(t.id))),
+      // Only a spread sample of each group is ever read: sending the whole fleet would outgrow
+      // Temporal's 2 MB payload limit on large fleets.
+      earlierCandidates: spreadSample(fleet.targets.filter((t) => changedIds.has(t.id))),
+      baseline: spreadSample(fleet.targets.filter((t) => later.has(t.id) && !own.has(t.id) && !(customerSlots && changedIds.has(t.id)))),
       release: input.release,
       health: playbook.health,
       control: sentControl,

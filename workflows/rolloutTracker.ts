@@ -26,6 +26,9 @@ type ApprovalRule = Playbook['approvals'][number];
  * tracker changes the status and notes the timeline entry. Everyone else reads `status`, frozen.
  * The customer fields are written by its CustomerTracker, through the same timeline.
  */
+/** Above this many targets the final result leaves the per-target lists out (about 150 bytes each). */
+export const RESULT_TARGETS_LIMIT = 5_000;
+
 export class RolloutTracker {
   private readonly s: RolloutStatus;
 
@@ -67,6 +70,12 @@ export class RolloutTracker {
   /** The status as the status query and the workflow's result give it. */
   answer(): RolloutStatus {
     return this.s;
+  }
+
+  /** What the workflow returns: see RolloutStatus.omittedTargets. */
+  result(): RolloutStatus {
+    if (this.s.targets.length <= RESULT_TARGETS_LIMIT) return this.s;
+    return { ...this.s, targets: [], steps: this.s.steps.map((step) => ({ ...step, targets: [] })), omittedTargets: this.s.targets.length };
   }
 
   /** Notes an entry of the timeline; `by` is only set when someone did it. */
@@ -176,6 +185,13 @@ export class RolloutTracker {
     this.note('step started', { detail: `${step.name}: ${step.targets.length} target(s)` });
   }
 
+  /** A breached step is judged again after a resume: fresh windows over its bake, nothing installed. */
+  regating(stepName: string, candidates: number): void {
+    this.s.step = stepName;
+    this.setStepState(stepName, 'baking');
+    this.note('step re-gating', { detail: `${stepName}: fresh health windows over its bake on ${candidates} changed target(s) before any new target` });
+  }
+
   /** The step waits for its customers' maintenance windows. */
   waitingForWindows(stepName: string): void {
     this.setStepState(stepName, 'waiting_for_window');
@@ -225,8 +241,8 @@ export class RolloutTracker {
     this.note('breaker tripped', { detail: `${stepName}: ${result.reasons.join('; ')}` });
   }
 
-  degrading(feature: string, targetCount: number): void {
-    this.note('degrading', { detail: `switching ${feature} off on ${targetCount} target(s)` });
+  degrading(feature: string, targetCount: number, when?: string): void {
+    this.note('degrading', { detail: `switching ${feature} off on ${targetCount} target(s)${when ? ` ${when}` : ''}` });
   }
 
   degradeFailed(feature: string, failedTargets: string[]): void {
@@ -242,6 +258,11 @@ export class RolloutTracker {
 
   incidentOpened(incidentId: string, joined: boolean): void {
     this.note(joined ? 'incident joined' : 'incident opened', { detail: incidentId });
+  }
+
+  /** A later breaker trip (or an unverified rollback) reported into the incident still open. */
+  incidentUpdated(incidentId: string, note: string): void {
+    this.note('incident updated', { detail: `${incidentId}: ${note}` });
   }
 
   incidentNotOpened(why: string): void {
@@ -283,6 +304,11 @@ export class RolloutTracker {
       : `${unverified.length} target(s) not verified: ${unverified.map((o) => `${o.targetId} (${o.detail})`).join(', ')}`;
     this.note('rollback finished', { detail });
     return detail;
+  }
+
+  /** The rollback ran but left targets unverified: the rollout ends, not rolled back, naming them. */
+  rollbackIncomplete(reason: string, unverified: string[]): void {
+    this.finish('rollback_incomplete', `${reason}; rollback not verified on ${unverified.join(', ')}`);
   }
 
   completed(reason: string): void {
@@ -335,8 +361,15 @@ export class RolloutTracker {
     return this.s.steps.find((s) => s.name === name);
   }
 
+  /** By id, since a step reports thousands of targets at once: a scan per target is quadratic. */
+  private targetIndex = { of: [] as TargetStatus[], byId: new Map<string, TargetStatus>() };
+
   private target(id: string): TargetStatus | undefined {
-    return this.s.targets.find((t) => t.id === id);
+    const { targets } = this.s;
+    if (this.targetIndex.of !== targets || this.targetIndex.byId.size !== targets.length) {
+      this.targetIndex = { of: targets, byId: new Map(targets.map((t) => [t.id, t])) };
+    }
+    return this.targetIndex.byId.get(id);
   }
 
 }

@@ -1,37 +1,38 @@
-import { ActivityFailure, ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
-import type { Target } from '../domain/fleet';
+import { condition, continueAsNew, setHandler } from '@temporalio/workflow';
 import type { GateResult } from '../domain/evaluateGate';
-import { changeKey } from '../domain/rolloutInput';
 import type { StepState } from '../domain/rolloutStatus';
-import { targetActions } from './activityProxies';
 import { HealthAnalysis, spreadSample } from './analysis';
-import { stepControlSignal, stepProgressQuery, type StepControl, type StepInput, type StepResult, type TargetChangeRecord } from '../contract/step';
+import { handoverDue } from './handover';
+import { installTargets } from './stepInstall';
+import { stepControlSignal, stepProgressQuery, type StepCarry, type StepControl, type StepInput, type StepResult, type TargetChangeRecord } from '../contract/step';
 import { isoNow } from './time';
 
 /** Windows past the bake time a gate may take to gather enough samples before it counts as failed. */
 const EXTRA_WINDOWS_FOR_SAMPLES = 3;
-
-function failureText(err: unknown): string {
-  if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) return err.cause.message;
-  if (err instanceof ActivityFailure && err.cause) return err.cause.message;
-  return err instanceof Error ? err.message : String(err);
-}
+const HANDOVER_PATCH = 'step-continue-as-new';
 
 /**
  * One step of a rollout (dogfood ring, canary or wave) as a child workflow, so the parent's
  * history does not grow with fleet size: install with bounded parallelism, then bake while the
  * health gate watches, and report whether the step passed, breached or was halted.
+ *
+ * A long bake or a large wave would outgrow one history (about 11 events per analysis window, a
+ * few per target), so the step hands over to a fresh run by continue-as-new, carrying what it has
+ * done and decided (StepCarry). The parent and the CLI address the step by its workflow id, which
+ * the chain keeps: commands and queries reach whichever run is current.
  */
 export async function stepWorkflow(input: StepInput): Promise<StepResult> {
-  const { step, release, rolloutId } = input;
+  const { step } = input;
+  const carry = input.carry;
   let control: StepControl = input.control;
-  let state: StepState = 'installing';
-  let lastGate: GateResult | null = null;
-  let bakeEndsAt: string | null = null;
-  let health: StepResult['health'] = {};
+  let state: StepState = carry?.phase ?? 'installing';
+  let lastGate: GateResult | null = carry?.lastGate ?? null;
+  let bakeEndsAt: string | null = carry?.bake ? new Date(carry.bake.endsAt).toISOString() : null;
+  let health: StepResult['health'] = carry?.health ?? {};
   const installing = new Set<string>();
-  const changes: TargetChangeRecord[] = [];
-  const failures: { targetId: string; error: string }[] = [];
+  const changes: TargetChangeRecord[] = [...(carry?.changes ?? [])];
+  const failures: { targetId: string; error: string }[] = [...(carry?.failures ?? [])];
+  const handovers = carry?.handovers ?? 0;
 
   setHandler(stepControlSignal, (next) => {
     control = next;
@@ -45,38 +46,28 @@ export async function stepWorkflow(input: StepInput): Promise<StepResult> {
     lastGate,
     bakeEndsAt,
     health,
+    handovers,
   }));
 
-  const queue = [...input.targets];
-  const installOne = async (target: Target) => {
-    installing.add(target.id);
-    try {
-      const result = await targetActions.installTarget({
-        key: changeKey(rolloutId, target.id, release.version, step.name),
-        rolloutId,
-        step: step.name,
-        target,
-        version: release.version,
-        artifact: { path: release.artifactPath, sha256: release.sha256 },
-      });
-      changes.push({ targetId: target.id, step: step.name, version: result.version, previousVersion: result.previousVersion, at: isoNow() });
-    } catch (err) {
-      failures.push({ targetId: target.id, error: failureText(err) });
-    } finally {
-      installing.delete(target.id);
+  const handOver = (next: Omit<StepCarry, 'changes' | 'failures' | 'lastGate' | 'health' | 'handovers'>): Promise<never> =>
+    continueAsNew<typeof stepWorkflow>({ ...input, control, carry: { ...next, changes, failures, lastGate, health, handovers: handovers + 1 } });
+
+  if (state === 'installing') {
+    const byId = new Map(input.targets.map((t) => [t.id, t]));
+    const queue = carry ? carry.remaining.map((id) => byId.get(id)).filter((t) => t !== undefined) : [...input.targets];
+    const handingOver = await installTargets({
+      input,
+      queue,
+      control: () => control,
+      installing,
+      changes,
+      failures,
+      handoverDue: () => handoverDue(HANDOVER_PATCH),
+    });
+    if (handingOver && failures.length === 0 && !control.halted && queue.length > 0) {
+      return handOver({ phase: 'installing', remaining: queue.map((t) => t.id), bake: null });
     }
-  };
-  // Each lane takes the next target only when not paused, halted or tripped: a stop starts nothing new.
-  const lane = async () => {
-    for (;;) {
-      await condition(() => control.halted || failures.length > 0 || !control.paused);
-      if (control.halted || failures.length > 0) return;
-      const target = queue.shift();
-      if (!target) return;
-      await installOne(target);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(step.maxParallel, input.targets.length) }, lane));
+  }
 
   const result = (outcome: StepResult['outcome'], reasons: string[]): StepResult => {
     state = outcome === 'passed' ? 'passed' : outcome === 'breached' ? 'breached' : 'halted';
@@ -92,13 +83,22 @@ export async function stepWorkflow(input: StepInput): Promise<StepResult> {
   const changed = new Set(changes.map((c) => c.targetId));
   const candidates = spreadSample([...input.earlierCandidates, ...input.targets.filter((t) => changed.has(t.id))]);
   const analysis = new HealthAnalysis(candidates, spreadSample(input.baseline), input.health);
-  await analysis.start();
-  const bakeEnd = Date.now() + step.bakeMs;
-  bakeEndsAt = new Date(bakeEnd).toISOString();
-  const interval = Math.min(input.health.analysisInterval, step.bakeMs);
+  let bakeEnd: number;
   let breaches = 0;
   let extraWindows = 0;
+  if (carry?.bake) {
+    analysis.restore(carry.bake.analysis);
+    ({ endsAt: bakeEnd, breaches, extraWindows } = carry.bake);
+  } else {
+    await analysis.start();
+    bakeEnd = Date.now() + step.bakeMs;
+  }
+  bakeEndsAt = new Date(bakeEnd).toISOString();
+  const interval = Math.min(input.health.analysisInterval, step.bakeMs);
   for (;;) {
+    if (handoverDue(HANDOVER_PATCH)) {
+      return handOver({ phase: 'baking', remaining: [], bake: { endsAt: bakeEnd, breaches, extraWindows, analysis: analysis.snapshot() } });
+    }
     const halted = await condition(() => control.halted, interval);
     if (halted) return result('halted', ['stopped by command']);
     lastGate = await analysis.evaluate();

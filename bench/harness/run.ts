@@ -29,8 +29,15 @@
  *                     also the stream's fan-out of a change to all 500 clients (bench/measures/portalLatency.ts)
  *   workerPeakRssMb   peak RSS of this process, which hosts the workers, up to the end of the stop
  *                     trials (bench/harness/rssSampler.ts); later phases show in workerRss.marks
+ *   workerCrashRecoveryMs
+ *                     SIGKILL to a worker process mid-install on a real target -> the install's
+ *                     attempt started again on the other worker process (bench/measures/workerCrashRecovery.ts)
+ *
+ * `npm run bench -- --only workerCrashRecoveryMs` runs just the measures named (bench/harness/selection.ts).
  *
  * Everything it starts is stopped in a finally block, also on Ctrl-C (exit code 130).
+ *
+ * `npm run bench -- --soak` runs the fault campaign's long soak instead (bench/measures/faultSoak.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -47,17 +54,28 @@ import { measureOverhead } from '../measures/overhead';
 import { measurePortalLatency, PORTAL_QUEUE } from '../measures/portalLatency';
 import { RssSampler, vmHwmMb } from './rssSampler';
 import { measureStopLatency } from '../measures/stopLatency';
+import { measureWorkerCrashRecovery } from '../measures/workerCrashRecovery';
+import { parseSelection } from './selection';
+import { runFaultSoak } from '../measures/faultSoak';
 
-const GOALS = { stopLatencyP99Ms: 1000, overheadRatio: 1.5, portalP99LatencyMs: 250 };
+const GOALS = { stopLatencyP99Ms: 1000, overheadRatio: 1.5, portalP99LatencyMs: 250, workerCrashRecoveryMs: 5000 };
 const OVERHEAD = { targets: 500, maxParallel: 20, runs: 5 };
 const STOP = { trials: 20, targets: 200, maxParallel: 2, pollIntervalMs: 10 } as const;
 const CUSTOMER_NOTICES = { customers: 10_000, concurrency: 32, webhook: true };
 const PORTAL = { clients: 500, requests: 1_000, concurrency: 20 };
 const NOTIFY = { incidents: 500, workflows: 4, lanesPerWorkflow: 5, rateLimitBurst: 20, retryAfterSeconds: 1 };
+const CRASH_RECOVERY = { trials: 3, bootMs: 12_000 };
+/** What --only can name. */
+const SELECTABLE = ['workerCrashRecoveryMs'] as const;
 
 const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
 
 async function main(): Promise<number> {
+  const selection = parseSelection(process.argv.slice(2), SELECTABLE);
+  if ('error' in selection) {
+    log(selection.error);
+    return 2;
+  }
   const abort = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     if (abort.signal.aborted) {
@@ -87,6 +105,20 @@ async function main(): Promise<number> {
       until: (promise) => abortable(promise, abort.signal),
       assertWorkersRunning: () => stack.assertWorkersRunning(),
     };
+    const crashRecovery = async () => {
+      const measured = await measureWorkerCrashRecovery(ctx, { ...CRASH_RECOVERY, temporalAddress: stack.server!.address, dir: path.join(dir, 'crash-recovery') });
+      const value = measured.workerCrashRecoveryMs;
+      return {
+        result: { workerCrashRecoveryMs: value, workerCrashRecovery: measured.details },
+        goal: { goal: GOALS.workerCrashRecoveryMs, value: value?.max ?? null, met: value !== null && value.max !== null && value.max < GOALS.workerCrashRecoveryMs },
+      };
+    };
+    if (!selection.all) {
+      const only = selection.names.has('workerCrashRecoveryMs') ? await crashRecovery() : undefined;
+      const selected = { ...only?.result, environment: describeEnvironment(), goals: { ...(only ? { workerCrashRecoveryMs: only.goal } : {}) }, totalMs: Date.now() - started };
+      process.stdout.write(`${JSON.stringify(selected, null, 2)}\n`);
+      return 0;
+    }
 
     const overhead = await measureOverhead(ctx, OVERHEAD);
     rss.mark('afterOverhead');
@@ -114,6 +146,7 @@ async function main(): Promise<number> {
     );
     rss.mark('afterPortal');
     stack.assertWorkersRunning();
+    const recovery = await crashRecovery();
 
     const { method: overheadMethod, ...overheadNumbers } = overhead;
     const result = {
@@ -130,6 +163,7 @@ async function main(): Promise<number> {
       customerNotices: customerNotices.details,
       portalP99LatencyMs: portal.portalP99LatencyMs,
       portal: portal.details,
+      ...recovery.result,
       workerPeakRssMb,
       workerRss: {
         source:
@@ -169,6 +203,7 @@ async function main(): Promise<number> {
           errors: portal.details.errors,
           met: portal.portalP99LatencyMs < GOALS.portalP99LatencyMs && portal.details.clients === PORTAL.clients && portal.details.errors === 0,
         },
+        workerCrashRecoveryMs: recovery.goal,
       },
       totalMs: Date.now() - started,
     };
@@ -186,4 +221,5 @@ async function main(): Promise<number> {
 }
 
 // Exit explicitly: a native worker handle must not keep the process alive once all is stopped.
-void main().then((code) => process.exit(code));
+const args = process.argv.slice(2);
+void (args.includes('--soak') ? runFaultSoak(args, log) : main()).then((code) => process.exit(code));

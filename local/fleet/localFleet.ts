@@ -8,7 +8,8 @@
  *   supervisor.pid           present while the supervisor runs
  *   supervisor.log           supervisor and target output
  *   artifacts/               the artifact the fleet started from
- *   targets/t-01/            releases/<version>/, current -> releases/<version>, install-log.jsonl
+ *   targets/t-01/            releases/<version>/, current -> releases/<version>, install-log.jsonl,
+ *                            boot-log.jsonl (each start of the target's process, written by it)
  */
 import { mkdir, readFile, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import http from 'node:http';

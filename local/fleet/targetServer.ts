@@ -8,7 +8,8 @@
  * restarts the process, exactly like a real service that loads its code at boot. Feature switches
  * (DIR/features.json) are runtime configuration instead: a change takes effect within
  * FeatureSwitches.RECHECK_MS, without a restart. A fault gated on a feature (fault.feature) only
- * applies its error rate and latency while that feature is on.
+ * applies its error rate and latency while that feature is on. Every start that reaches serving is
+ * appended to DIR/boot-log.jsonl (bootLog.ts): the target's own account of what it ran, and when.
  */
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
@@ -18,6 +19,7 @@ import { describeErrors, parseInput } from '../../domain/issues';
 import { manifestSchema, type Manifest } from '../../domain/release';
 import { exitWithParent } from '../process/exitWithParent';
 import { FeatureSwitches } from '../../activities/adapters/local/featureSwitches';
+import { recordBoot } from './bootLog';
 import { RequestMetrics } from './requestMetrics';
 import { startSyntheticTraffic, trafficRateFromEnv } from './syntheticTraffic';
 
@@ -113,8 +115,17 @@ function main(): void {
     console.error(`[${id}] cannot serve on 127.0.0.1:${port}: ${err.message}`);
     process.exit(1);
   });
-  server.listen(port, '127.0.0.1', () => {
+  // A slow-booting version (fault.startDelayMs) answers nothing until it is up, like a service warming its caches.
+  if (fault.startDelayMs) log(`starting ${version} (slow boot: ${fault.startDelayMs} ms)`);
+  setTimeout(() => server.listen(port, '127.0.0.1', onListening), fault.startDelayMs ?? 0);
+  function onListening() {
     log(`serving ${version} on http://127.0.0.1:${port} (pid ${process.pid})`);
+    try {
+      recordBoot(dir, { at: startedAt, version, pid: process.pid });
+    } catch (err) {
+      // The boot log is evidence for tests, not part of serving: a full disk must not stop the target.
+      console.error(`[${id}] cannot record this boot: ${(err as Error).message}`);
+    }
     traffic = startSyntheticTraffic({ url: `http://127.0.0.1:${port}/`, requestsPerSecond: trafficRateFromEnv() });
     if (fault.crash) {
       setTimeout(() => {
@@ -122,7 +133,7 @@ function main(): void {
         process.exit(1);
       }, CRASH_AFTER_MS);
     }
-  });
+  }
 }
 
 main();

@@ -3,7 +3,8 @@ import { resolve } from 'node:path';
 import { isProcessOf, killNow, stopPid, type StopOutcome } from '../process/pids';
 import { nodeArgsForTs } from '../process/tsxCommand';
 
-const WORKER_SCRIPT = resolve(__dirname, '../../worker/main.ts');
+/** The worker process's entry point, for a caller that spawns it itself (e.g. to see it refuse and exit). */
+export const WORKER_SCRIPT = resolve(__dirname, '../../worker/main.ts');
 
 export interface WorkerProcess {
   pid: number;
