@@ -6,6 +6,9 @@ import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { RolloutClient } from '../client/rolloutClient';
+import { ProcessGroup } from '../local/process/processes';
+import { nodeArgsForTs } from '../local/process/tsxCommand';
+import { WORKER_SCRIPT } from '../local/stack/workerProcess';
 import { stepWorkflowId } from '../contract/ids';
 import type { RolloutStatus } from '../domain/rolloutStatus';
 import { buildArtifact } from '../local/fleet/artifactBuild';
@@ -126,5 +129,21 @@ describe('Worker Versioning: rollouts stay on the build that started them (dev s
     assert.throws(() => workerVersioningFromEnv({ RAMPART_DEPLOYMENT_NAME: 'rampart' }), /RAMPART_BUILD_ID is not set/);
     assert.throws(() => workerVersioningFromEnv({ RAMPART_DEPLOYMENT_NAME: 'ram.part', RAMPART_BUILD_ID: 'x' }), /RAMPART_DEPLOYMENT_NAME must be .*no '\.'/);
     assert.throws(() => workerVersioningFromEnv({ RAMPART_DEPLOYMENT_NAME: 'rampart', RAMPART_BUILD_ID: 'a b' }), /RAMPART_BUILD_ID must be/);
+  });
+
+  test('the worker process with only RAMPART_BUILD_ID set exits 2 naming the missing variable, before it connects', async () => {
+    const procs = new ProcessGroup();
+    try {
+      const env: NodeJS.ProcessEnv = { ...process.env, TEMPORAL_ADDRESS: devServerAddress(), RAMPART_TASK_QUEUE: uniqueTaskQueue('versioning-bad'), RAMPART_BUILD_ID: '3f2c1ab' };
+      delete env.RAMPART_DEPLOYMENT_NAME;
+      delete env.RAMPART_LEDGER_URL;
+      const proc = procs.spawn(process.execPath, nodeArgsForTs(WORKER_SCRIPT), { name: 'worker-bad-versioning', env });
+      const status = await proc.exited;
+      assert.equal(status.code, 2, proc.output());
+      assert.match(proc.output(), /rampart worker: set both RAMPART_DEPLOYMENT_NAME and RAMPART_BUILD_ID for Worker Versioning, or neither \(RAMPART_DEPLOYMENT_NAME is not set\)/);
+      assert.doesNotMatch(proc.output(), /\n\s+at /, 'no stack trace');
+    } finally {
+      await procs.stopAll();
+    }
   });
 });

@@ -14,6 +14,8 @@ export interface WorkerConfig {
   temporal: TemporalConfig;
   activities: ActivityDependencies;
   ledger: LedgerChoice;
+  /** Worker Versioning, when RAMPART_DEPLOYMENT_NAME and RAMPART_BUILD_ID are set. */
+  versioning: WorkerVersioning | undefined;
 }
 
 /**
@@ -113,5 +115,7 @@ export function workerVersioningFromEnv(env: Env): WorkerVersioning | undefined 
 /** The worker's configuration from the environment; throws TemporalConfigError or WorkerConfigError on bad settings. */
 export function workerConfigFromEnv(env: Env): WorkerConfig {
   const temporal = temporalConfigFromEnv(env);
-  return { temporal, ...workerSettingsFromEnv(env) };
+  // Read here too so that a malformed setting stops the worker at start-up (exit 2), before it connects.
+  const versioning = workerVersioningFromEnv(env);
+  return { temporal, ...workerSettingsFromEnv(env), versioning };
 }
