@@ -1,3 +1,4 @@
+import { recordFixture } from './replayFixtures';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
@@ -205,6 +206,7 @@ describe('one writer per target: the fleet lease (dev server, real fleet, the CL
       assert.equal(first.events?.at(-1)?.eventType, temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW);
       assert.ok((first.events?.length ?? 0) < 10_240, `the lock's run stayed under 10,240 events (${first.events?.length})`);
       await Worker.runReplayHistory({ workflowBundle: await bundleWorkflows(require.resolve('../workflows')) }, first);
+      recordFixture('fleet-lease-continued', first);
 
       const state = await leases.state(fleet);
       assert.deepEqual(state.holders.map((e) => e.rolloutId), ['lease-can-holder']);

@@ -61,13 +61,17 @@ export async function replayAndRecord(client: Client, bundle: WorkflowBundleWith
     if (!history) continue;
     await Worker.runReplayHistory({ workflowBundle: bundle }, history, target.workflowId);
     found.push(target.file);
-    const fixture = path.join(FIXTURES, `${target.file}${SUFFIX}`);
-    if (process.env.RAMPART_RECORD_HISTORIES === '1' && !existsSync(fixture)) {
-      mkdirSync(FIXTURES, { recursive: true });
-      writeFileSync(fixture, temporal.api.history.v1.History.encode(history).finish());
-    }
+    recordFixture(target.file, history);
   }
   return found;
+}
+
+/** With RAMPART_RECORD_HISTORIES=1, stores a history as a fixture unless one of that name is there. */
+export function recordFixture(name: string, history: History): void {
+  const fixture = path.join(FIXTURES, `${name}${SUFFIX}`);
+  if (process.env.RAMPART_RECORD_HISTORIES !== '1' || existsSync(fixture)) return;
+  mkdirSync(FIXTURES, { recursive: true });
+  writeFileSync(fixture, temporal.api.history.v1.History.encode(history).finish());
 }
 
 export interface StoredFixture {
