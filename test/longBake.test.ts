@@ -9,12 +9,15 @@ import { fastPlaybook } from './helpers/rolloutHarness';
 /** Temporal's warning threshold: no run of any of a rollout's workflows may come near it. */
 const HISTORY_WARNING_EVENTS = 10_240;
 
-describe('a bake of weeks stays within bounded histories', () => {
+// About 30,000 analysis windows on the time-skipping server: minutes, more than the default per-test bound.
+const LONG = { timeout: 15 * 60_000 };
+
+describe('a bake of weeks stays within bounded histories', LONG, () => {
   const rig = new TimeSkippingRig('8.1.0');
   before(async () => rig.start());
   after(async () => rig.stop());
 
-  test('a 21-day canary bake at a 1-minute interval completes, and no run passes 10,240 events', async () => {
+  test('a 21-day canary bake at a 1-minute interval completes, and no run passes 10,240 events', LONG, async () => {
     const id = 'bake-21d';
     const playbook = fastPlaybook({
       phases: { canary: { size: 1, bakeTime: '21d' }, waves: [{ size: '100%', bakeTime: '1m', maxParallel: 3 }] },
