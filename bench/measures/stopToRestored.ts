@@ -40,9 +40,13 @@ export async function measureStopToRestored(ctx: BenchContext, options: StopToRe
         release: { version: TO_VERSION, artifactPath: artifact.path, sha256: artifact.sha256, notes: 'bench stop to restored' },
       });
       // Mid-wave: a quarter of the fleet changed, more installing.
-      for (let i = 0; i < 1_200; i++) {
+      for (let i = 0; ; i++) {
         const status = await rollouts.status(rolloutId).catch(() => null);
-        if (status && status.targets.filter((t) => t.version === TO_VERSION).length >= options.targets / 4) break;
+        if (status?.endedAt) throw new Error(`${rolloutId} ended ${status.state} before the stop: ${status.outcome?.reason ?? ''}`);
+        // The parent's status learns of changes when the step ends: ask the running step itself.
+        const progress = status?.step ? await rollouts.stepProgress(rolloutId, status.step).catch(() => null) : null;
+        if (progress && progress.changes.length >= options.targets / 4) break;
+        if (i >= 1_200) throw new Error(`${rolloutId}: a quarter of the fleet was not changed within a minute (${status?.state})`);
         await sleep(50);
       }
       await rollouts.stop(rolloutId, { by: 'bench', reason: 'bench: stop to restored', then: 'rollback' });
