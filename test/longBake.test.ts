@@ -10,7 +10,7 @@ import { fastPlaybook } from './helpers/rolloutHarness';
 const HISTORY_WARNING_EVENTS = 10_240;
 
 // About 30,000 analysis windows on the time-skipping server: minutes, more than the default per-test bound.
-const LONG = { timeout: 15 * 60_000 };
+const LONG = { timeout: 12 * 60_000 };
 
 describe('a bake of weeks stays within bounded histories', LONG, () => {
   const rig = new TimeSkippingRig('8.1.0');
