@@ -87,12 +87,15 @@ describe('the fault campaign checks', () => {
   test('a mail and a webhook delivered twice, a lost notice and a lost page are reported', () => {
     const round = cleanRound();
     round.evidence.mails.push(structuredClone(round.evidence.mails[0]!));
-    round.evidence.webhooks.push(structuredClone(round.evidence.webhooks[1]!));
+    // A second, different notice under one key; the same request again is what receivers drop.
+    const repeated = structuredClone(round.evidence.webhooks[1]!);
+    round.evidence.webhooks.push({ ...repeated, body: { ...(repeated.body as object), text: 'another notice' } }, structuredClone(round.evidence.webhooks[0]!));
     round.evidence.slack.splice(0, 1); // initech's incident notice never reached Slack
     round.evidence.slack.splice(-1, 1); // nor the page of the senior tier
     const found = judge(round);
     assert.ok(found.includes(`mail ${noticeMessageId(`${GOOD}/acme/pre-deployment/1`)} was delivered 2 times`), found.join('\n'));
-    assert.ok(found.includes(`customer webhook ${GOOD}/acme/post-deployment/1 was delivered 2 times`), found.join('\n'));
+    assert.ok(found.includes(`customer webhook ${GOOD}/acme/post-deployment/1 was delivered 2 times with 2 different bodies`), found.join('\n'));
+    assert.ok(!found.some((f) => f.includes(`${round.evidence.webhooks[0]!.key} was delivered`)), 'a repeat with the same key and body is the receiver\'s to drop');
     assert.ok(found.includes(`${BAD} records notice ${BAD}/initech/incident/1 as sent by slack, but the slack stand-in never got it`), found.join('\n'));
     assert.ok(found.includes(`${INC}: Slack page of senior (${INC}/slack/page-1-1) arrived 0 times, expected once`), found.join('\n'));
   });

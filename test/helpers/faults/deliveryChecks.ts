@@ -19,7 +19,14 @@ export function checkDeliveries(results: RoundResult[], evidence: Evidence): str
   const webhooksByKey = countBy(evidence.webhooks.filter((d) => d.accepted).map((d) => d.key ?? '(no Idempotency-Key)'));
   for (const [key, n] of slackByKey) if (n > 1) violations.push(`Slack message ${key} was posted ${n} times`);
   for (const [id, n] of mailsById) if (n > 1) violations.push(`mail ${id} was delivered ${n} times`);
-  for (const [key, n] of webhooksByKey) if (n > 1) violations.push(`customer webhook ${key} was delivered ${n} times`);
+  // A worker killed between the receiver's 200 and the ledger's done row sends again on retry:
+  // webhooks have no way to ask the receiver what it got, so that repeat goes out with the same
+  // Idempotency-Key and the same body, which the receiver contract says to drop (README,
+  // Notices). A repeat that differs is a second notice under one key: a real duplicate.
+  for (const [key, n] of webhooksByKey) {
+    const bodies = new Set(evidence.webhooks.filter((d) => d.accepted && d.key === key).map((d) => JSON.stringify(d.body)));
+    if (n > 1 && bodies.size > 1) violations.push(`customer webhook ${key} was delivered ${n} times with ${bodies.size} different bodies`);
+  }
   const refused = evidence.webhooks.filter((d) => !d.accepted);
   if (refused.length > 0) violations.push(`${refused.length} customer webhook(s) refused by the receiver: ${refused.map((d) => `${d.key}: ${d.refused}`).join('; ')}`);
 
