@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { isAlive } from '../local/process/processAlive';
 import os from 'node:os';
 
 /** Which ledger a worker keeps its sends in; carried in its identity so other workers can tell. */
@@ -34,20 +34,5 @@ export function parseIdentity(identity: string): ParsedIdentity {
 export function mayStillRun(identity: string, host = os.hostname()): boolean {
   const { pid, host: itsHost } = parseIdentity(identity);
   if (pid === undefined || itsHost !== host) return true;
-  return processRuns(pid);
-}
-
-/** A zombie (exited, not yet reaped) counts as gone. */
-function processRuns(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return true; // no /proc: trust kill(0)
-  }
+  return isAlive(pid);
 }
