@@ -1,7 +1,7 @@
 import { createDeployAdapters } from './adapters';
 import { customerNoticeActivities } from './customerNotify';
 import { noticeDecisionLogIn } from './customerNotify/noticeDecisionLog';
-import { scheduleCustomerUpdate } from './customerSchedule';
+import { scheduleCustomerUpdate, scheduleCustomerUpdates } from './customerSchedule';
 import type { ActivityDependencies } from './dependencies';
 import { featureActivities } from './featureToggle';
 import { fleetLeaseActivities } from './fleetLeases';
@@ -32,6 +32,7 @@ export function createActivities(deps: ActivityDependencies) {
     ...notify,
     ...featureActivities(adapters),
     scheduleCustomerUpdate,
+    scheduleCustomerUpdates,
     ...fleetLeaseActivities,
     ...customerNoticeActivities({ notify, slack, mail: deps.mail, secret: deps.secret, ledger, decisions: deps.noticeDecisions ?? noticeDecisionLogIn(deps.stateDir) }),
   };

@@ -75,6 +75,9 @@ export type NoticeOutcome =
   /** Non-urgent and inside the customer's quiet hours: deliver again at `until` (ISO). */
   | { outcome: 'held'; until: string; reason: string };
 
+/** One notice of a batch: delivered, suppressed or held as on its own, or failed for good. */
+export type BatchNoticeOutcome = NoticeOutcome | { outcome: 'failed'; reason: string };
+
 export interface DeliverNoticeArgs {
   notice: CustomerNotice;
   customer: Customer;

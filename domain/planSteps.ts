@@ -56,8 +56,9 @@ export function planSteps(playbook: Playbook, allTargets: PlanTarget[], customer
   const fleet = customers ? allTargets.filter((t) => !customers.exclude.has(t.id)) : allTargets;
   const customerOwned = new Set(customers ? [...customers.earlyAccess, ...customers.stableGroups.flat()] : []);
   // Customers' targets come after the unowned ones, customer by customer, so a wave never splits one.
+  const byId = new Map(fleet.map((t) => [t.id, t] as const));
   let remaining = customers
-    ? [...fleet.filter((t) => !customerOwned.has(t.id)), ...[...customers.earlyAccess, ...customers.stableGroups.flat()].flatMap((id) => fleet.filter((t) => t.id === id))]
+    ? [...fleet.filter((t) => !customerOwned.has(t.id)), ...[...customers.earlyAccess, ...customers.stableGroups.flat()].flatMap((id) => byId.get(id) ?? [])]
     : [...fleet];
   const groupOf = new Map((customers?.stableGroups ?? []).flatMap((group) => group.map((id) => [id, group] as const)));
   /** Takes `count` targets, then the rest of the last one's customer. */
@@ -65,7 +66,9 @@ export function planSteps(playbook: Playbook, allTargets: PlanTarget[], customer
     const ids = remaining.slice(0, count).map((t) => t.id);
     const last = ids.at(-1);
     const group = last ? groupOf.get(last) : undefined;
-    for (const id of group ?? []) if (!ids.includes(id) && remaining.some((t) => t.id === id)) ids.push(id);
+    const taken = new Set(ids);
+    const left = new Set(remaining.map((t) => t.id));
+    for (const id of group ?? []) if (!taken.has(id) && left.has(id)) ids.push(id);
     return ids;
   };
   const take = (ids: string[]) => {
@@ -85,7 +88,7 @@ export function planSteps(playbook: Playbook, allTargets: PlanTarget[], customer
     const picked = canary.size !== undefined
       ? unowned.slice(0, Math.max(0, sizeToCount(canary.size, fleet.length) - customers.earlyAccess.length)).map((t) => t.id)
       : canary.targets || canary.labels ? select(canary, unowned, 'phases.canary', []) : [];
-    const ids = [...customers.earlyAccess.filter((id) => fleet.some((t) => t.id === id)), ...picked];
+    const ids = [...customers.earlyAccess.filter((id) => byId.has(id)), ...picked];
     if (ids.length === 0) errors.push('phases.canary: no Early Access customer and no target outside Stable customers to canary on');
     steps.push({ name: 'canary', kind: 'canary', targets: ids, bakeMs: canary.bakeTime, maxParallel: playbook.maxParallel });
     take(ids);

@@ -25,14 +25,16 @@ export class CustomerIncidents {
 
   /** Opens the incident for these customers, or widens an open one to newly affected customers. */
   report(affected: string[], state: PublicIncidentUpdate['state'], impact: string, action: string): void {
-    const newlyAffected = affected.filter((id) => !this.open?.affected.includes(id));
+    const already = new Set(this.open?.affected ?? []);
+    const newlyAffected = affected.filter((id) => !already.has(id));
+    const isNew = new Set(newlyAffected);
     const first = this.open === null;
     if (!this.open) this.open = { affected: [] };
     this.open.affected.push(...newlyAffected);
     const nextUpdateAt = new Date(Date.now() + this.every).toISOString();
     this.status.publicIncidentPosted({ at: isoNow(), state, message: `${impact} ${action}`, affected: [...this.open.affected], nextUpdateAt });
     for (const id of this.open.affected) {
-      const kind = newlyAffected.includes(id) ? 'incident' : 'incident-update';
+      const kind = isNew.has(id) ? 'incident' : 'incident-update';
       this.notifier.send(id, kind, 'incident', { impact, action, nextUpdateAt });
     }
     if (first) this.background(this.followUps(impact));

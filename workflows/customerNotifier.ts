@@ -1,8 +1,8 @@
 import { ActivityFailure, sleep } from '@temporalio/workflow';
 import type { Customer } from '../domain/customers';
-import { noticeKey, type CustomerNotice, type NoticeCategory, type NoticeFacts, type NoticeKind } from '../domain/customerNotice';
+import { noticeKey, type BatchNoticeOutcome, type CustomerNotice, type NoticeCategory, type NoticeFacts, type NoticeKind } from '../domain/customerNotice';
 import type { NoticeRecord } from '../domain/customerRolloutStatus';
-import { customerDelivery } from './customerActivities';
+import { CUSTOMER_BATCH, customerBatchDelivery, customerDelivery, DELIVERY_ATTEMPTS } from './customerActivities';
 import type { CustomerTracker } from './customerTracker';
 import { isoNow } from './time';
 
@@ -17,12 +17,20 @@ export class CustomerNotifier {
   private readonly seq = new Map<string, number>();
   private readonly pending: Promise<void>[] = [];
   private readonly digest = new Map<string, { at: string; text: string }[]>();
+  /** Notices sent since the last batch went out (batched delivery only). */
+  private queue: { customerId: string; notice: CustomerNotice }[] = [];
 
+  /**
+   * `batched`: notices sent in one go (a step's customers, an incident's affected) travel in
+   * batch activities of CUSTOMER_BATCH, so thousands of customers do not grow the history by
+   * thousands of activities. Off only for rollouts started before batches (patch customer-batches).
+   */
   constructor(
     private readonly rolloutId: string,
     private readonly customers: Map<string, Customer>,
     private readonly status: CustomerTracker,
     private base: BaseFacts,
+    private readonly batched: boolean,
   ) {}
 
   /** The version customers move away from is known once the targets have been read. */
@@ -42,7 +50,13 @@ export class CustomerNotifier {
       createdAt: isoNow(),
       facts: { ...this.base, ...facts },
     };
-    this.pending.push(this.deliver(customerId, notice));
+    if (!this.batched) {
+      this.pending.push(this.deliver(customerId, notice));
+      return notice.key;
+    }
+    // Everything sent before the workflow next waits goes out together: the batch leaves on a microtask.
+    if (this.queue.length === 0) this.pending.push(Promise.resolve().then(() => this.deliverQueued()));
+    this.queue.push({ customerId, notice });
     return notice.key;
   }
 
@@ -90,6 +104,44 @@ export class CustomerNotifier {
       else this.record(customerId, { ...entry, at: isoNow(), outcome: 'suppressed', reason: outcome.reason });
       return;
     }
+  }
+
+  private async deliverQueued(): Promise<void> {
+    const queued = this.queue;
+    this.queue = [];
+    const batches: (typeof queued)[] = [];
+    for (let i = 0; i < queued.length; i += CUSTOMER_BATCH) batches.push(queued.slice(i, i + CUSTOMER_BATCH));
+    await Promise.all(batches.map((batch) => this.deliverBatch(batch)));
+  }
+
+  /** One batch; notices held over quiet hours go out again together when those hours end. */
+  private async deliverBatch(batch: { customerId: string; notice: CustomerNotice }[]): Promise<void> {
+    let outcomes: BatchNoticeOutcome[];
+    try {
+      outcomes = await customerBatchDelivery.deliverCustomerNotices({
+        items: batch.map(({ customerId, notice }) => ({ notice, customer: this.customers.get(customerId) as Customer })),
+        lastAttempt: DELIVERY_ATTEMPTS,
+      });
+    } catch (err) {
+      const why = err instanceof ActivityFailure && err.cause ? err.cause.message : String(err);
+      outcomes = batch.map(() => ({ outcome: 'failed', reason: why }));
+    }
+    const heldUntil = new Map<string, typeof batch>();
+    outcomes.forEach((outcome, i) => {
+      const { customerId, notice } = batch[i]!;
+      const entry = { key: notice.key, kind: notice.kind, category: notice.category, at: isoNow() };
+      if (outcome.outcome === 'held') {
+        this.record(customerId, { ...entry, outcome: 'held', reason: `${outcome.reason}; goes out at ${outcome.until}` });
+        const held = heldUntil.get(outcome.until) ?? [];
+        held.push(batch[i]!);
+        heldUntil.set(outcome.until, held);
+      } else if (outcome.outcome === 'sent') this.record(customerId, { ...entry, outcome: 'sent', channels: outcome.channels });
+      else this.record(customerId, { ...entry, outcome: outcome.outcome, reason: outcome.reason });
+    });
+    await Promise.all([...heldUntil].map(async ([until, held]) => {
+      await sleep(Math.max(1000, Date.parse(until) - Date.now()));
+      await this.deliverBatch(held);
+    }));
   }
 
   private record(customerId: string, record: NoticeRecord): void {

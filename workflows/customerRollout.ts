@@ -1,4 +1,4 @@
-import { condition } from '@temporalio/workflow';
+import { condition, patched } from '@temporalio/workflow';
 import { customerStepName } from '../contract/ids';
 import { assignCustomers, type CustomerAssignment } from '../domain/customerAssignment';
 import type { MaintenanceSlot } from '../domain/customerNotice';
@@ -9,7 +9,7 @@ import { formatDuration } from '../domain/duration';
 import { customerPlanSchema, SECURITY_FIX_DEFAULT_DEFERRAL_MS, type CustomerPlan, type Playbook } from '../domain/playbook';
 import type { PlannedStep } from '../domain/planSteps';
 import type { StepResult } from '../contract/step';
-import { customerSchedule } from './customerActivities';
+import { CUSTOMER_BATCH, customerSchedule } from './customerActivities';
 import { CustomerIncidents } from './customerIncidents';
 import { CustomerNotifier } from './customerNotifier';
 import type { CustomerTracker } from './customerTracker';
@@ -45,14 +45,24 @@ export class CustomerRollout {
   private activeStep: string | null = null;
   private readonly security: boolean;
   private readonly allowance: (c: Customer) => number;
+  private readonly owners = new Map<string, Customer>();
+  /**
+   * Rollouts started since patch customer-batches book and notify customers in batches and
+   * update all customers whose window opens at the same moment together, in one slot: history
+   * grows per batch and per window, not per customer, so 10,000 customers stay within bounds.
+   */
+  private readonly batched: boolean;
 
   constructor(private readonly file: CustomersFile, playbook: Playbook, private readonly tracker: RolloutTracker, private readonly controls: RolloutControls, releaseNotes: string) {
     const status = tracker.status;
     this.plan = playbook.customers ?? customerPlanSchema.parse({});
     this.security = playbook.cadence === 'security-fix';
+    this.batched = patched('customer-batches');
     const cap = this.plan.maxDeferral ?? (this.security ? SECURITY_FIX_DEFAULT_DEFERRAL_MS : Infinity);
     this.allowance = (c) => Math.min(c.maxDeferral, cap);
     this.customers = new Map(file.customers.map((c) => [c.id, c]));
+    // The customers file gives each target one owner at most (customersFileSchema).
+    for (const c of file.customers) for (const t of c.targets) this.owners.set(t, c);
     this.status = tracker.customersJoined(this.plan.component, file.customers.map<CustomerRolloutStatus>((c) => ({
       id: c.id, name: c.name, channel: c.channel, timeZone: c.timeZone, step: null, targets: c.targets,
       state: 'pending', waitingFor: null, window: null, deferral: null,
@@ -69,7 +79,7 @@ export class CustomerRollout {
       expectedDowntime: this.plan.expectedDowntime,
       reportProblem: this.plan.reportProblem,
       ...(this.plan.portalUrl ? { portalUrl: this.plan.portalUrl } : {}),
-    });
+    }, this.batched);
     this.incidents = new CustomerIncidents(this.status, this.notifier, this.plan.incidentUpdateEvery, (p) => work.push(p));
     this.settleIncidents = async () => {
       while (work.length > 0) await Promise.all(work.splice(0));
@@ -86,7 +96,7 @@ export class CustomerRollout {
   assign(fleetTargetIds: string[], running: Record<string, string | null>): CustomerAssignment {
     const assignment = assignCustomers(this.file, fleetTargetIds, this.tracker.status.version, running);
     this.notifier.setFromVersion(this.tracker.status.fromVersion);
-    for (const c of assignment.pinned) this.status.pinned(c.id);
+    this.status.pinned(assignment.pinned.map((c) => c.id));
     return assignment;
   }
 
@@ -95,8 +105,8 @@ export class CustomerRollout {
   }
 
   ownerOf(targetId: string): Customer | undefined {
-    for (const c of this.customers.values()) if (c.targets.includes(targetId) && this.state(c.id).state !== 'pinned') return c;
-    return undefined;
+    const c = this.owners.get(targetId);
+    return c && this.state(c.id).state !== 'pinned' ? c : undefined;
   }
 
   /** Validator of the defer Update: a reason the request cannot be honoured, or null. */
@@ -138,9 +148,14 @@ export class CustomerRollout {
       const owner = this.ownerOf(id);
       if (owner && !changed.has(id)) owners.set(owner.id, [...(owners.get(owner.id) ?? []), id]);
     }
-    await Promise.all([...owners].map(async ([id, targets]) => {
-      bookings.push({ customer: this.customers.get(id) as Customer, targets, noticeSent: false, done: false, ...(await this.book(id)) });
-    }));
+    if (this.batched) {
+      const booked = await this.bookAll([...owners.keys()]);
+      [...owners].forEach(([id, targets], i) => bookings.push({ customer: this.customers.get(id) as Customer, targets, noticeSent: false, done: false, ...booked[i]! }));
+    } else {
+      await Promise.all([...owners].map(async ([id, targets]) => {
+        bookings.push({ customer: this.customers.get(id) as Customer, targets, noticeSent: false, done: false, ...(await this.book(id)) });
+      }));
+    }
     bookings.sort((a, b) => a.customer.id.localeCompare(b.customer.id));
     const results: StepResult[] = [];
     for (;;) {
@@ -159,8 +174,11 @@ export class CustomerRollout {
       }
       if (dueAt(next) > Date.now()) continue;
       if (!next.noticeSent) {
-        next.noticeSent = true;
-        this.preDeploymentNotice(next);
+        // Everyone due to be told by now is told at once: their notices leave in batches.
+        for (const b of this.batched ? open.filter((o) => !o.noticeSent && o.noticeAt <= Date.now()) : [next]) {
+          b.noticeSent = true;
+          this.preDeploymentNotice(b);
+        }
         continue;
       }
       // Paused at the window: wait, but a deferral meanwhile is still answered (it rebooks).
@@ -171,10 +189,14 @@ export class CustomerRollout {
         await this.rebookAfterChange(next, 'the rollout was paused past your maintenance window');
         continue;
       }
-      this.status.updating(next.customer.id);
-      this.tracker.customerWindowOpen(step.name, next.customer.id, next.slot.label);
-      const result = await runSlot(customerStepName(step.name, next.customer.id), next.targets);
-      next.done = true;
+      // Everyone told whose window is open now goes in one slot (one customer before batches).
+      const slot = this.batched
+        ? open.filter((o) => o.noticeSent && Date.parse(o.slot.opensAt) <= Date.now() && Date.now() < Date.parse(o.slot.closesAt))
+        : [next];
+      for (const b of slot) this.status.updating(b.customer.id);
+      this.tracker.customerWindowOpen(step.name, slot.map((b) => b.customer.id), next.slot.label);
+      const result = await runSlot(customerStepName(step.name, next.customer.id), slot.flatMap((b) => b.targets));
+      for (const b of slot) b.done = true;
       results.push(result);
       if (result.outcome !== 'passed') break;
     }
@@ -263,16 +285,32 @@ export class CustomerRollout {
   }
 
   private async book(customerId: string): Promise<{ noticeAt: number; slot: MaintenanceSlot }> {
+    const booked = await customerSchedule.scheduleCustomerUpdate(this.bookingRequest(customerId));
+    this.status.booked(customerId, booked.slot);
+    return { noticeAt: Date.parse(booked.noticeAt), slot: booked.slot };
+  }
+
+  /** Books many customers, CUSTOMER_BATCH to an activity, in the order given. */
+  private async bookAll(customerIds: string[]): Promise<{ noticeAt: number; slot: MaintenanceSlot }[]> {
+    const items = customerIds.map((id) => this.bookingRequest(id));
+    const batches: (typeof items)[] = [];
+    for (let i = 0; i < items.length; i += CUSTOMER_BATCH) batches.push(items.slice(i, i + CUSTOMER_BATCH));
+    const booked = (await Promise.all(batches.map((batch) => customerSchedule.scheduleCustomerUpdates({ items: batch })))).flat();
+    return booked.map((b, i) => {
+      this.status.booked(customerIds[i]!, b.slot);
+      return { noticeAt: Date.parse(b.noticeAt), slot: b.slot };
+    });
+  }
+
+  private bookingRequest(customerId: string) {
     const s = this.state(customerId);
     const deferredTo = s.deferral ? Date.parse(s.deferral.until) - this.plan.noticeBefore : 0;
-    const booked = await customerSchedule.scheduleCustomerUpdate({
+    return {
       customer: this.customers.get(customerId) as Customer,
       after: new Date(Math.max(Date.now(), deferredTo)).toISOString(),
       noticeBefore: this.plan.noticeBefore,
       urgent: this.security,
-    });
-    this.status.booked(customerId, booked.slot);
-    return { noticeAt: Date.parse(booked.noticeAt), slot: booked.slot };
+    };
   }
 
   private async rebookAfterChange(b: Booking, why: string): Promise<void> {

@@ -3,6 +3,7 @@ import type { MaintenanceSlot } from '../domain/customerNotice';
 import type { CustomerRolloutStatus, NoticeRecord, NoticeTotals } from '../domain/customerRolloutStatus';
 import type { PlannedStep } from '../domain/planSteps';
 import type { Frozen, PublicIncidentUpdate, TimelineEntry } from '../domain/rolloutStatus';
+import { nameList } from '../domain/nameList';
 import { isoNow } from './time';
 
 export type Note = (event: RolloutEvent, extra?: Omit<TimelineEntry, 'at' | 'event'>) => void;
@@ -13,13 +14,18 @@ export type Note = (event: RolloutEvent, extra?: Omit<TimelineEntry, 'at' | 'eve
  * rollout and hands it the rollout's timeline: the customer side says what happened, this writes it.
  */
 export class CustomerTracker {
+  /** By id: a rollout may carry thousands of customers, and every change looks one up. */
+  private readonly byId: Map<string, CustomerRolloutStatus>;
+
   constructor(
     private readonly release: string,
     private readonly list: CustomerRolloutStatus[],
     private readonly totals: NoticeTotals,
     private readonly updates: PublicIncidentUpdate[],
     private readonly note: Note,
-  ) {}
+  ) {
+    this.byId = new Map(list.map((c) => [c.id, c]));
+  }
 
   get customers(): Frozen<CustomerRolloutStatus[]> {
     return this.list;
@@ -30,24 +36,29 @@ export class CustomerTracker {
   }
 
   find(customerId: string): Frozen<CustomerRolloutStatus> | undefined {
-    return this.list.find((c) => c.id === customerId);
+    return this.byId.get(customerId);
   }
 
   /** Each customer not pinned goes with the step that updates their targets. */
   placed(steps: PlannedStep[]): void {
     for (const step of steps) {
+      const inStep = new Set(step.targets);
       for (const c of this.list) {
-        if (c.state !== 'pinned' && c.targets.some((t) => step.targets.includes(t))) c.step = step.name;
+        if (c.state !== 'pinned' && c.targets.some((t) => inStep.has(t))) c.step = step.name;
       }
     }
   }
 
-  pinned(customerId: string): void {
-    this.change(customerId, (c) => {
-      c.state = 'pinned';
-      c.waitingFor = `pinned to the previous release line; ${this.release} is not offered`;
-    });
-    this.note('customer pinned to N-1', { detail: `${customerId}: left on its release line` });
+  /** Customers pinned to N-1: one timeline line for all of them. */
+  pinned(customerIds: string[]): void {
+    for (const id of customerIds) {
+      this.change(id, (c) => {
+        c.state = 'pinned';
+        c.waitingFor = `pinned to the previous release line; ${this.release} is not offered`;
+      });
+    }
+    if (customerIds.length === 0) return;
+    this.note('customer pinned to N-1', { detail: `${nameList(customerIds)}: left on ${customerIds.length === 1 ? 'its' : 'their'} release line` });
   }
 
   deferred(customerId: string, until: string, by: string, reason: string | undefined): void {
@@ -101,7 +112,7 @@ export class CustomerTracker {
 
   /** A notice sent, suppressed, held, batched or failed: on the customer's record and in the totals. */
   noticeRecorded(customerId: string, record: NoticeRecord): void {
-    this.list.find((c) => c.id === customerId)?.notices.push(record);
+    this.byId.get(customerId)?.notices.push(record);
     this.totals[record.outcome]++;
   }
 
@@ -110,7 +121,7 @@ export class CustomerTracker {
   }
 
   private change(customerId: string, apply: (c: CustomerRolloutStatus) => void): void {
-    const c = this.list.find((x) => x.id === customerId);
+    const c = this.byId.get(customerId);
     if (c) apply(c);
   }
 }

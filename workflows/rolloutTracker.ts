@@ -18,6 +18,7 @@ import type { LeaseAnswer } from '../contract/lease';
 import type { RollbackOutcome } from '../contract/rollback';
 import type { StepResult } from '../contract/step';
 import { CustomerTracker, type Note } from './customerTracker';
+import { nameList } from '../domain/nameList';
 import { isoNow } from './time';
 
 type ApprovalRule = Playbook['approvals'][number];
@@ -223,10 +224,10 @@ export class RolloutTracker {
     this.setStepState(stepName, 'waiting_for_window');
   }
 
-  /** A customer's window opened: their part of the step installs now. */
-  customerWindowOpen(stepName: string, customerId: string, slotLabel: string): void {
+  /** Customers' window opened (theirs all at the same moment): their part of the step installs now. */
+  customerWindowOpen(stepName: string, customerIds: string[], slotLabel: string): void {
     this.setStepState(stepName, 'installing');
-    this.note('customer window open', { detail: `${customerId}: ${slotLabel}` });
+    this.note('customer window open', { detail: `${nameList(customerIds)}: ${slotLabel}` });
   }
 
   stepEnded(name: string, result: StepResult): void {
