@@ -68,7 +68,6 @@ export function renderStatus(s: RolloutStatus): string {
   }
   lines.push('', 'targets:');
   if (s.targetSummary) {
-    const counts = (record: Record<string, number | undefined>) => Object.entries(record).map(([k, n]) => `${n} ${k}`).join(', ');
     lines.push(`  ${s.targetSummary.total} targets (too many to list): ${counts(s.targetSummary.byVersion)}; ${counts(s.targetSummary.byState)}`);
   }
   for (const t of s.targets) {
@@ -79,10 +78,16 @@ export function renderStatus(s: RolloutStatus): string {
   return lines.join('\n');
 }
 
+const counts = (record: Record<string, number | undefined>) => Object.entries(record).map(([k, n]) => `${n} ${k}`).join(', ');
+
 /** Who is waiting and why, and every notice accounted for. */
 function renderCustomers(s: RolloutStatus): string[] {
   const n = s.notices;
   const lines = [`customers:${n ? `  notices ${n.sent} sent, ${n.held} held, ${n.batched} batched, ${n.suppressed} suppressed, ${n.failed} failed` : ''}`];
+  if (s.customerSummary) {
+    const { total, byState, byStep } = s.customerSummary;
+    lines.push(`  ${total} customers (too many to list): ${counts(byState)}; by step ${counts(byStep)}`);
+  }
   for (const c of s.customers ?? []) {
     const why = c.waitingFor ?? (c.window ? `window ${c.window.label}` : '');
     lines.push(`  ${pad(c.id, 12)} ${pad(c.channel, 13)} ${pad(c.state, 19)} ${pad(c.step ?? '-', 8)} ${why}`);
@@ -92,7 +97,8 @@ function renderCustomers(s: RolloutStatus): string[] {
   }
   if (s.publicIncidents && s.publicIncidents.length > 0) {
     const last = s.publicIncidents.at(-1);
-    lines.push(`  customer incident ${last?.state}: ${last?.message} (affected: ${last?.affected.join(', ')})`);
+    const affected = last?.affectedCount !== undefined && last.affected.length < last.affectedCount ? `${last.affectedCount} customers` : last?.affected.join(', ');
+    lines.push(`  customer incident ${last?.state}: ${last?.message} (affected: ${affected})`);
   }
   return lines;
 }

@@ -221,7 +221,7 @@ export function publicIncident(update: PublicIncidentUpdate): PublicIncident {
     stateLabel: INCIDENT_STATE_LABELS[update.state],
     message: update.message,
     nextUpdateAt: update.state === 'resolved' ? null : update.nextUpdateAt,
-    affectedCustomers: update.affected.length,
+    affectedCustomers: update.affectedCount ?? update.affected.length,
   };
 }
 

@@ -3,7 +3,7 @@ import type { StepKind } from './planSteps';
 import type { NearMiss, TimelineEntry } from './timeline';
 
 export type { NearMiss, TimelineEntry } from './timeline';
-import type { CustomerRolloutStatus, NoticeTotals } from './customerRolloutStatus';
+import type { CustomerRolloutStatus, CustomerState, NoticeTotals } from './customerRolloutStatus';
 
 export type RolloutState =
   | 'queued'
@@ -91,6 +91,12 @@ export interface RolloutStatus {
    * still has its targets' changes (`stepProgress`).
    */
   targetSummary?: { total: number; byVersion: Record<string, number>; byState: Partial<Record<TargetState, number>> };
+  /**
+   * Set only for a rollout with more than 1,000 customers (RESULT_CUSTOMERS_LIMIT): `customers`
+   * is then empty, the incident updates' `affected` lists too (`affectedCount` says how many),
+   * and these counts stand in. One customer's full record: the `customerView` query.
+   */
+  customerSummary?: { total: number; byState: Partial<Record<CustomerState, number>>; byStep: Record<string, number> };
   // The customer side: always present; all four null when the rollout was started without a
   // customers file (readers then show no customer section), all four set together when it was.
   /** What customers know the software as (playbook customers.component). */
@@ -110,6 +116,8 @@ export interface PublicIncidentUpdate {
   message: string;
   /** Customer ids affected; the public page shows only how many. */
   affected: string[];
+  /** How many were affected, when `affected` is left out of a large rollout's status (customerSummary). */
+  affectedCount?: number;
   nextUpdateAt: string | null;
 }
 

@@ -9,6 +9,7 @@ import {
   resumeUpdate,
   rollbackUpdate,
   statusQuery,
+  customerViewQuery,
   stopUpdate,
 } from '../contract/rollout';
 import { stepControlSignal, type StepControl } from '../contract/step';
@@ -73,6 +74,7 @@ export function registerRolloutCommands(
 ): void {
   const status = tracker.status;
   setHandler(statusQuery, () => tracker.answer());
+  setHandler(customerViewQuery, (customerId) => tracker.customerView(customerId));
 
   setHandler(pauseUpdate, async (args) => {
     controls.paused = true;

@@ -1,5 +1,5 @@
 import type { RolloutEvent } from '../contract/timeline';
-import type { CustomerRolloutStatus } from '../domain/customerRolloutStatus';
+import type { CustomerRolloutStatus, CustomerState } from '../domain/customerRolloutStatus';
 import type { Fleet } from '../domain/fleet';
 import type { Playbook } from '../domain/playbook';
 import type { PlannedStep } from '../domain/planSteps';
@@ -31,6 +31,8 @@ type ApprovalRule = Playbook['approvals'][number];
  */
 /** Above this many targets the final result leaves the per-target lists out (about 150 bytes each). */
 export const RESULT_TARGETS_LIMIT = 5_000;
+/** Above this many customers the status leaves the per-customer records out (about 1 KB each with their notices). */
+export const RESULT_CUSTOMERS_LIMIT = 1_000;
 
 export class RolloutTracker {
   private readonly s: RolloutStatus;
@@ -70,18 +72,45 @@ export class RolloutTracker {
     return this.s;
   }
 
-  /** The status as the status query and the workflow's result give it. */
-  /** The status as queries and the final result give it: see RolloutStatus.targetSummary. */
+  /** The status as queries and the final result give it: see RolloutStatus.targetSummary and customerSummary. */
   answer(): RolloutStatus {
-    const { targets } = this.s;
-    if (targets.length <= RESULT_TARGETS_LIMIT) return this.s;
+    return this.withoutCustomerLists(this.withoutTargetLists(this.s));
+  }
+
+  /** The status narrowed to one customer: what their portal page reads, whatever the rollout's size. */
+  customerView(customerId: string): RolloutStatus {
+    const customers = this.s.customers?.filter((c) => c.id === customerId) ?? null;
+    const publicIncidents = this.s.publicIncidents?.map((u) => ({ ...u, affected: u.affected.filter((id) => id === customerId), affectedCount: u.affected.length })) ?? null;
+    return { ...this.withoutTargetLists(this.s), customers, publicIncidents };
+  }
+
+  private withoutTargetLists(s: RolloutStatus): RolloutStatus {
+    const { targets } = s;
+    if (targets.length <= RESULT_TARGETS_LIMIT) return s;
     const byVersion: Record<string, number> = {};
     const byState: Partial<Record<TargetState, number>> = {};
     for (const t of targets) {
       byVersion[t.version] = (byVersion[t.version] ?? 0) + 1;
       byState[t.state] = (byState[t.state] ?? 0) + 1;
     }
-    return { ...this.s, targets: [], steps: this.s.steps.map((step) => ({ ...step, targets: [] })), targetSummary: { total: targets.length, byVersion, byState } };
+    return { ...s, targets: [], steps: s.steps.map((step) => ({ ...step, targets: [] })), targetSummary: { total: targets.length, byVersion, byState } };
+  }
+
+  private withoutCustomerLists(s: RolloutStatus): RolloutStatus {
+    const { customers } = s;
+    if (!customers || customers.length <= RESULT_CUSTOMERS_LIMIT) return s;
+    const byState: Partial<Record<CustomerState, number>> = {};
+    const byStep: Record<string, number> = {};
+    for (const c of customers) {
+      byState[c.state] = (byState[c.state] ?? 0) + 1;
+      if (c.step) byStep[c.step] = (byStep[c.step] ?? 0) + 1;
+    }
+    return {
+      ...s,
+      customers: [],
+      publicIncidents: s.publicIncidents?.map((u) => ({ ...u, affected: [], affectedCount: u.affected.length })) ?? null,
+      customerSummary: { total: customers.length, byState, byStep },
+    };
   }
 
   /** Notes an entry of the timeline; `by` is only set when someone did it. */
