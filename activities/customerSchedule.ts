@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { MaintenanceSlot } from '../domain/customerNotice';
-import type { Customer } from '../domain/customers';
+import type { Customer, CustomerArg, CustomersFileRef } from '../domain/customers';
+import { resolveCustomer } from './customerDirectory';
 import { formatSlotLabel, nextWindow, quietHoursEnd } from '../domain/maintenanceWindow';
 
 export interface ScheduleCustomerUpdateArgs {
@@ -56,10 +57,34 @@ function invalid(customer: Customer, message: string): never {
   throw ApplicationFailure.nonRetryable(`scheduling an update for customer ${customer.id}: ${message}`, 'InvalidInput');
 }
 
+export interface ScheduleCustomerUpdatesArgs {
+  items: (CustomerArg & { after: string })[];
+  noticeBefore: number;
+  urgent: boolean;
+  /** Where customers given by id are read (customersFile of the rollout). */
+  customersFile?: CustomersFileRef;
+}
+
+/** The bookings in the order asked; each slot given once and pointed at by index (most customers share a few). */
+export interface CustomerBookings {
+  slots: MaintenanceSlot[];
+  bookings: { noticeAt: string; slot: number }[];
+}
+
 /**
  * Many customers' bookings in one activity: a step with thousands of customers costs a few
  * history events per batch instead of per customer. Same answers as one call each.
  */
-export async function scheduleCustomerUpdates(args: { items: ScheduleCustomerUpdateArgs[] }): Promise<CustomerSchedule[]> {
-  return Promise.all(args.items.map(scheduleCustomerUpdate));
+export async function scheduleCustomerUpdates(args: ScheduleCustomerUpdatesArgs): Promise<CustomerBookings> {
+  const slots: MaintenanceSlot[] = [];
+  const index = new Map<string, number>();
+  const bookings: CustomerBookings['bookings'] = [];
+  for (const item of args.items) {
+    const customer = await resolveCustomer(item, args.customersFile);
+    const booked = await scheduleCustomerUpdate({ customer, after: item.after, noticeBefore: args.noticeBefore, urgent: args.urgent });
+    const key = JSON.stringify(booked.slot);
+    if (!index.has(key)) index.set(key, slots.push(booked.slot) - 1);
+    bookings.push({ noticeAt: booked.noticeAt, slot: index.get(key)! });
+  }
+  return { slots, bookings };
 }

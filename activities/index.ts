@@ -1,6 +1,7 @@
 import { createDeployAdapters } from './adapters';
 import { customerNoticeActivities } from './customerNotify';
 import { noticeDecisionLogIn } from './customerNotify/noticeDecisionLog';
+import { readCustomerRoster } from './customerDirectory';
 import { scheduleCustomerUpdate, scheduleCustomerUpdates } from './customerSchedule';
 import type { ActivityDependencies } from './dependencies';
 import { featureActivities } from './featureToggle';
@@ -33,6 +34,7 @@ export function createActivities(deps: ActivityDependencies) {
     ...featureActivities(adapters),
     scheduleCustomerUpdate,
     scheduleCustomerUpdates,
+    readCustomerRoster,
     ...fleetLeaseActivities,
     ...customerNoticeActivities({ notify, slack, mail: deps.mail, secret: deps.secret, ledger, decisions: deps.noticeDecisions ?? noticeDecisionLogIn(deps.stateDir) }),
   };

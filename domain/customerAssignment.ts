@@ -1,4 +1,7 @@
-import type { Customer, CustomersFile } from './customers';
+import type { Customer } from './customers';
+
+/** What assignment reads of a customer. */
+type Assignable = Pick<Customer, 'targets' | 'pinToPrevious' | 'channel'>;
 
 /** The release line of a version: "2.3" for "2.3.7". N-1 is the line before the newest. */
 export function releaseLine(version: string): string {
@@ -6,11 +9,11 @@ export function releaseLine(version: string): string {
   return parts.slice(0, 2).join('.');
 }
 
-export interface CustomerAssignment {
+export interface CustomerAssignment<C extends Assignable = Customer> {
   /** Owner of each customer target. */
-  ownerOf: Map<string, Customer>;
+  ownerOf: Map<string, C>;
   /** Customers pinned to N-1 whose targets this rollout of a newer line leaves alone. */
-  pinned: Customer[];
+  pinned: C[];
   /** Targets of pinned customers: taken out of the plan altogether. */
   pinnedTargets: Set<string>;
   /** Early Access targets go in the canary; Stable ones in the waves, each customer kept in one wave. */
@@ -23,16 +26,16 @@ export interface CustomerAssignment {
  * Who owns which target and where they go. A pinned customer is skipped when the release is of a
  * different line than what their targets run; a patch to their own line still reaches them.
  */
-export function assignCustomers(
-  file: CustomersFile,
+export function assignCustomers<C extends Assignable>(
+  file: { customers: C[] },
   fleetTargetIds: string[],
   release: string,
   running: Record<string, string | null>,
-): CustomerAssignment {
+): CustomerAssignment<C> {
   const known = new Set(fleetTargetIds);
   const errors: string[] = [];
-  const ownerOf = new Map<string, Customer>();
-  const pinned: Customer[] = [];
+  const ownerOf = new Map<string, C>();
+  const pinned: C[] = [];
   const pinnedTargets = new Set<string>();
   const earlyAccess: string[] = [];
   const stableGroups: string[][] = [];

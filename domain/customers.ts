@@ -66,3 +66,29 @@ export const customersFileSchema = z.strictObject({
 
 export type Customer = z.infer<typeof customerSchema>;
 export type CustomersFile = z.infer<typeof customersFileSchema>;
+
+/** What a rollout workflow keeps of each customer; contacts, windows and preferences stay with the activities. */
+export type RosterEntry = Pick<Customer, 'id' | 'name' | 'targets' | 'channel' | 'timeZone' | 'maxDeferral' | 'pinToPrevious'>;
+
+export function rosterEntry(c: Customer): RosterEntry {
+  return { id: c.id, name: c.name, targets: c.targets, channel: c.channel, timeZone: c.timeZone, maxDeferral: c.maxDeferral, pinToPrevious: c.pinToPrevious };
+}
+
+/**
+ * A customers file too large to travel in the rollout's input (INLINE_CUSTOMERS_LIMIT): workers
+ * read it at `path`, and only while its sha256 is still the one the client checked.
+ */
+export const customersFileRefSchema = z.strictObject({
+  path: z.string().min(1),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected a hex sha256 digest'),
+});
+export type CustomersFileRef = z.infer<typeof customersFileRefSchema>;
+
+/** Above this size (JSON bytes) a customers file goes by reference: Temporal warns at 512 KB per payload. */
+export const INLINE_CUSTOMERS_LIMIT = 256 * 1024;
+
+/**
+ * A customer as an activity is handed one: whole, when the customers file travelled in the
+ * rollout's input; by id, with the file's reference on the batch, when it went by reference.
+ */
+export type CustomerArg = { customer: Customer } | { customerId: string };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { customersFileRefSchema } from './customers';
 import { releaseSchema } from './release';
 
 /**
@@ -15,6 +16,8 @@ export const rolloutInputSchema = z.strictObject({
   escalation: z.unknown().optional(),
   /** The customers file as written: who owns which targets, their windows, channels and contacts. */
   customers: z.unknown().optional(),
+  /** Instead of `customers`, for a large file: where workers read it, and its digest. */
+  customersFile: customersFileRefSchema.optional(),
   reason: z.string().optional(),
 });
 

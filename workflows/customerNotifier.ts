@@ -1,5 +1,5 @@
 import { ActivityFailure, sleep } from '@temporalio/workflow';
-import type { Customer } from '../domain/customers';
+import type { Customer, CustomerArg, CustomersFileRef, RosterEntry } from '../domain/customers';
 import { noticeKey, type BatchNoticeOutcome, type CustomerNotice, type NoticeCategory, type NoticeFacts, type NoticeKind } from '../domain/customerNotice';
 import type { NoticeRecord } from '../domain/customerRolloutStatus';
 import { CUSTOMER_BATCH, customerBatchDelivery, customerDelivery, DELIVERY_ATTEMPTS } from './customerActivities';
@@ -27,10 +27,12 @@ export class CustomerNotifier {
    */
   constructor(
     private readonly rolloutId: string,
-    private readonly customers: Map<string, Customer>,
+    private readonly customers: Map<string, RosterEntry>,
     private readonly status: CustomerTracker,
     private base: BaseFacts,
     private readonly batched: boolean,
+    /** Set when the customers file went by reference: activities are handed customers by id. */
+    private readonly customersFile?: CustomersFileRef,
   ) {}
 
   /** The version customers move away from is known once the targets have been read. */
@@ -84,7 +86,7 @@ export class CustomerNotifier {
   }
 
   private async deliver(customerId: string, notice: CustomerNotice): Promise<void> {
-    const customer = this.customers.get(customerId) as Customer;
+    const customer = this.customers.get(customerId) as Customer; // before batches, customers always came whole
     const entry = { key: notice.key, kind: notice.kind, category: notice.category };
     for (;;) {
       let outcome;
@@ -118,9 +120,12 @@ export class CustomerNotifier {
   private async deliverBatch(batch: { customerId: string; notice: CustomerNotice }[]): Promise<void> {
     let outcomes: BatchNoticeOutcome[];
     try {
+      const { shared, own } = splitSharedFacts(batch.map((b) => b.notice.facts));
       outcomes = await customerBatchDelivery.deliverCustomerNotices({
-        items: batch.map(({ customerId, notice }) => ({ notice, customer: this.customers.get(customerId) as Customer })),
+        items: batch.map(({ customerId, notice }, i) => ({ notice: { ...notice, facts: own[i] as NoticeFacts }, ...this.customerArg(customerId) })),
+        shared,
         lastAttempt: DELIVERY_ATTEMPTS,
+        ...(this.customersFile ? { customersFile: this.customersFile } : {}),
       });
     } catch (err) {
       const why = err instanceof ActivityFailure && err.cause ? err.cause.message : String(err);
@@ -144,7 +149,23 @@ export class CustomerNotifier {
     }));
   }
 
+  private customerArg(customerId: string): CustomerArg {
+    return this.customersFile ? { customerId } : { customer: this.customers.get(customerId) as Customer };
+  }
+
   private record(customerId: string, record: NoticeRecord): void {
     this.status.noticeRecorded(customerId, record);
   }
+}
+
+/**
+ * Facts that are the same in every notice of a batch travel once: release notes, the component,
+ * often the window too. Keeps a batch of 250 notices from repeating them 250 times in history.
+ */
+function splitSharedFacts(all: NoticeFacts[]): { shared: Partial<NoticeFacts>; own: Partial<NoticeFacts>[] } {
+  const keys = [...new Set(all.flatMap((f) => Object.keys(f)))] as (keyof NoticeFacts)[];
+  const sharedKeys = keys.filter((k) => all.every((f) => k in f && JSON.stringify(f[k]) === JSON.stringify(all[0]![k])));
+  const shared = Object.fromEntries(sharedKeys.map((k) => [k, all[0]![k]])) as Partial<NoticeFacts>;
+  const own = all.map((f) => Object.fromEntries(Object.entries(f).filter(([k]) => !sharedKeys.includes(k as keyof NoticeFacts))) as Partial<NoticeFacts>);
+  return { shared, own };
 }

@@ -4,7 +4,7 @@ import { assignCustomers, type CustomerAssignment } from '../domain/customerAssi
 import type { MaintenanceSlot } from '../domain/customerNotice';
 import type { CustomerRolloutStatus } from '../domain/customerRolloutStatus';
 import type { Frozen } from '../domain/rolloutStatus';
-import type { Customer, CustomersFile } from '../domain/customers';
+import type { Customer, CustomerArg, CustomersFileRef, RosterEntry } from '../domain/customers';
 import { formatDuration } from '../domain/duration';
 import { customerPlanSchema, SECURITY_FIX_DEFAULT_DEFERRAL_MS, type CustomerPlan, type Playbook } from '../domain/playbook';
 import type { PlannedStep } from '../domain/planSteps';
@@ -18,7 +18,7 @@ import type { RolloutTracker } from './rolloutTracker';
 
 /** One customer's place in the current step: when they are told, when their window opens. */
 interface Booking {
-  customer: Customer;
+  customer: RosterEntry;
   targets: string[];
   noticeAt: number;
   slot: MaintenanceSlot;
@@ -34,7 +34,7 @@ export type SlotRunner = (name: string, targets: string[]) => Promise<StepResult
  * pre-deployment notice, unless they deferred; told when it is done or when something went wrong.
  */
 export class CustomerRollout {
-  readonly customers: Map<string, Customer>;
+  readonly customers: Map<string, RosterEntry>;
   readonly notifier: CustomerNotifier;
   readonly incidents: CustomerIncidents;
   readonly plan: CustomerPlan;
@@ -44,8 +44,8 @@ export class CustomerRollout {
   private readonly rebook = new Set<string>();
   private activeStep: string | null = null;
   private readonly security: boolean;
-  private readonly allowance: (c: Customer) => number;
-  private readonly owners = new Map<string, Customer>();
+  private readonly allowance: (c: RosterEntry) => number;
+  private readonly owners = new Map<string, RosterEntry>();
   /**
    * Rollouts started since patch customer-batches book and notify customers in batches and
    * update all customers whose window opens at the same moment together, in one slot: history
@@ -53,7 +53,11 @@ export class CustomerRollout {
    */
   private readonly batched: boolean;
 
-  constructor(private readonly file: CustomersFile, playbook: Playbook, private readonly tracker: RolloutTracker, private readonly controls: RolloutControls, releaseNotes: string) {
+  /**
+   * `file`: the customers, whole when the file came in the input; as roster entries when it went
+   * by reference (`customersFile`), whose activities then read each customer by id.
+   */
+  constructor(private readonly file: { customers: RosterEntry[] }, private readonly customersFile: CustomersFileRef | undefined, playbook: Playbook, private readonly tracker: RolloutTracker, private readonly controls: RolloutControls, releaseNotes: string) {
     const status = tracker.status;
     this.plan = playbook.customers ?? customerPlanSchema.parse({});
     this.security = playbook.cadence === 'security-fix';
@@ -79,7 +83,7 @@ export class CustomerRollout {
       expectedDowntime: this.plan.expectedDowntime,
       reportProblem: this.plan.reportProblem,
       ...(this.plan.portalUrl ? { portalUrl: this.plan.portalUrl } : {}),
-    }, this.batched);
+    }, this.batched, customersFile);
     this.incidents = new CustomerIncidents(this.status, this.notifier, this.plan.incidentUpdateEvery, (p) => work.push(p));
     this.settleIncidents = async () => {
       while (work.length > 0) await Promise.all(work.splice(0));
@@ -93,7 +97,7 @@ export class CustomerRollout {
   }
 
   /** After the running versions are known: who is pinned, who goes where. */
-  assign(fleetTargetIds: string[], running: Record<string, string | null>): CustomerAssignment {
+  assign(fleetTargetIds: string[], running: Record<string, string | null>): CustomerAssignment<RosterEntry> {
     const assignment = assignCustomers(this.file, fleetTargetIds, this.tracker.status.version, running);
     this.notifier.setFromVersion(this.tracker.status.fromVersion);
     this.status.pinned(assignment.pinned.map((c) => c.id));
@@ -104,7 +108,7 @@ export class CustomerRollout {
     return step.targets.some((t) => this.ownerOf(t) !== undefined);
   }
 
-  ownerOf(targetId: string): Customer | undefined {
+  ownerOf(targetId: string): RosterEntry | undefined {
     const c = this.owners.get(targetId);
     return c && this.state(c.id).state !== 'pinned' ? c : undefined;
   }
@@ -118,7 +122,7 @@ export class CustomerRollout {
     if (Date.parse(until) <= Date.now()) return 'until: must be in the future';
     if (Date.parse(until) > Date.parse(s.deferrableUntil)) {
       const what = this.security ? 'this security fix' : 'this update';
-      return `until: ${customerId} may defer ${what} until ${s.deferrableUntil} at the latest (allowance ${formatDuration(this.allowance(this.customers.get(customerId) as Customer))})`;
+      return `until: ${customerId} may defer ${what} until ${s.deferrableUntil} at the latest (allowance ${formatDuration(this.allowance(this.customers.get(customerId) as RosterEntry))})`;
     }
     return null;
   }
@@ -150,10 +154,10 @@ export class CustomerRollout {
     }
     if (this.batched) {
       const booked = await this.bookAll([...owners.keys()]);
-      [...owners].forEach(([id, targets], i) => bookings.push({ customer: this.customers.get(id) as Customer, targets, noticeSent: false, done: false, ...booked[i]! }));
+      [...owners].forEach(([id, targets], i) => bookings.push({ customer: this.customers.get(id) as RosterEntry, targets, noticeSent: false, done: false, ...booked[i]! }));
     } else {
       await Promise.all([...owners].map(async ([id, targets]) => {
-        bookings.push({ customer: this.customers.get(id) as Customer, targets, noticeSent: false, done: false, ...(await this.book(id)) });
+        bookings.push({ customer: this.customers.get(id) as RosterEntry, targets, noticeSent: false, done: false, ...(await this.book(id)) });
       }));
     }
     bookings.sort((a, b) => a.customer.id.localeCompare(b.customer.id));
@@ -285,32 +289,42 @@ export class CustomerRollout {
   }
 
   private async book(customerId: string): Promise<{ noticeAt: number; slot: MaintenanceSlot }> {
-    const booked = await customerSchedule.scheduleCustomerUpdate(this.bookingRequest(customerId));
+    // One at a time, and always with the whole customer: how rollouts before patch customer-batches booked.
+    const booked = await customerSchedule.scheduleCustomerUpdate({
+      customer: this.customers.get(customerId) as Customer,
+      after: this.bookingAfter(customerId),
+      noticeBefore: this.plan.noticeBefore,
+      urgent: this.security,
+    });
     this.status.booked(customerId, booked.slot);
     return { noticeAt: Date.parse(booked.noticeAt), slot: booked.slot };
   }
 
   /** Books many customers, CUSTOMER_BATCH to an activity, in the order given. */
   private async bookAll(customerIds: string[]): Promise<{ noticeAt: number; slot: MaintenanceSlot }[]> {
-    const items = customerIds.map((id) => this.bookingRequest(id));
-    const batches: (typeof items)[] = [];
-    for (let i = 0; i < items.length; i += CUSTOMER_BATCH) batches.push(items.slice(i, i + CUSTOMER_BATCH));
-    const booked = (await Promise.all(batches.map((batch) => customerSchedule.scheduleCustomerUpdates({ items: batch })))).flat();
-    return booked.map((b, i) => {
+    const batches: string[][] = [];
+    for (let i = 0; i < customerIds.length; i += CUSTOMER_BATCH) batches.push(customerIds.slice(i, i + CUSTOMER_BATCH));
+    const answers = await Promise.all(batches.map((ids) => customerSchedule.scheduleCustomerUpdates({
+      items: ids.map((id) => ({ ...this.customerArg(id), after: this.bookingAfter(id) })),
+      noticeBefore: this.plan.noticeBefore,
+      urgent: this.security,
+      ...(this.customersFile ? { customersFile: this.customersFile } : {}),
+    })));
+    return answers.flatMap(({ slots, bookings }) => bookings.map((b) => ({ noticeAt: Date.parse(b.noticeAt), slot: slots[b.slot]! }))).map((b, i) => {
       this.status.booked(customerIds[i]!, b.slot);
-      return { noticeAt: Date.parse(b.noticeAt), slot: b.slot };
+      return b;
     });
   }
 
-  private bookingRequest(customerId: string) {
+  /** The earliest a customer may be told: now, or their deferral less the notice period. */
+  private bookingAfter(customerId: string): string {
     const s = this.state(customerId);
     const deferredTo = s.deferral ? Date.parse(s.deferral.until) - this.plan.noticeBefore : 0;
-    return {
-      customer: this.customers.get(customerId) as Customer,
-      after: new Date(Math.max(Date.now(), deferredTo)).toISOString(),
-      noticeBefore: this.plan.noticeBefore,
-      urgent: this.security,
-    };
+    return new Date(Math.max(Date.now(), deferredTo)).toISOString();
+  }
+
+  private customerArg(customerId: string): CustomerArg {
+    return this.customersFile ? { customerId } : { customer: this.customers.get(customerId) as Customer };
   }
 
   private async rebookAfterChange(b: Booking, why: string): Promise<void> {

@@ -1,5 +1,5 @@
 import { ActivityFailure, ApplicationFailure, patched } from '@temporalio/workflow';
-import { customersFileSchema } from '../domain/customers';
+import { customersFileSchema, type CustomersFileRef, type RosterEntry } from '../domain/customers';
 import { fleetSchema, type Fleet } from '../domain/fleet';
 import { parseInput, type InputError } from '../domain/issues';
 import { playbookSchema, type Playbook } from '../domain/playbook';
@@ -20,6 +20,22 @@ const listErrors = (where: string, errors: InputError[]) => errors.map((e) => `$
 function failed(tracker: RolloutTracker, reason: string, type = 'PlanningFailed'): never {
   tracker.failed(reason);
   throw ApplicationFailure.nonRetryable(reason, type);
+}
+
+/** Customers read a page at a time: a page of roster entries is about 150 KB. */
+const ROSTER_PAGE = 1_000;
+
+/** The roster of a customers file that went by reference; a file the workers cannot read or that changed fails planning. */
+async function readRoster(file: CustomersFileRef, tracker: RolloutTracker): Promise<RosterEntry[]> {
+  try {
+    const first = await reads.readCustomerRoster({ file, offset: 0, limit: ROSTER_PAGE });
+    const offsets = Array.from({ length: Math.ceil(first.total / ROSTER_PAGE) - 1 }, (_, i) => (i + 1) * ROSTER_PAGE);
+    const rest = await Promise.all(offsets.map((offset) => reads.readCustomerRoster({ file, offset, limit: ROSTER_PAGE })));
+    return [first, ...rest].flatMap((page) => page.roster);
+  } catch (err) {
+    const why = err instanceof ActivityFailure && err.cause ? err.cause.message : String(err);
+    return failed(tracker, `planning check failed: ${why}`);
+  }
 }
 
 /**
@@ -50,7 +66,8 @@ export async function planRollout(input: RolloutInput, lease: RolloutLease): Pro
   const fleet: Fleet = fleetParse.value;
   const checked = planSteps(playbook, fleet.targets);
   if (!checked.ok) return failed(tracker, `planning check failed: ${checked.errors.join('; ')}`);
-  const customers = customersParse?.ok ? new CustomerRollout(customersParse.value, playbook, tracker, controls, input.release.notes) : null;
+  const roster = input.customersFile ? await readRoster(input.customersFile, tracker) : customersParse?.ok ? customersParse.value.customers : null;
+  const customers = roster ? new CustomerRollout({ customers: roster }, input.customersFile, playbook, tracker, controls, input.release.notes) : null;
   registerDeferCommand(tracker, customers);
   tracker.planChecked(playbook, checked.steps.length);
   // One writer per target: nothing is read or changed before this rollout holds the fleet's lease.

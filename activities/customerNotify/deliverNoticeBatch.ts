@@ -1,9 +1,15 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { BatchNoticeOutcome, DeliverNoticeArgs, NoticeOutcome } from '../../domain/customerNotice';
+import type { BatchNoticeOutcome, CustomerNotice, DeliverNoticeArgs, NoticeFacts, NoticeOutcome } from '../../domain/customerNotice';
+import type { CustomerArg, CustomersFileRef } from '../../domain/customers';
+import { resolveCustomer } from '../customerDirectory';
 
 export interface DeliverNoticeBatchArgs {
-  items: DeliverNoticeArgs[];
+  /** Each notice carries only the facts that differ between them; `shared` has the rest, once. */
+  items: (CustomerArg & { notice: CustomerNotice })[];
+  shared: Partial<NoticeFacts>;
+  /** Where customers given by id are read (customersFile of the rollout). */
+  customersFile?: CustomersFileRef;
   /** The workflow's maximumAttempts: on that attempt a notice still failing is reported failed instead of retried. */
   lastAttempt: number;
 }
@@ -27,7 +33,7 @@ export async function deliverNoticeBatch(args: DeliverNoticeBatchArgs, deliverOn
   let done = 0;
   while (left.length > 0) {
     const chunk = sideBySide(args.items, left);
-    const settled = await Promise.allSettled(chunk.map((i) => deliverOne(args.items[i]!)));
+    const settled = await Promise.allSettled(chunk.map(async (i) => deliverOne(await whole(args, args.items[i]!))));
     settled.forEach((result, k) => {
       const i = chunk[k]!;
       if (result.status === 'fulfilled') return (outcomes[i] = result.value);
@@ -47,17 +53,24 @@ export async function deliverNoticeBatch(args: DeliverNoticeBatchArgs, deliverOn
  * Takes the next notices to deliver side by side out of `left`, at most one per customer: a
  * customer's notices are decided in the order they were sent, so the weekly cap counts them right.
  */
-function sideBySide(items: DeliverNoticeArgs[], left: number[]): number[] {
+function sideBySide(items: DeliverNoticeBatchArgs['items'], left: number[]): number[] {
   const customers = new Set<string>();
   const chunk: number[] = [];
   for (let k = 0; k < left.length && chunk.length < SIDE_BY_SIDE; k++) {
-    const id = items[left[k]!]!.customer.id;
+    const item = items[left[k]!]!;
+    const id = 'customer' in item ? item.customer.id : item.customerId;
     if (customers.has(id)) continue;
     customers.add(id);
     chunk.push(left[k]!);
     left.splice(k--, 1);
   }
   return chunk;
+}
+
+/** One notice as deliverCustomerNotice takes it: its own facts over the shared ones, its whole customer. */
+async function whole(args: DeliverNoticeBatchArgs, item: DeliverNoticeBatchArgs['items'][number]): Promise<DeliverNoticeArgs> {
+  const customer = await resolveCustomer(item, args.customersFile);
+  return { notice: { ...item.notice, facts: { ...args.shared, ...item.notice.facts } as NoticeFacts }, customer };
 }
 
 /** Slack's Retry-After, if one of the errors carries it: the retry must not come sooner. */

@@ -88,7 +88,7 @@ async function startRollout(raw: unknown): Promise<void> {
     startedBy: flags.by,
     ...(flags.reason ? { reason: flags.reason } : {}),
     ...(escalation !== undefined ? { escalation } : {}),
-    ...(customers !== undefined ? { customers } : {}),
+    ...customers,
   };
   await withRollouts(async (rollouts) => {
     let lease: LeaseGrant | null;
