@@ -78,6 +78,12 @@ export type NoticeOutcome =
 /** One notice of a batch: delivered, suppressed or held as on its own, or failed for good. */
 export type BatchNoticeOutcome = NoticeOutcome | { outcome: 'failed'; reason: string };
 
+/**
+ * A notice of a batch, split between what all share and what is its own: the key is not sent but
+ * rebuilt by noticeKey from rolloutId, the customer, kind and `seq`.
+ */
+export type BatchNoticeFields = Partial<Omit<CustomerNotice, 'key' | 'facts'>> & { seq?: number; facts: Partial<NoticeFacts> };
+
 export interface DeliverNoticeArgs {
   notice: CustomerNotice;
   customer: Customer;

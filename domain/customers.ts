@@ -92,3 +92,5 @@ export const INLINE_CUSTOMERS_LIMIT = 256 * 1024;
  * rollout's input; by id, with the file's reference on the batch, when it went by reference.
  */
 export type CustomerArg = { customer: Customer } | { customerId: string };
+
+export const customerIdOf = (arg: CustomerArg): string => ('customer' in arg ? arg.customer.id : arg.customerId);

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createActivities, type RampartActivities } from '../activities';
+import type { BatchOutcomes } from '../activities/customerNotify/deliverNoticeBatch';
 import { noticeMessageId } from '../activities/customerNotify/emailNotice';
 import { NoticeDecisionLog } from '../activities/customerNotify/noticeDecisionLog';
 import { decideOnce } from '../activities/customerNotify/stableDecision';
@@ -21,6 +22,7 @@ import { MailTransport } from '../activities/notify/mailTransport';
 import { channelIdFor } from '../local/standins/slackWorkspace';
 import { startSlackServer, type SlackStandin } from '../local/standins/slackServer';
 import { startSmtpServer, type SmtpStandin } from '../local/standins/smtpServer';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { failureOf } from './helpers/assertions';
 import { mailText } from './helpers/mailText';
 import { renderCustomerNotice } from '../domain/customerMessages';
@@ -87,6 +89,7 @@ let smtp: SmtpStandin;
 let webhook: WebhookReceiver;
 let mailer: MailTransport;
 let deliverCustomerNotice: RampartActivities['deliverCustomerNotice'];
+let deliverCustomerNotices: RampartActivities['deliverCustomerNotices'];
 
 before(async () => {
   stateDir = await mkdtemp(path.join(tmpdir(), 'rampart-customer-notify-test-'));
@@ -95,7 +98,7 @@ before(async () => {
   webhook = await startWebhookReceiver(SECRET);
   process.env[SECRET_ENV] = SECRET;
   mailer = new MailTransport({ smtpUrl: smtp.url, from: 'updates@rampart.test' });
-  ({ deliverCustomerNotice } = createActivities({
+  ({ deliverCustomerNotice, deliverCustomerNotices } = createActivities({
     stateDir: path.join(stateDir, 'state'),
     slack: { token: TOKEN, apiUrl: slack.url },
     mail: mailer,
@@ -305,6 +308,53 @@ describe('deliverCustomerNotice', () => {
     const failure = await failureOf(() => deliverCustomerNotice({ notice: n, customer: c }));
     assert.equal(failure.type, 'InvalidInput');
     assert.match(failure.message, /category: an incident notice must be in the incident or security category/);
+  });
+});
+
+describe('deliverCustomerNotices (a batch)', () => {
+  /** The batch as the rollout sends it: what all notices share once, each its own facts and key number. */
+  function batchOf(notices: CustomerNotice[], customers: Customer[], lastAttempt = 40) {
+    const seqOf = (n: CustomerNotice) => Number(n.key.split('/').at(-1));
+    return {
+      items: notices.map((n, i) => ({ customer: customers[i]!, notice: { rolloutId: n.rolloutId, kind: n.kind, category: n.category, createdAt: n.createdAt, seq: seqOf(n), facts: {} } })),
+      shared: { facts: notices[0]!.facts },
+      lastAttempt,
+    };
+  }
+  const run = (args: ReturnType<typeof batchOf>, attempt = 1) => new MockActivityEnvironment({ attempt }).run(deliverCustomerNotices, args) as Promise<BatchOutcomes>;
+  const outcomes = (answer: BatchOutcomes) => answer.of.map((i) => answer.distinct[i]!);
+
+  test('a customer whose notice fails for good does not stop the others', async () => {
+    const [a, b, c] = [customer(), customer({}, { webhook: { url: webhook.url, secretEnv: 'RAMPART_TEST_NO_SUCH_SECRET' } }), customer()];
+    const notices = [a, b, c].map((x) => notice(x, 'pre-deployment'));
+    const answer = outcomes(await run(batchOf(notices, [a!, b!, c!])));
+    assert.deepEqual(answer.map((o) => o.outcome), ['sent', 'failed', 'sent']);
+    assert.match((answer[1] as { reason: string }).reason, /RAMPART_TEST_NO_SUCH_SECRET .*is not set/);
+    for (const n of [notices[0]!, notices[2]!]) {
+      assert.equal(mailsFor(n.key).length, 1, `${n.key} mailed once`);
+      assert.equal(accepted(n.key).length, 1, `${n.key} webhooked once`);
+    }
+    assert.equal(mailsFor(notices[1]!.key).length, 0, 'nothing sent for a customer that cannot be reached on every channel');
+  });
+
+  test('a transient failure retries the batch, and the retry sends nothing twice; on the last attempt it is reported failed', async () => {
+    const [a, b] = [customer(), customer()];
+    const notices = [a!, b!].map((x) => notice(x, 'post-deployment'));
+    webhook.answerNext(503);
+    const failure = await run(batchOf(notices, [a!, b!])).then(() => null, (err: unknown) => err as Error);
+    assert.match(failure?.message ?? 'no failure', /1 of 2 notices not delivered yet; first: .*webhook .*503/);
+    assert.deepEqual(outcomes(await run(batchOf(notices, [a!, b!]), 2)).map((o) => o.outcome), ['sent', 'sent']);
+    for (const n of notices) {
+      assert.equal(mailsFor(n.key).length, 1, `${n.key} mailed once over both attempts`);
+      assert.equal(accepted(n.key).length, 1, `${n.key} accepted once`);
+    }
+
+    const last = customer();
+    const lastNotice = notice(last, 'post-deployment');
+    webhook.answerNext(503);
+    const final = outcomes(await run(batchOf([lastNotice], [last]), 40));
+    assert.equal(final[0]?.outcome, 'failed');
+    assert.match((final[0] as { reason: string }).reason, /503/);
   });
 });
 

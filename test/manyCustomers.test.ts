@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Client } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { customerViewQuery } from '../contract/rollout';
 import { loadCustomersForFleet } from '../client/loadCustomers';
 import type { Fleet } from '../domain/fleet';
@@ -128,7 +129,7 @@ describe('a rollout with 10,000 customers (time-skipping server, noop targets)',
     const lengths = await Promise.all(ids.map(async (w) => ({ w, runs: await runLengths(rig.env.client, w) })));
     for (const { w, runs } of lengths) assert.ok(Math.max(...runs) <= 10_240, `${w}: runs of ${runs.join(', ')} events`);
     const history = await rig.env.client.workflow.getHandle(rolloutId).fetchHistory();
-    const bytes = Buffer.byteLength(JSON.stringify(history));
+    const bytes = temporal.api.history.v1.History.encode(history).finish().length;
     assert.ok(bytes < 10 * 1024 * 1024, `the rollout's history is ${(bytes / 1024 / 1024).toFixed(1)} MB (Temporal warns at 10 MB)`);
     process.stderr.write(`many customers: rollout history ${history.events?.length} events, ${(bytes / 1024 / 1024).toFixed(1)} MB; ${ids.length - 1} child workflows\n`);
   });

@@ -1,10 +1,17 @@
 import { ActivityFailure, sleep } from '@temporalio/workflow';
 import type { Customer, CustomerArg, CustomersFileRef, RosterEntry } from '../domain/customers';
-import { noticeKey, type BatchNoticeOutcome, type CustomerNotice, type NoticeCategory, type NoticeFacts, type NoticeKind } from '../domain/customerNotice';
+import { noticeKey, type BatchNoticeFields, type BatchNoticeOutcome, type CustomerNotice, type NoticeCategory, type NoticeFacts, type NoticeKind } from '../domain/customerNotice';
 import type { NoticeRecord } from '../domain/customerRolloutStatus';
 import { CUSTOMER_BATCH, customerBatchDelivery, customerDelivery, DELIVERY_ATTEMPTS } from './customerActivities';
 import type { CustomerTracker } from './customerTracker';
 import { isoNow } from './time';
+
+/** A notice waiting for its batch, with the sequence number its key was made from. */
+interface Queued {
+  customerId: string;
+  notice: CustomerNotice;
+  seq: number;
+}
 
 type BaseFacts = Omit<NoticeFacts, 'window' | 'impact' | 'action' | 'nextUpdateAt' | 'changes'>;
 
@@ -18,7 +25,7 @@ export class CustomerNotifier {
   private readonly pending: Promise<void>[] = [];
   private readonly digest = new Map<string, { at: string; text: string }[]>();
   /** Notices sent since the last batch went out (batched delivery only). */
-  private queue: { customerId: string; notice: CustomerNotice }[] = [];
+  private queue: Queued[] = [];
 
   /**
    * `batched`: notices sent in one go (a step's customers, an incident's affected) travel in
@@ -58,7 +65,7 @@ export class CustomerNotifier {
     }
     // Everything sent before the workflow next waits goes out together: the batch leaves on a microtask.
     if (this.queue.length === 0) this.pending.push(Promise.resolve().then(() => this.deliverQueued()));
-    this.queue.push({ customerId, notice });
+    this.queue.push({ customerId, notice, seq: n });
     return notice.key;
   }
 
@@ -117,16 +124,17 @@ export class CustomerNotifier {
   }
 
   /** One batch; notices held over quiet hours go out again together when those hours end. */
-  private async deliverBatch(batch: { customerId: string; notice: CustomerNotice }[]): Promise<void> {
+  private async deliverBatch(batch: Queued[]): Promise<void> {
     let outcomes: BatchNoticeOutcome[];
     try {
-      const { shared, own } = splitSharedFacts(batch.map((b) => b.notice.facts));
-      outcomes = await customerBatchDelivery.deliverCustomerNotices({
-        items: batch.map(({ customerId, notice }, i) => ({ notice: { ...notice, facts: own[i] as NoticeFacts }, ...this.customerArg(customerId) })),
+      const { shared, own } = splitShared(batch);
+      const answer = await customerBatchDelivery.deliverCustomerNotices({
+        items: batch.map(({ customerId }, i) => ({ notice: own[i]!, ...this.customerArg(customerId) })),
         shared,
         lastAttempt: DELIVERY_ATTEMPTS,
         ...(this.customersFile ? { customersFile: this.customersFile } : {}),
       });
+      outcomes = answer.of.map((i) => answer.distinct[i]!);
     } catch (err) {
       const why = err instanceof ActivityFailure && err.cause ? err.cause.message : String(err);
       outcomes = batch.map(() => ({ outcome: 'failed', reason: why }));
@@ -158,14 +166,23 @@ export class CustomerNotifier {
   }
 }
 
+/** The keys of `all` whose values are the same in every one, and the values of the others, one object each. */
+function sameInAll<T extends object>(all: T[]): { same: Partial<T>; rest: Partial<T>[] } {
+  const keys = [...new Set(all.flatMap((o) => Object.keys(o)))] as (keyof T)[];
+  const first = all[0]!;
+  const same = new Set(keys.filter((k) => all.every((o) => k in o && JSON.stringify(o[k]) === JSON.stringify(first[k]))));
+  const pick = (o: T, keep: (k: keyof T) => boolean) => Object.fromEntries(Object.entries(o).filter(([k]) => keep(k as keyof T))) as Partial<T>;
+  return { same: pick(first, (k) => same.has(k)), rest: all.map((o) => pick(o, (k) => !same.has(k))) };
+}
+
 /**
- * Facts that are the same in every notice of a batch travel once: release notes, the component,
- * often the window too. Keeps a batch of 250 notices from repeating them 250 times in history.
+ * What is the same in every notice of a batch travels once: the rollout, kind and time, release
+ * notes and component, often the window too. A batch of 250 notices then carries little more
+ * than 250 keys, where it would repeat everything 250 times in the rollout's history.
  */
-function splitSharedFacts(all: NoticeFacts[]): { shared: Partial<NoticeFacts>; own: Partial<NoticeFacts>[] } {
-  const keys = [...new Set(all.flatMap((f) => Object.keys(f)))] as (keyof NoticeFacts)[];
-  const sharedKeys = keys.filter((k) => all.every((f) => k in f && JSON.stringify(f[k]) === JSON.stringify(all[0]![k])));
-  const shared = Object.fromEntries(sharedKeys.map((k) => [k, all[0]![k]])) as Partial<NoticeFacts>;
-  const own = all.map((f) => Object.fromEntries(Object.entries(f).filter(([k]) => !sharedKeys.includes(k as keyof NoticeFacts))) as Partial<NoticeFacts>);
-  return { shared, own };
+function splitShared(batch: Queued[]): { shared: BatchNoticeFields; own: BatchNoticeFields[] } {
+  // The key is rebuilt from rollout, customer, kind and sequence number (noticeKey): only the number travels.
+  const { same, rest } = sameInAll(batch.map(({ seq, notice: { facts: _facts, key: _key, ...fields } }) => ({ ...fields, seq })));
+  const facts = sameInAll(batch.map((b) => b.notice.facts));
+  return { shared: { ...same, facts: facts.same }, own: rest.map((fields, i) => ({ ...fields, facts: facts.rest[i] as NoticeFacts })) };
 }

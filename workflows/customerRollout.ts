@@ -340,7 +340,8 @@ export class CustomerRollout {
     this.notifier.send(b.customer.id, 'pre-deployment', this.security ? 'security' : 'pre-deployment', {
       window: b.slot,
       deferUntilLatest: s.deferrableUntil,
-      howToDefer: `Use the defer button on the status portal, or ask us to run: rampart customers defer ${this.tracker.status.rolloutId} --customer ${b.customer.id} --until <time>`,
+      // Batched, the words are the same for every customer and travel once; the activity fills in {customer}.
+      howToDefer: `Use the defer button on the status portal, or ask us to run: rampart customers defer ${this.tracker.status.rolloutId} --customer ${this.batched ? '{customer}' : b.customer.id} --until <time>`,
     });
   }
 }

@@ -1,12 +1,12 @@
 import { ApplicationFailure } from '@temporalio/common';
-import type { BatchNoticeOutcome, CustomerNotice, DeliverNoticeArgs, NoticeOutcome } from '../../domain/customerNotice';
+import type { CustomerNotice, DeliverNoticeArgs, NoticeOutcome } from '../../domain/customerNotice';
 import { renderCustomerNotice, type RenderedNotice } from '../../domain/customerMessages';
 import type { Customer } from '../../domain/customers';
 import type { NotifyActivities } from '../notify';
 import type { SentLedger } from '../notify/sentLedger';
 import { usableChannels, type ChannelDependencies, type NoticeChannel } from './customerChannels';
 import { deliveryTime } from './deliveryClock';
-import { deliverNoticeBatch, retryNoSoonerThan, type DeliverNoticeBatchArgs } from './deliverNoticeBatch';
+import { deliverNoticeBatch, retryNoSoonerThan, type BatchOutcomes, type DeliverNoticeBatchArgs } from './deliverNoticeBatch';
 import { emailNotice } from './emailNotice';
 import { parseNoticeArgs } from './noticeArgs';
 import type { NoticeDecisions } from './noticeDecisionLog';
@@ -59,7 +59,7 @@ export function customerNoticeActivities(deps: CustomerNoticeDependencies) {
   return {
     deliverCustomerNotice,
     /** Many notices in one activity, each exactly as deliverCustomerNotice would (deliverNoticeBatch.ts). */
-    deliverCustomerNotices: (args: DeliverNoticeBatchArgs): Promise<BatchNoticeOutcome[]> => deliverNoticeBatch(args, deliverCustomerNotice),
+    deliverCustomerNotices: (args: DeliverNoticeBatchArgs): Promise<BatchOutcomes> => deliverNoticeBatch(args, deliverCustomerNotice),
   };
 }
 

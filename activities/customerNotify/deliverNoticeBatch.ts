@@ -1,13 +1,16 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { BatchNoticeOutcome, CustomerNotice, DeliverNoticeArgs, NoticeFacts, NoticeOutcome } from '../../domain/customerNotice';
-import type { CustomerArg, CustomersFileRef } from '../../domain/customers';
+import { noticeKey, type BatchNoticeFields, type BatchNoticeOutcome, type CustomerNotice, type DeliverNoticeArgs, type NoticeFacts, type NoticeOutcome } from '../../domain/customerNotice';
+import { customerIdOf, type CustomerArg, type CustomersFileRef } from '../../domain/customers';
 import { resolveCustomer } from '../customerDirectory';
 
 export interface DeliverNoticeBatchArgs {
-  /** Each notice carries only the facts that differ between them; `shared` has the rest, once. */
-  items: (CustomerArg & { notice: CustomerNotice })[];
-  shared: Partial<NoticeFacts>;
+  /**
+   * Each notice carries only the fields and facts that differ between them; `shared` has the
+   * rest, once. `{customer}` in a shared `howToDefer` stands for each customer's id.
+   */
+  items: (CustomerArg & { notice: BatchNoticeFields })[];
+  shared: BatchNoticeFields;
   /** Where customers given by id are read (customersFile of the rollout). */
   customersFile?: CustomersFileRef;
   /** The workflow's maximumAttempts: on that attempt a notice still failing is reported failed instead of retried. */
@@ -25,7 +28,13 @@ const SIDE_BY_SIDE = 8;
  * retry policy: the ones already delivered are answered from the ledger and decision log, not
  * sent again. On the last attempt those are reported failed too.
  */
-export async function deliverNoticeBatch(args: DeliverNoticeBatchArgs, deliverOne: (item: DeliverNoticeArgs) => Promise<NoticeOutcome>): Promise<BatchNoticeOutcome[]> {
+/** The outcomes in the order of the items; each distinct outcome given once (most are alike). */
+export interface BatchOutcomes {
+  distinct: BatchNoticeOutcome[];
+  of: number[];
+}
+
+export async function deliverNoticeBatch(args: DeliverNoticeBatchArgs, deliverOne: (item: DeliverNoticeArgs) => Promise<NoticeOutcome>): Promise<BatchOutcomes> {
   const { attempt } = Context.current().info;
   const outcomes = new Array<BatchNoticeOutcome>(args.items.length);
   const notYet: { key: string; error: unknown }[] = [];
@@ -39,14 +48,21 @@ export async function deliverNoticeBatch(args: DeliverNoticeBatchArgs, deliverOn
       if (result.status === 'fulfilled') return (outcomes[i] = result.value);
       const error = result.reason as unknown;
       const final = (error instanceof ApplicationFailure && error.nonRetryable) || attempt >= args.lastAttempt;
-      if (!final) notYet.push({ key: args.items[i]!.notice.key, error });
+      if (!final) notYet.push({ key: keyFor(args, args.items[i]!), error });
       return (outcomes[i] = { outcome: 'failed', reason: (error as Error)?.message ?? String(error) });
     });
     done += chunk.length;
     Context.current().heartbeat(done);
   }
   if (notYet.length > 0) throw notDeliveredYet(notYet, args.items.length);
-  return outcomes;
+  const distinct: BatchNoticeOutcome[] = [];
+  const index = new Map<string, number>();
+  const of = outcomes.map((o) => {
+    const key = JSON.stringify(o);
+    if (!index.has(key)) index.set(key, distinct.push(o) - 1);
+    return index.get(key)!;
+  });
+  return { distinct, of };
 }
 
 /**
@@ -57,8 +73,7 @@ function sideBySide(items: DeliverNoticeBatchArgs['items'], left: number[]): num
   const customers = new Set<string>();
   const chunk: number[] = [];
   for (let k = 0; k < left.length && chunk.length < SIDE_BY_SIDE; k++) {
-    const item = items[left[k]!]!;
-    const id = 'customer' in item ? item.customer.id : item.customerId;
+    const id = customerIdOf(items[left[k]!]!);
     if (customers.has(id)) continue;
     customers.add(id);
     chunk.push(left[k]!);
@@ -70,7 +85,15 @@ function sideBySide(items: DeliverNoticeBatchArgs['items'], left: number[]): num
 /** One notice as deliverCustomerNotice takes it: its own facts over the shared ones, its whole customer. */
 async function whole(args: DeliverNoticeBatchArgs, item: DeliverNoticeBatchArgs['items'][number]): Promise<DeliverNoticeArgs> {
   const customer = await resolveCustomer(item, args.customersFile);
-  return { notice: { ...item.notice, facts: { ...args.shared, ...item.notice.facts } as NoticeFacts }, customer };
+  const facts = { ...args.shared.facts, ...item.notice.facts } as NoticeFacts;
+  if (facts.howToDefer) facts.howToDefer = facts.howToDefer.replaceAll('{customer}', customer.id);
+  const { seq: _seq, ...fields } = { ...args.shared, ...item.notice };
+  return { notice: { ...fields, key: keyFor(args, item), facts } as CustomerNotice, customer };
+}
+
+function keyFor(args: DeliverNoticeBatchArgs, item: DeliverNoticeBatchArgs['items'][number]): string {
+  const { rolloutId, kind, seq } = { ...args.shared, ...item.notice };
+  return noticeKey(rolloutId ?? '', customerIdOf(item), kind ?? 'digest', seq ?? 1);
 }
 
 /** Slack's Retry-After, if one of the errors carries it: the retry must not come sooner. */

@@ -45,6 +45,12 @@ export async function createDevEnv(namespace = 'default'): Promise<TestWorkflowE
 export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   return await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: resolveTestServer() } },
+    // The time-skipping server answers a history read in one message, never in pages: a large
+    // rollout's history passes gRPC's default 4 MB there, though a real server pages it.
+    plugins: [{
+      name: 'large-history-reads',
+      configureConnection: (options) => ({ ...options, channelArgs: { ...options.channelArgs, 'grpc.max_receive_message_length': 64 * 1024 * 1024 } }),
+    }],
   });
 }
 
