@@ -115,6 +115,27 @@ export const scenarios: Scenario[] = [
     },
   },
   {
+    // Since patch customer-batches: bookings and notices in batches, customers sharing a window in one slot.
+    name: 'customer-batches',
+    async run(rig) {
+      const prefix = 'replay-customer-batches';
+      const customers = {
+        customers: [
+          { ...customersFile.customers[0]!, targets: [`${prefix}-1`] },
+          { ...customersFile.customers[1]!, targets: [`${prefix}-3`] },
+          { id: 'initech', name: 'Initech', targets: [`${prefix}-4`], timeZone: 'America/New_York', contacts: { emails: ['it@initech.example'] }, maintenanceWindows: everyDay },
+        ],
+      };
+      const playbook = fastPlaybook({ phases: { canary: { size: 1, bakeTime: '2s' }, waves: [{ size: '100%', bakeTime: '2s', maxParallel: 3 }] }, customers: { noticeBefore: '0s' } });
+      const h = await rig.startRollout({ ...rig.input(prefix, playbook), customers });
+      const done = (await h.result()) as RolloutStatus;
+      assert.equal(done.state, 'completed');
+      assert.ok(done.timeline.some((e) => e.event === 'customer window open' && e.detail?.startsWith('globex, initech:')), 'globex and initech share a slot');
+      const targets = rolloutFamily('customer-batches', h.workflowId, done, customers.customers.map((c) => c.id));
+      return { targets, expected: ['rollout-customer-batches', 'step-customer-batches-canary@acme', 'step-customer-batches-wave-1@globex'] };
+    },
+  },
+  {
     name: 'stopped',
     async run(rig) {
       const playbook = fastPlaybook({ phases: { canary: { size: 1, bakeTime: '1h' }, waves: [{ size: '100%', bakeTime: '1h' }] } });
