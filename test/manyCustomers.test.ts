@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -30,9 +30,9 @@ const WINDOWS = [
 
 const id = (i: number) => `c${String(i).padStart(5, '0')}`;
 
-function customersFile(prefix: string) {
+function customersFile(prefix: string, count = CUSTOMERS) {
   return {
-    customers: Array.from({ length: CUSTOMERS }, (_, i) => {
+    customers: Array.from({ length: count }, (_, i) => {
       const w = WINDOWS[i % WINDOWS.length]!;
       return {
         id: id(i), name: `Customer ${i}`, targets: [`${prefix}-${i}`], timeZone: w.timeZone,
@@ -46,9 +46,9 @@ function customersFile(prefix: string) {
   };
 }
 
-const fleetOf = (prefix: string): Fleet => ({
+const fleetOf = (prefix: string, count = CUSTOMERS): Fleet => ({
   name: 'many-customers', version: '1.0.0',
-  targets: Array.from({ length: CUSTOMERS }, (_, i) => ({ id: `${prefix}-${i}`, adapter: 'noop' as const, labels: {} })),
+  targets: Array.from({ length: count }, (_, i) => ({ id: `${prefix}-${i}`, adapter: 'noop' as const, labels: {} })),
 });
 
 /** Every workflow the rollout started (its steps and slots), from its own history. */
@@ -132,5 +132,27 @@ describe('a rollout with 10,000 customers (time-skipping server, noop targets)',
     const bytes = temporal.api.history.v1.History.encode(history).finish().length;
     assert.ok(bytes < 10 * 1024 * 1024, `the rollout's history is ${(bytes / 1024 / 1024).toFixed(1)} MB (Temporal warns at 10 MB)`);
     process.stderr.write(`many customers: rollout history ${history.events?.length} events, ${(bytes / 1024 / 1024).toFixed(1)} MB; ${ids.length - 1} child workflows\n`);
+  });
+
+  test('a customers file that changed after the start, or that the worker cannot read, fails planning and touches nothing', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'rampart-customers-ref-'));
+    const playbook = fastPlaybook({ customers: { component: 'Rampart test service', noticeBefore: '24h' } });
+    for (const [name, spoil, rule] of [
+      ['changed', (file: string) => appendFileSync(file, '\n'), /customers file .*customers-changed\.json changed since the rollout started: sha256 [0-9a-f]{64}, expected [0-9a-f]{64}/],
+      ['gone', (file: string) => rmSync(file), /customers file .*customers-gone\.json cannot be read on this worker \(ENOENT\): workers must see the file at the path the rollout was started with/],
+    ] as const) {
+      const prefix = `ref-${name}`;
+      const fleet = fleetOf(prefix, 1_500);
+      const file = path.join(dir, `customers-${name}.json`);
+      writeFileSync(file, JSON.stringify(customersFile(prefix, 1_500)));
+      const customers = await loadCustomersForFleet(file, fleet);
+      assert.ok('customersFile' in customers, `1,500 customers go by reference`);
+      spoil(file);
+      const done = (await (await rig.startRollout({ ...rig.input(prefix, playbook), fleet, ...customers })).result().catch((err: { cause?: unknown }) => err)) as unknown;
+      const status = await rig.rollouts.status(prefix);
+      assert.equal(status.state, 'failed', String(done));
+      assert.match(status.outcome?.reason ?? '', rule);
+      assert.ok(status.timeline.every((e) => e.event !== 'step started'), 'no step started');
+    }
   });
 });
