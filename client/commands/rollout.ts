@@ -103,6 +103,9 @@ async function startRollout(raw: unknown): Promise<void> {
     else {
       console.log(`started rollout ${rolloutId}: ${release.version} to ${fleet.value.targets.length} target(s) in ${plan.steps.length} step(s) (${plan.steps.map((s) => `${s.name}:${s.targets.length}`).join(', ')})`);
       for (const line of describeLease(lease)) console.log(line);
+      if (customers && 'customersFile' in customers) {
+        console.log(`customers file ${customers.customersFile.path} is too large to travel with the rollout: workers read it at that path, and refuse it if it changes before they do`);
+      }
       console.log(`follow it with: rampart rollout watch ${rolloutId}`);
     }
     if (flags.wait) process.exitCode = await watchRollout(rollouts, rolloutId, Boolean(flags.json));
