@@ -10,7 +10,7 @@ import type { DeferArgs } from '../domain/deferral';
 import type { RolloutStatus } from '../domain/rolloutStatus';
 import type { CommandArgs, StopArgs } from '../contract/commandArgs';
 import { rolloutWorkflowId, stepWorkflowId } from '../contract/ids';
-import { deferUpdate, rolloutCommands, statusQuery, type RolloutCommand } from '../contract/rollout';
+import { customerViewQuery, deferUpdate, rolloutCommands, statusQuery, type RolloutCommand } from '../contract/rollout';
 import { stepControlSignal, stepProgressQuery, type StepControl, type StepProgress } from '../contract/step';
 import { WorkflowType, type RolloutWorkflow } from '../contract/workflowTypes';
 import type { LeaseGrant } from '../contract/lease';
@@ -88,6 +88,16 @@ export class RolloutClient {
   async status(rolloutId: string): Promise<RolloutStatus> {
     try {
       return await this.handle(rolloutId).query(statusQuery);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new NotFoundError('rollout', rolloutId);
+      throw err;
+    }
+  }
+
+  /** The status narrowed to one customer (their record, their part of each incident update): small at any size. */
+  async customerView(rolloutId: string, customerId: string): Promise<RolloutStatus> {
+    try {
+      return await this.handle(rolloutId).query(customerViewQuery, customerId);
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw new NotFoundError('rollout', rolloutId);
       throw err;

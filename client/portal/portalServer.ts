@@ -102,9 +102,9 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
   let allowedOrigins = new Set<string>();
   let baseUrl = '';
 
-  const customerView = (id: string): { customer: PortalCustomer; releases: CustomerReleaseView[] } => ({
+  const customerView = async (id: string): Promise<{ customer: PortalCustomer; releases: CustomerReleaseView[] }> => ({
     customer: customers.get(id)!,
-    releases: tracker.statuses().map((s) => toCustomerReleaseView(s, id)).filter((v): v is CustomerReleaseView => v !== null),
+    releases: (await tracker.statusesFor(id)).map((s) => toCustomerReleaseView(s, id)).filter((v): v is CustomerReleaseView => v !== null),
   });
 
   /** Token check for a customer's API: 401 no or bad token, 403 another customer's, 404 no such customer. */
@@ -146,7 +146,9 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
         body: body.value,
         customerInRollout: (rolloutId) => {
           const status = tracker.statuses().find((s) => s.rolloutId === rolloutId);
-          return status ? (status.customers ?? []).some((c) => c.id === id) : undefined;
+          // Too many customers to list: the rollout's own defer validator decides.
+          if (!status || status.customerSummary) return undefined;
+          return (status.customers ?? []).some((c) => c.id === id);
         },
       });
       if (answer.status === 200) await tracker.refresh(String((answer.body as { rolloutId: string }).rolloutId)).catch(() => undefined);
@@ -169,7 +171,7 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
       if (segments[1] === 'customers' && segments.length === 3) {
         const id = segments[2]!;
         if (!CUSTOMER_ID.test(id)) return json(404, { error: 'no such customer' });
-        return authorise(req, id) ?? json(200, customerView(id));
+        return authorise(req, id) ?? json(200, await customerView(id));
       }
       return json(404, { error: `no such endpoint: ${path}` });
     }

@@ -100,6 +100,23 @@ export class ReleaseTracker {
     return [...this.entries.values()].map((e) => e.status).sort((a, b) => b.startedAt.localeCompare(a.startedAt));
   }
 
+  /**
+   * The statuses as one customer's view needs them. A rollout with too many customers to list
+   * (customerSummary) is asked for that customer's part; if it cannot answer now, the cached
+   * status stands, and that release shows without the customer's own record.
+   */
+  async statusesFor(customerId: string): Promise<RolloutStatus[]> {
+    return Promise.all(this.statuses().map(async (status) => {
+      if (!status.customerSummary) return status;
+      try {
+        return await this.client.withDeadline(Date.now() + this.queryTimeoutMs, () => new RolloutClient(this.client, this.options.taskQueue ?? '').customerView(status.rolloutId, customerId));
+      } catch (err) {
+        this.log(`${customerId}'s view of ${status.rolloutId} not read: ${(err as Error).message}`);
+        return status;
+      }
+    }));
+  }
+
   /** Whether the portal may act on this rollout (it lists it): commands on others are "unknown". */
   knows(id: string): boolean {
     return this.entries.has(id);
@@ -177,7 +194,8 @@ export class ReleaseTracker {
     this.queryErrors.delete(status.rolloutId);
     const release = toPublicRelease(status);
     const publicJson = JSON.stringify(release);
-    const customersJson = JSON.stringify(status.customers ?? []);
+    // A rollout too large to list its customers changes its counts when they change.
+    const customersJson = JSON.stringify([status.customers ?? [], status.customerSummary ?? null]);
     const before = this.entries.get(status.rolloutId);
     this.entries.set(status.rolloutId, {
       status,
