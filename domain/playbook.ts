@@ -105,6 +105,9 @@ export const customerPlanSchema = z.strictObject({
 export type CustomerPlan = z.infer<typeof customerPlanSchema>;
 
 /** A security fix is urgent: customers may put it off for a day unless the playbook says otherwise. */
+/** How many targets a rollback returns at once unless the playbook says otherwise. */
+export const ROLLBACK_MAX_PARALLEL = 20;
+
 export const SECURITY_FIX_DEFAULT_DEFERRAL_MS = 86_400_000;
 
 export const playbookSchema = z
@@ -133,6 +136,12 @@ export const playbookSchema = z
     health: healthSchema,
     onBreach: z.enum(['rollback', 'pause'], { error: 'expected rollback or pause' }).default('rollback'),
     maxParallel: z.number().int().min(1).max(500).default(5),
+    /**
+     * Returning to the last known good version is the emergency path: it may go wider than the
+     * rollout did (every changed target at once, up to this many), since each minute on the bad
+     * version is customer impact and the good version is known to work.
+     */
+    rollback: z.strictObject({ maxParallel: z.number().int().min(1).max(500).default(ROLLBACK_MAX_PARALLEL) }).prefault({}),
     approvals: z.array(approvalSchema).default([]),
     /**
      * Graceful degradation: on a breach, first switch this feature off on every target the rollout

@@ -18,7 +18,8 @@ export async function rollBack(run: RolloutRun, reason: string, by?: string): Pr
     workflowId: rollbackWorkflowId(input.rolloutId),
     args: [{
       rolloutId: input.rolloutId,
-      maxParallel: playbook.maxParallel,
+      // Since patch rollback-parallel the rollback goes as wide as playbook.rollback.maxParallel.
+      maxParallel: patched('rollback-parallel') ? playbook.rollback.maxParallel : playbook.maxParallel,
       targets: newestFirst.map((c) => ({ target: run.target(c.targetId), toVersion: c.previousVersion ?? runningVersions[c.targetId] ?? fleet.version })),
       // Only what this rollout installed is reverted; a target someone changed since is left alone (rollbackLeftAlone.ts).
       ...(patched('rollback-leaves-others-alone') ? { onlyFrom: input.release.version } : {}),
