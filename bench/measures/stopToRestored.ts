@@ -33,6 +33,8 @@ export async function measureStopToRestored(ctx: BenchContext, options: StopToRe
     });
     const latencies: number[] = [];
     const changedAtStop: number[] = [];
+    /** Where the time goes, from the rollout's own timeline: stop to the rollback starting, then the rollback. */
+    const phases: { haltMs: number; rollbackMs: number }[] = [];
     for (let trial = 1; trial <= options.trials; trial++) {
       const rolloutId = `bench-stop-restore-${Date.now()}-${trial}`;
       const handle = await rollouts.start({
@@ -61,11 +63,13 @@ export async function measureStopToRestored(ctx: BenchContext, options: StopToRe
       }
       latencies.push(restoredMs);
       changedAtStop.push(changed);
+      const at = (event: string) => Date.parse(result.timeline.find((e) => e.event === event)?.at ?? '');
+      phases.push({ haltMs: ms(at('rolling back') - at('emergency stop')), rollbackMs: ms(at('rollback finished') - at('rolling back')) });
       ctx.log(`stop to restored ${trial}/${options.trials}: ${Math.round(restoredMs)} ms`);
     }
     return {
       stopToRestoredMs: { p50: ms(percentile(latencies, 50)), p99: ms(percentile(latencies, 99)), trials: latencies.length },
-      details: { targets: options.targets, maxParallel: options.maxParallel, latenciesMs: latencies.map(ms), targetsRolledBack: changedAtStop },
+      details: { targets: options.targets, maxParallel: options.maxParallel, latenciesMs: latencies.map(ms), targetsRolledBack: changedAtStop, phases },
     };
   } finally {
     await fleetDown({ stateDir: fleet.stateDir });

@@ -17,7 +17,7 @@ import { describeErrors, parseInput } from '../../domain/issues';
 import { exitWithParent } from '../process/exitWithParent';
 import { killNow } from '../process/pids';
 import { spawnProcess, type ManagedProcess } from '../process/processes';
-import { nodeArgsForTs } from '../process/tsxCommand';
+import { targetServerCommand } from './targetCommand';
 
 type LocalTarget = Extract<Target, { adapter: 'local' }>;
 type TargetState = 'running' | 'backoff' | 'stopping' | 'stopped';
@@ -49,7 +49,6 @@ const BACKOFF_MAX_MS = 5000;
 const HEALTHY_UPTIME_MS = 10_000;
 const STOP_GRACE_MS = 3000;
 
-const TARGET_SERVER = join(__dirname, './targetServer.ts');
 
 function readArgs(): { stateDir: string; port: number } {
   const { values } = parseArgs({ options: { state: { type: 'string' }, port: { type: 'string' } } });
@@ -94,12 +93,13 @@ function main(): void {
     process.exit(2);
   }
   let shuttingDown = false;
+  const targetArgs = targetServerCommand(stateDir, log);
 
   function start(m: ManagedTarget): Promise<void> {
     const { id, dir } = m.target;
     // Output to the supervisor's own log; an IPC channel so the target exits with the supervisor
     // (exitWithParent) even when the supervisor is killed outright.
-    const child = spawnProcess(process.execPath, nodeArgsForTs(TARGET_SERVER, ['--id', id, '--dir', dir, '--port', String(m.port)]), {
+    const child = spawnProcess(process.execPath, targetArgs(['--id', id, '--dir', dir, '--port', String(m.port)]), {
       name: id,
       logFile,
       tie: 'ipc',
