@@ -126,7 +126,7 @@ async function main(): Promise<number> {
       };
     };
     const scale = async (): Promise<Measured> => {
-      const { scale20k, details } = await measureScale20k(ctx, SCALE);
+      const { scale20k, details } = await measureScale20k(ctx, { ...SCALE, temporalAddress: stack.server!.address, dir: path.join(dir, 'scale20k') });
       const met = (value: number, goal: number, under: boolean) => ({ goal, value, met: under ? value < goal : value >= goal });
       return {
         result: { scale20k, scale20kDetails: details },

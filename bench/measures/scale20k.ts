@@ -1,7 +1,9 @@
 import type { Client } from '@temporalio/client';
 import { stepWorkflowId } from '../../contract/ids';
 import { RolloutClient } from '../../client/rolloutClient';
-import { RAMPART_QUEUE } from '../benchStack';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { startWorkerProcess, stopWorkerProcess } from '../../local/stack/workerProcess';
 import type { BenchContext } from '../harness/benchContext';
 import { benchPlaybook, noopFleet, TO_VERSION } from '../harness/noopRollout';
 import { RssSampler } from '../harness/rssSampler';
@@ -9,7 +11,12 @@ import { RssSampler } from '../harness/rssSampler';
 export interface Scale20kOptions {
   targets: number;
   maxParallel: number;
+  temporalAddress: string;
+  dir: string;
 }
+
+/** Its own task queue, served by its own worker process: that process's memory is the figure. */
+const SCALE_QUEUE = 'bench-scale20k';
 
 const WAVES = ['5%', '25%', '50%', '75%', '100%'];
 
@@ -30,10 +37,27 @@ async function largestHistory(client: Client, workflowIds: string[]): Promise<{ 
 
 /**
  * A rollout of 20,000 noop targets in five waves with short bakes: does it complete, how large
- * does the largest history of any of its workflows grow, how much memory does the worker (this
- * process) take, and how many targets per second does it move.
+ * does the largest history of any of its workflows grow, how much memory does the worker take
+ * (a worker process of its own, worker/main.ts as in production, sampled from /proc from the
+ * moment it polls until the rollout ends), and how many targets per second does it move.
  */
 export async function measureScale20k(ctx: BenchContext, options: Scale20kOptions) {
+  mkdirSync(options.dir, { recursive: true });
+  const worker = await startWorkerProcess({
+    env: { ...process.env, TEMPORAL_ADDRESS: options.temporalAddress, RAMPART_TASK_QUEUE: SCALE_QUEUE, RAMPART_STATE_DIR: path.join(options.dir, 'worker') },
+    cwd: options.dir,
+    logFile: path.join(options.dir, 'worker.log'),
+    readyTimeoutMs: 180_000,
+    signal: ctx.signal,
+  });
+  try {
+    return await measureOn(ctx, options, worker.pid);
+  } finally {
+    await stopWorkerProcess(worker.pid);
+  }
+}
+
+async function measureOn(ctx: BenchContext, options: Scale20kOptions, workerPid: number) {
   const rolloutId = `bench-scale20k-${Date.now()}`;
   const playbook = benchPlaybook('bench-scale20k', 'phased', 'a large fleet outgrows a history', {
     phases: {
@@ -42,11 +66,12 @@ export async function measureScale20k(ctx: BenchContext, options: Scale20kOption
     },
     maxParallel: options.maxParallel,
   });
-  const rss = new RssSampler(100);
+  const rss = new RssSampler(100, workerPid);
   rss.start();
+  const rssAtReadyMb = rss.peakMb();
   const started = performance.now();
   ctx.log(`scale20k: ${options.targets} noop targets, canary + ${WAVES.length} waves, ${options.maxParallel} at a time`);
-  const status = await ctx.until(new RolloutClient(ctx.client, RAMPART_QUEUE).run({
+  const status = await ctx.until(new RolloutClient(ctx.client, SCALE_QUEUE).run({
     rolloutId,
     playbook,
     // Ids of a usual length (s20k-n-12345), not the rollout id's 30 characters for each target.
@@ -71,5 +96,5 @@ export async function measureScale20k(ctx: BenchContext, options: Scale20kOption
     targetsPerSecond: Math.round((completed / elapsedMs) * 1000 * 10) / 10,
   };
   ctx.log(`scale20k: ${status.state}, ${completed}/${options.targets} in ${Math.round(elapsedMs / 1000)} s, ${largest.runs} runs, largest ${largest.events} events / ${largest.bytes} bytes`);
-  return { scale20k, details: { state: status.state, elapsedMs: Math.round(elapsedMs), runs: largest.runs } };
+  return { scale20k, details: { state: status.state, elapsedMs: Math.round(elapsedMs), runs: largest.runs, workerRssAtReadyMb: rssAtReadyMb } };
 }
