@@ -82,7 +82,7 @@ export async function runCampaign(stack: CampaignStack, options: CampaignOptions
 
   const evidence = await gatherEvidence(stack);
   const disruption = await measureDisruption(stack.stack.client, TASK_QUEUE, new Date(started - 1_000));
-  for (const round of rounds) violations.push(...checkRoundTargets(round, evidence.targets));
+  rounds.forEach((round, i) => violations.push(...checkRoundTargets(round, evidence.targets, { previousEndedAt: rounds[i - 1]?.endedAt, nextStartedAt: rounds[i + 1]?.startedAt })));
   if (rounds.length > 0) violations.push(...checkFinalVersions(rounds.at(-1)!, evidence.targets));
   violations.push(...checkDeliveries(rounds, evidence));
   violations.push(...evidence.unexpectedWorkerExits);

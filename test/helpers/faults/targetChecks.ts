@@ -9,7 +9,7 @@ import type { TargetEvidence } from './evidence';
  * through once (the target's boot log), and each fleet serving what it should.
  * Returns one sentence per violation; none means the round was right.
  */
-export function checkRoundTargets(result: RoundResult, targets: TargetEvidence[]): string[] {
+export function checkRoundTargets(result: RoundResult, targets: TargetEvidence[], neighbours: { previousEndedAt?: number; nextStartedAt?: number } = {}): string[] {
   const violations: string[] = [];
   const { good, bad, incident, plan } = result;
   const goodId = plan.good.input.rolloutId;
@@ -26,7 +26,11 @@ export function checkRoundTargets(result: RoundResult, targets: TargetEvidence[]
   const pages = incident.timeline.filter((e) => e.event === 'paged' || e.event === 'escalated').map((e) => `${e.event} ${e.detail?.split(' (')[0]}`);
   if (pages.join(' | ') !== 'paged tier on-call | escalated tier senior') violations.push(`${incident.incidentId} paged [${pages.join(' | ')}], expected on-call once, then senior once`);
 
-  const inRound = (at: string) => Date.parse(at) >= result.startedAt - 1_000 && Date.parse(at) <= result.endedAt + 1_000;
+  // A second of slack either side, but never into the round before or after: a target boots in
+  // about 0.1 s, so the next round's first install can come up within a second of this one's end.
+  const from = Math.max(result.startedAt - 1_000, neighbours.previousEndedAt ?? -Infinity);
+  const to = Math.min(result.endedAt + 1_000, neighbours.nextStartedAt ?? Infinity);
+  const inRound = (at: string) => Date.parse(at) >= from && Date.parse(at) <= to;
   for (const target of targets) {
     const name = `${target.fleet} fleet ${target.targetId}`;
     const rolloutId = target.fleet === 'good' ? goodId : badId;
