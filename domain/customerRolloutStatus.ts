@@ -11,7 +11,9 @@ export type CustomerState =
   | 'updating'
   /** Their targets run the new version and their step passed. */
   | 'updated'
-  | 'rolled_back';
+  | 'rolled_back'
+  /** Being returned to the previous version, but some of their systems could not be confirmed back yet. */
+  | 'restore_unconfirmed';
 
 export interface NoticeRecord {
   key: string;

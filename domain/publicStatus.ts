@@ -305,6 +305,7 @@ const CUSTOMER_STATE_LABELS: Record<CustomerState, string> = {
   updating: 'Updating',
   updated: 'Updated',
   rolled_back: 'Rolled back',
+  restore_unconfirmed: 'Being restored: our engineers are confirming your systems',
 };
 
 const TARGET_STATE_LABELS: Record<TargetState, string> = {

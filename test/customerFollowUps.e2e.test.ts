@@ -50,7 +50,7 @@ describe('customer incident follow-ups and missed windows (time-skipping server)
     await smtp?.close();
   });
 
-  test('while a breached rollout is held, the affected customer hears every 30 minutes until it is resolved', async () => {
+  test('while a breached rollout is held, the affected customer hears every 30 minutes until it ends; an unconfirmed rollback is handed to people, not called restored', async () => {
     process.env.RAMPART_TEST_UNREACHABLE_SECRET = 'nobody-listens';
     const { fleet, customers } = setup('f', { id: 'f-1', adapter: 'webhook', url: 'http://127.0.0.1:1/deploy', healthUrl: 'http://127.0.0.1:1', secretEnv: 'RAMPART_TEST_UNREACHABLE_SECRET', labels: {} });
     const playbook = tenMinuteSteps({ onBreach: 'pause', customers: { noticeBefore: '1h', incidentUpdateEvery: '30m' } });
@@ -66,15 +66,17 @@ describe('customer incident follow-ups and missed windows (time-skipping server)
     assert.equal(done.state, 'rollback_incomplete');
 
     const kinds = customer(done, 'acme').notices.filter((n) => n.category === 'incident').map((n) => n.kind);
-    assert.deepEqual(kinds, ['incident', 'incident-update', 'incident-update', 'incident-resolved']);
+    assert.deepEqual(kinds, ['incident', 'incident-update', 'incident-update', 'incident-update']);
     const updates = done.publicIncidents ?? [];
-    assert.deepEqual(updates.map((u) => u.state), ['investigating', 'investigating', 'investigating', 'resolved']);
+    assert.deepEqual(updates.map((u) => u.state), ['investigating', 'investigating', 'investigating', 'monitoring']);
+    assert.equal(customer(done, 'acme').state, 'restore_unconfirmed');
     const gaps = updates.slice(1, 3).map((u, i) => Date.parse(u.at) - Date.parse(updates[i]!.at));
     assert.deepEqual(gaps.map((g) => Math.round(g / MINUTE)), [30, 30], 'a follow-up every 30 minutes');
     assert.ok(Math.abs(Date.parse(updates[0]!.at) - heldAt) <= 15 * MINUTE, 'the first notice goes as the breaker trips');
     // Each notice says when the next one comes.
     const acmeMails = smtp.messages().filter((m) => mailedTo(m, 'ops@acme.example'));
-    assert.equal(acmeMails.length, 5, 'pre-deployment, incident, two follow-ups, resolution');
+    assert.equal(acmeMails.length, 5, 'pre-deployment, incident, two follow-ups, hand-over');
+    assert.match(mailText(acmeMails[4]!), /not yet confirmed/);
     assert.ok(acmeMails.slice(1, 4).every((m) => /next update/i.test(mailText(m))));
     assert.equal(customer(done, 'globex').notices.length, 0, 'Globex was never affected nor told');
   });

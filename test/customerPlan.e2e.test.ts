@@ -183,13 +183,19 @@ describe('the customer notification plan on the time-skipping server', () => {
     // q-3 never answers, so its rollback cannot be verified: the rollout says so instead of rolled_back.
     assert.equal(done.state, 'rollback_incomplete');
     assert.match(done.outcome?.reason ?? '', /q-3/);
-    assert.equal(customer(done, 'acme').state, 'rolled_back');
-    assert.deepEqual(done.publicIncidents?.map((u) => [u.state, u.affected]), [['rolling_back', ['acme']], ['resolved', ['acme']]]);
+    // ...and nobody tells ACME its service is restored: people take the incident over.
+    assert.equal(customer(done, 'acme').state, 'restore_unconfirmed');
+    assert.match(customer(done, 'acme').waitingFor ?? '', /our engineers are confirming/);
+    assert.deepEqual(done.publicIncidents?.map((u) => [u.state, u.affected]), [['rolling_back', ['acme']], ['monitoring', ['acme']]]);
+    assert.match(done.publicIncidents?.at(-1)?.message ?? '', /some are not yet confirmed/);
     assert.ok(!done.publicIncidents?.some((u) => /q-\d|127\.0\.0\.1/.test(u.message)), 'nothing internal in public words');
 
     const mails = smtp.messages().slice(before);
     const acme = mails.filter((m) => mailedTo(m, 'ops@acme.example')).map((m) => m.headers.subject ?? '');
-    assert.equal(acme.length, 3, `pre-deployment, incident, resolved: ${acme.join(' | ')}`);
+    assert.equal(acme.length, 3, `pre-deployment, incident, update: ${acme.join(' | ')}`);
+    const last = mails.filter((m) => mailedTo(m, 'ops@acme.example')).at(-1);
+    assert.match(mailText(last!), /not yet confirmed/);
+    assert.doesNotMatch(mailText(last!), /Service restored/);
     assert.ok(acme.some((s) => /incident|problem|issue/i.test(s)));
     for (const other of ['it@globex.example', 'noc@umbrella.example', 'admin@initech.example']) {
       assert.deepEqual(mails.filter((m) => mailedTo(m, other)).map((m) => m.headers.subject), [], `${other} hears nothing`);

@@ -1,4 +1,4 @@
 import { describeScenarios } from './replayScenarios';
 
 // Rollouts that complete, wait for an approval, notify customers, or are stopped and rolled back.
-describeScenarios(['completed', 'approved', 'customers', 'customer-batches', 'stopped']);
+describeScenarios(['completed', 'approved', 'customers', 'customer-batches', 'customers-restore-unconfirmed', 'stopped']);

@@ -136,6 +136,24 @@ export const scenarios: Scenario[] = [
     },
   },
   {
+    // Since patch customers-restore-unconfirmed: a customer whose system never answers is not told
+    // service is restored; the customer incident is handed to people (public state "monitoring").
+    name: 'customers-restore-unconfirmed',
+    async run(rig) {
+      const rolloutId = 'replay-customers-restore-unconfirmed';
+      const fleet = dryRunFleet(rolloutId, 4);
+      fleet.targets[0] = { id: `${rolloutId}-1`, adapter: 'webhook', url: 'http://127.0.0.1:1/deploy', healthUrl: 'http://127.0.0.1:1', secretEnv: 'RAMPART_REPLAY_UNREACHABLE_SECRET', labels: {} } as never;
+      const customers = { customers: [{ ...customersFile.customers[0]!, targets: [`${rolloutId}-1`] }] };
+      const h = await rig.startRollout({ ...rig.input(rolloutId, fastPlaybook({ customers: { noticeBefore: '0s' } })), fleet, customers });
+      const done = (await h.result()) as RolloutStatus;
+      assert.equal(done.state, 'rollback_incomplete', done.outcome?.reason);
+      assert.equal(done.customers?.[0]?.state, 'restore_unconfirmed');
+      assert.equal(done.publicIncidents?.at(-1)?.state, 'monitoring');
+      const targets = rolloutFamily('customers-restore-unconfirmed', rolloutId, done, ['acme']);
+      return { targets, expected: ['rollout-customers-restore-unconfirmed', 'step-customers-restore-unconfirmed-canary@acme', 'rollback-customers-restore-unconfirmed'] };
+    },
+  },
+  {
     name: 'stopped',
     async run(rig) {
       const playbook = fastPlaybook({ phases: { canary: { size: 1, bakeTime: '1h' }, waves: [{ size: '100%', bakeTime: '1h' }] } });

@@ -48,6 +48,18 @@ export class CustomerIncidents {
     for (const id of affected) this.notifier.send(id, 'incident-resolved', 'incident', { impact: message, action: 'No further action is needed on your side.' });
   }
 
+  /**
+   * Ends the automated updates without calling it resolved: the rollback could not confirm every
+   * system, so people take over. Publicly "monitoring"; affected customers get an update saying so.
+   */
+  handOver(message: string, action: string): void {
+    if (!this.open) return;
+    const { affected } = this.open;
+    this.open = null;
+    this.status.publicIncidentPosted({ at: isoNow(), state: 'monitoring', message: `${message} ${action}`, affected, nextUpdateAt: null });
+    for (const id of affected) this.notifier.send(id, 'incident-update', 'incident', { impact: message, action });
+  }
+
   /** Affected customers hear from us on schedule even when nothing new happened: silence worries people. */
   private async followUps(impact: string): Promise<void> {
     for (;;) {

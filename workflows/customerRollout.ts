@@ -269,21 +269,39 @@ export class CustomerRollout {
     this.incidents.report(affected, 'rolling_back', `We are reverting the update to ${version} on some ${this.plan.component} systems.`, `They are returning to ${fromVersion}.`);
   }
 
-  /** The rollout ended: affected customers rolled back, waiting ones told it will not happen, everything delivered. */
-  async finish(outcome: 'completed' | 'rolled_back', changedTargets: string[]): Promise<void> {
+  /**
+   * The rollout ended: affected customers rolled back, waiting ones told it will not happen,
+   * everything delivered. `rollback_incomplete`: customers owning a target whose rollback could
+   * not be verified (`unconfirmed`) are not told their service is restored, because it may not
+   * be; the incident is handed to people instead of resolved.
+   */
+  async finish(outcome: 'completed' | 'rolled_back' | 'rollback_incomplete', changedTargets: string[], unconfirmed: string[] = []): Promise<void> {
+    const undone = outcome !== 'completed';
     const affected = new Set(this.affectedBy(changedTargets));
+    const notBack = new Set(this.affectedBy(unconfirmed));
     for (const s of this.status.customers) {
-      if (outcome === 'rolled_back' && affected.has(s.id)) this.status.rolledBack(s.id);
+      if (undone && affected.has(s.id)) {
+        if (notBack.has(s.id)) this.status.restoreUnconfirmed(s.id);
+        else this.status.rolledBack(s.id);
+      }
       // Only someone already told of the update hears that it was called off.
       const told = s.notices.some((n) => n.kind === 'pre-deployment' && (n.outcome === 'sent' || n.outcome === 'held'));
-      if (outcome === 'rolled_back' && !affected.has(s.id) && told) {
+      if (undone && !affected.has(s.id) && told) {
         this.notifier.batch(s.id, `The update to ${this.tracker.status.version} was called off; nothing changed on your systems.`);
       }
-      if (outcome === 'rolled_back' && (s.state === 'waiting_for_window' || s.state === 'pending')) this.status.calledOff(s.id);
+      if (undone && (s.state === 'waiting_for_window' || s.state === 'pending')) this.status.calledOff(s.id);
     }
-    this.incidents.resolve(outcome === 'completed'
-      ? `The update to ${this.tracker.status.version} completed and service is stable.`
-      : `Service restored: affected systems are back on ${this.tracker.status.fromVersion}.`);
+    const { version, fromVersion } = this.tracker.status;
+    if (outcome === 'rollback_incomplete' && notBack.size > 0) {
+      this.incidents.handOver(
+        `Most affected systems are back on ${fromVersion}; some are not yet confirmed.`,
+        'Our engineers are checking them and will contact the customers concerned directly.',
+      );
+    } else {
+      this.incidents.resolve(outcome === 'completed'
+        ? `The update to ${version} completed and service is stable.`
+        : `Service restored: affected systems are back on ${fromVersion}.`);
+    }
     await this.settleIncidents();
     await this.notifier.settle();
   }

@@ -103,6 +103,14 @@ export class CustomerTracker {
     });
   }
 
+  /** Their systems are being returned, but not all could be confirmed back: a person follows up. */
+  restoreUnconfirmed(customerId: string): void {
+    this.change(customerId, (c) => {
+      c.state = 'restore_unconfirmed';
+      c.waitingFor = 'our engineers are confirming that every one of your systems is back on the previous version';
+    });
+  }
+
   /** The rollout was undone before this customer's turn: their update will not happen. */
   calledOff(customerId: string): void {
     this.change(customerId, (c) => {

@@ -38,6 +38,8 @@ export async function rollBack(run: RolloutRun, reason: string, by?: string): Pr
     tracker.rolledBack(reason);
     await run.incidents.note('rollback finished', summary);
   }
-  await customers?.finish('rolled_back', run.changedTargetIds());
+  // Since patch customers-restore-unconfirmed, customers whose systems could not be confirmed back are not told service is restored.
+  const honest = unverified.length > 0 && patched('customers-restore-unconfirmed');
+  await customers?.finish(honest ? 'rollback_incomplete' : 'rolled_back', run.changedTargetIds(), honest ? unverified : []);
   return tracker.answer();
 }
