@@ -9,7 +9,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { Connection } from '@temporalio/client';
+import { spawnSync } from 'node:child_process';
+import { Client, Connection } from '@temporalio/client';
+import { RolloutClient } from '../client/rolloutClient';
+import { buildArtifact } from '../local/fleet/artifactBuild';
+import { REPO_ROOT } from '../local/temporal/temporalBinaries';
+import { dryRunFleet } from './helpers/dryRun';
+import { fastPlaybook } from './helpers/fastPlaybook';
 import { ProcessGroup, type ManagedProcess } from '../local/process/processes';
 import { findFreePort } from '../local/process/ports';
 import { nodeArgsForTs } from '../local/process/tsxCommand';
@@ -179,5 +185,29 @@ describe('a ledger URL the worker cannot use', () => {
       assert.doesNotMatch(run.output, /at .*\.ts:\d+/, 'no stack trace');
     }
     assert.deepEqual(await pollerIdentities(taskQueue), []);
+  });
+});
+
+describe('a worker on a prebuilt workflow bundle (RAMPART_WORKFLOW_BUNDLE)', () => {
+  test('a missing bundle is exit 2 naming the variable; one built by npm run bundle:workflows runs a rollout', async () => {
+    const taskQueue = uniqueTaskQueue('bundle');
+    const missing = await exitingWorker(envFor(taskQueue, { RAMPART_WORKFLOW_BUNDLE: path.join(dir, 'no-such-bundle.js') }));
+    assert.equal(missing.code, 2);
+    assert.match(missing.output, /RAMPART_WORKFLOW_BUNDLE: no file at .*no-such-bundle\.js; build it with npm run bundle:workflows/);
+    assert.deepEqual(await pollerIdentities(taskQueue), [], 'nothing polled');
+
+    const bundle = path.join(dir, 'workflow-bundle.js');
+    const build = spawnSync(process.execPath, nodeArgsForTs(path.join(REPO_ROOT, 'scripts/bundleWorkflows.ts'), [bundle]), { encoding: 'utf8', timeout: 180_000 });
+    assert.equal(build.status, 0, build.stderr);
+    assert.match(build.stdout, /wrote .*workflow-bundle\.js \(\d+ KB\); start workers with RAMPART_WORKFLOW_BUNDLE=/);
+    await pollingWorker(envFor(taskQueue, { RAMPART_WORKFLOW_BUNDLE: bundle }));
+    const artifact = await buildArtifact({ version: '1.1.0', outDir: path.join(dir, 'bundle-artifact') });
+    const rolloutId = `bundled-${taskQueue.slice(-8)}`;
+    const status = await new RolloutClient(new Client({ connection }), taskQueue).run({
+      rolloutId, playbook: fastPlaybook({}), fleet: dryRunFleet(rolloutId, 3), startedBy: 'alice',
+      release: { version: '1.1.0', artifactPath: artifact.path, sha256: artifact.sha256, notes: 'prebuilt bundle' },
+    });
+    assert.equal(status.state, 'completed', status.outcome?.reason);
+    assert.deepEqual(status.targets.map((t) => t.version), ['1.1.0', '1.1.0', '1.1.0']);
   });
 });

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { ActivityDependencies } from '../activities';
 import { MailTransport } from '../activities/notify/mailTransport';
@@ -16,6 +17,8 @@ export interface WorkerConfig {
   ledger: LedgerChoice;
   /** Worker Versioning, when RAMPART_DEPLOYMENT_NAME and RAMPART_BUILD_ID are set. */
   versioning: WorkerVersioning | undefined;
+  /** A prebuilt workflow bundle (RAMPART_WORKFLOW_BUNDLE), or undefined: the worker bundles at start. */
+  workflowBundle: string | undefined;
 }
 
 /**
@@ -42,6 +45,7 @@ function setting(env: Env, name: string): string | undefined {
  * | RAMPART_STATE_DIR | local state (sent ledger, customer-notice decisions, incident reports); default `.rampart` |
  * | SLACK_BOT_TOKEN, SLACK_API_URL | the Slack bot token and API base (default Slack's own) |
  * | SMTP_URL, MAIL_FROM | the SMTP server (`smtp://user:pass@host:587`) and the sender (default rampart@localhost) |
+ * | RAMPART_WORKFLOW_BUNDLE | a prebuilt workflow bundle (`npm run bundle:workflows`), read by workerConfigFromEnv; default: bundle at start |
  * | RAMPART_LEDGER_URL | `postgres://user:pass@host:5432/db`: the exactly-once ledger and the customer-notice decisions in PostgreSQL, shared by every worker pointing at it (needed with more than one worker process); default the JSONL files in RAMPART_STATE_DIR |
  * | the names in fleet and customers files (`secretEnv`) | webhook signing secrets, looked up in this environment when a webhook is signed |
  *
@@ -117,5 +121,18 @@ export function workerConfigFromEnv(env: Env): WorkerConfig {
   const temporal = temporalConfigFromEnv(env);
   // Read here too so that a malformed setting stops the worker at start-up (exit 2), before it connects.
   const versioning = workerVersioningFromEnv(env);
-  return { temporal, ...workerSettingsFromEnv(env), versioning };
+  return { temporal, ...workerSettingsFromEnv(env), versioning, workflowBundle: workflowBundleFromEnv(env) };
+}
+
+/**
+ * RAMPART_WORKFLOW_BUNDLE: the workflow bundle `npm run bundle:workflows` wrote, built from the
+ * same commit as this worker. Without it the worker bundles the workflows itself at start, which
+ * takes seconds and leaves a few hundred MB of the bundler's memory in the process.
+ */
+export function workflowBundleFromEnv(env: Env): string | undefined {
+  const file = setting(env, 'RAMPART_WORKFLOW_BUNDLE');
+  if (file === undefined) return undefined;
+  const resolved = path.resolve(file);
+  if (!existsSync(resolved)) throw new WorkerConfigError(`RAMPART_WORKFLOW_BUNDLE: no file at ${resolved}; build it with npm run bundle:workflows, or unset it to bundle at start`);
+  return resolved;
 }

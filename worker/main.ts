@@ -34,7 +34,7 @@ function readConfig(): WorkerConfig {
  * that exits with an error has taken no task and sent nothing.
  */
 async function main(): Promise<void> {
-  const { temporal, activities, ledger } = readConfig();
+  const { temporal, activities, ledger, workflowBundle } = readConfig();
   if (ledger.kind === 'postgres') {
     await assertLedgerAnswers(ledger.store, ledger.address).catch((err: Error) => fail(EXIT.unreachable, err.message));
   }
@@ -45,7 +45,10 @@ async function main(): Promise<void> {
   // and once more just before its first poll, so that two workers starting together rarely both
   // get through (recheckSoon settles the rest).
   if (ledger.kind === 'file') await lookAtOtherWorkers(check);
-  const worker = await createRampartWorker({ connection, namespace: temporal.namespace, taskQueue: temporal.taskQueue, dependencies: activities, identity });
+  const worker = await createRampartWorker({
+    connection, namespace: temporal.namespace, taskQueue: temporal.taskQueue, dependencies: activities, identity,
+    ...(workflowBundle ? { workflowBundle: { codePath: workflowBundle } } : {}),
+  });
   const fileLedgerWorkers = await lookAtOtherWorkers(check);
   for (const other of fileLedgerWorkers) {
     console.warn(`rampart worker: warning: ${other.identity} polls this task queue with the file ledger; set RAMPART_LEDGER_URL there too, or stop it`);

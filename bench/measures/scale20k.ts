@@ -1,7 +1,8 @@
 import type { Client } from '@temporalio/client';
 import { stepWorkflowId } from '../../contract/ids';
 import { RolloutClient } from '../../client/rolloutClient';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import path from 'node:path';
 import { startWorkerProcess, stopWorkerProcess } from '../../local/stack/workerProcess';
 import type { BenchContext } from '../harness/benchContext';
@@ -38,13 +39,16 @@ async function largestHistory(client: Client, workflowIds: string[]): Promise<{ 
 /**
  * A rollout of 20,000 noop targets in five waves with short bakes: does it complete, how large
  * does the largest history of any of its workflows grow, how much memory does the worker take
- * (a worker process of its own, worker/main.ts as in production, sampled from /proc from the
- * moment it polls until the rollout ends), and how many targets per second does it move.
+ * (a worker process of its own, worker/main.ts on a prebuilt bundle as in production, sampled
+ * from /proc from the moment it polls until the rollout ends), and how many targets per second.
  */
 export async function measureScale20k(ctx: BenchContext, options: Scale20kOptions) {
   mkdirSync(options.dir, { recursive: true });
+  // Prebuilt, as the README advises for production: the worker then carries no bundler's memory.
+  const bundle = path.join(options.dir, 'workflow-bundle.js');
+  writeFileSync(bundle, (await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: new DefaultLogger('WARN') })).code);
   const worker = await startWorkerProcess({
-    env: { ...process.env, TEMPORAL_ADDRESS: options.temporalAddress, RAMPART_TASK_QUEUE: SCALE_QUEUE, RAMPART_STATE_DIR: path.join(options.dir, 'worker') },
+    env: { ...process.env, TEMPORAL_ADDRESS: options.temporalAddress, RAMPART_TASK_QUEUE: SCALE_QUEUE, RAMPART_STATE_DIR: path.join(options.dir, 'worker'), RAMPART_WORKFLOW_BUNDLE: bundle },
     cwd: options.dir,
     logFile: path.join(options.dir, 'worker.log'),
     readyTimeoutMs: 180_000,
