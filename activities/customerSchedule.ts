@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { MaintenanceSlot } from '../domain/customerNotice';
 import type { Customer, CustomerArg, CustomersFileRef } from '../domain/customers';
+import { distinctIndexed } from '../domain/batches';
 import { resolveCustomer } from './customerDirectory';
 import { formatSlotLabel, nextWindow, quietHoursEnd } from '../domain/maintenanceWindow';
 
@@ -76,15 +77,11 @@ export interface CustomerBookings {
  * history events per batch instead of per customer. Same answers as one call each.
  */
 export async function scheduleCustomerUpdates(args: ScheduleCustomerUpdatesArgs): Promise<CustomerBookings> {
-  const slots: MaintenanceSlot[] = [];
-  const index = new Map<string, number>();
-  const bookings: CustomerBookings['bookings'] = [];
+  const booked: CustomerSchedule[] = [];
   for (const item of args.items) {
     const customer = await resolveCustomer(item, args.customersFile);
-    const booked = await scheduleCustomerUpdate({ customer, after: item.after, noticeBefore: args.noticeBefore, urgent: args.urgent });
-    const key = JSON.stringify(booked.slot);
-    if (!index.has(key)) index.set(key, slots.push(booked.slot) - 1);
-    bookings.push({ noticeAt: booked.noticeAt, slot: index.get(key)! });
+    booked.push(await scheduleCustomerUpdate({ customer, after: item.after, noticeBefore: args.noticeBefore, urgent: args.urgent }));
   }
-  return { slots, bookings };
+  const { distinct: slots, of } = distinctIndexed(booked.map((b) => b.slot));
+  return { slots, bookings: booked.map((b, i) => ({ noticeAt: b.noticeAt, slot: of[i]! })) };
 }

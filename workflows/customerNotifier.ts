@@ -4,6 +4,7 @@ import { noticeKey, type BatchNoticeFields, type BatchNoticeOutcome, type Custom
 import type { NoticeRecord } from '../domain/customerRolloutStatus';
 import { CUSTOMER_BATCH, customerBatchDelivery, customerDelivery, DELIVERY_ATTEMPTS } from './customerActivities';
 import type { CustomerTracker } from './customerTracker';
+import { inBatches } from '../domain/batches';
 import { isoNow } from './time';
 
 /** A notice waiting for its batch, with the sequence number its key was made from. */
@@ -118,9 +119,7 @@ export class CustomerNotifier {
   private async deliverQueued(): Promise<void> {
     const queued = this.queue;
     this.queue = [];
-    const batches: (typeof queued)[] = [];
-    for (let i = 0; i < queued.length; i += CUSTOMER_BATCH) batches.push(queued.slice(i, i + CUSTOMER_BATCH));
-    await Promise.all(batches.map((batch) => this.deliverBatch(batch)));
+    await Promise.all(inBatches(queued, CUSTOMER_BATCH).map((batch) => this.deliverBatch(batch)));
   }
 
   /** One batch; notices held over quiet hours go out again together when those hours end. */

@@ -1,5 +1,6 @@
 import { condition, patched } from '@temporalio/workflow';
 import { customerStepName } from '../contract/ids';
+import { inBatches } from '../domain/batches';
 import { assignCustomers, type CustomerAssignment } from '../domain/customerAssignment';
 import type { MaintenanceSlot } from '../domain/customerNotice';
 import type { CustomerRolloutStatus } from '../domain/customerRolloutStatus';
@@ -320,9 +321,7 @@ export class CustomerRollout {
 
   /** Books many customers, CUSTOMER_BATCH to an activity, in the order given. */
   private async bookAll(customerIds: string[]): Promise<{ noticeAt: number; slot: MaintenanceSlot }[]> {
-    const batches: string[][] = [];
-    for (let i = 0; i < customerIds.length; i += CUSTOMER_BATCH) batches.push(customerIds.slice(i, i + CUSTOMER_BATCH));
-    const answers = await Promise.all(batches.map((ids) => customerSchedule.scheduleCustomerUpdates({
+    const answers = await Promise.all(inBatches(customerIds, CUSTOMER_BATCH).map((ids) => customerSchedule.scheduleCustomerUpdates({
       items: ids.map((id) => ({ ...this.customerArg(id), after: this.bookingAfter(id) })),
       noticeBefore: this.plan.noticeBefore,
       urgent: this.security,

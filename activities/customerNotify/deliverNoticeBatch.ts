@@ -2,6 +2,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { noticeKey, type BatchNoticeFields, type BatchNoticeOutcome, type CustomerNotice, type DeliverNoticeArgs, type NoticeFacts, type NoticeOutcome } from '../../domain/customerNotice';
 import { customerIdOf, type CustomerArg, type CustomersFileRef } from '../../domain/customers';
+import { distinctIndexed } from '../../domain/batches';
 import { resolveCustomer } from '../customerDirectory';
 
 export interface DeliverNoticeBatchArgs {
@@ -55,14 +56,7 @@ export async function deliverNoticeBatch(args: DeliverNoticeBatchArgs, deliverOn
     Context.current().heartbeat(done);
   }
   if (notYet.length > 0) throw notDeliveredYet(notYet, args.items.length);
-  const distinct: BatchNoticeOutcome[] = [];
-  const index = new Map<string, number>();
-  const of = outcomes.map((o) => {
-    const key = JSON.stringify(o);
-    if (!index.has(key)) index.set(key, distinct.push(o) - 1);
-    return index.get(key)!;
-  });
-  return { distinct, of };
+  return distinctIndexed(outcomes);
 }
 
 /**
