@@ -6,14 +6,15 @@
  * for the whole run (free loopback port, fresh SQLite file in a temp folder), hands its address to
  * the tests as RAMPART_TEST_TEMPORAL_ADDRESS (and the binaries as TEMPORAL_CLI /
  * TEMPORAL_TEST_SERVER), runs `node --import tsx --test --test-concurrency=1` on the files
- * (default: every test/**\/*.test.ts), and stops the server whatever happens.
+ * (default: every test/**\/*.test.ts) in up to two lanes at once (see SIDE_LANE), and stops the
+ * server whatever happens.
  *
  * RAMPART_TEST_RUN_TIMEOUT_MS bounds the whole run (default 60 min); --test-timeout (default
  * 12 min) bounds each test and each file (node runs a file as one test): the 21-day bake in
  * longBake.test.ts is about 30,000 analysis windows and takes minutes on 2 cores.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -35,6 +36,21 @@ function findTestFiles(dir: string): string[] {
     else if (entry.isFile() && entry.name.endsWith('.test.ts')) found.push(full);
   }
   return found.sort();
+}
+
+/**
+ * Files that mostly keep a CPU busy on the time-skipping server (minutes of simulated weeks or
+ * thousands of customers) run in a second lane beside the rest, which mostly wait on real
+ * servers: the run takes about as long as its longer lane instead of the sum.
+ * RAMPART_TEST_LANES=1 runs everything in one lane.
+ */
+const SIDE_LANE = ['longBake.test.ts', 'manyCustomers.test.ts'];
+
+function splitLanes(files: string[]): string[][] {
+  if (process.env.RAMPART_TEST_LANES === '1') return [files];
+  const side = files.filter((file) => SIDE_LANE.includes(path.basename(file)));
+  const main = files.filter((file) => !side.includes(file));
+  return [main, side].filter((lane) => lane.length > 0);
 }
 
 function log(message: string): void {
@@ -66,13 +82,13 @@ async function main(): Promise<number> {
   let server: DevServer | undefined;
   let exitCode = 1;
   let interrupted: NodeJS.Signals | undefined;
-  let child: ManagedProcess | undefined;
+  const children: ManagedProcess[] = [];
 
   const onSignal = (signal: NodeJS.Signals) => {
     if (interrupted) return;
     interrupted = signal;
     log(`${signal}: stopping the tests and the Temporal dev server`);
-    if (child?.pid !== undefined) signalGroup(child.pid, signal);
+    for (const child of children) if (child.pid !== undefined) signalGroup(child.pid, signal);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -85,37 +101,45 @@ async function main(): Promise<number> {
     if (interrupted) throw new Error('interrupted before the tests started');
 
     const runTimeoutMs = Number(process.env.RAMPART_TEST_RUN_TIMEOUT_MS ?? 60 * 60_000);
-    const nodeArgs = ['--import', 'tsx', '--test', '--test-concurrency=1', ...flags, ...files];
-    // Its own process group (the process helper's way): a signal reaches every test process, and
-    // whatever a test leaves running in that group is swept up at the end.
-    child = spawnProcess(process.execPath, nodeArgs, {
-      name: 'node --test',
-      cwd: REPO_ROOT,
-      output: 'inherit',
-      env: {
-        ...process.env,
-        [DEV_SERVER_ADDRESS_ENV]: server.address,
-        TEMPORAL_CLI: cli,
-        TEMPORAL_TEST_SERVER: testServer,
-        // Reports and the notification ledger of in-process workers go to the run's own folder.
-        RAMPART_STATE_DIR: path.join(dataDir, 'state'),
-      },
-    });
-    const runner = child;
-    const watchdog = setTimeout(() => {
-      log(`the run took longer than ${runTimeoutMs} ms (RAMPART_TEST_RUN_TIMEOUT_MS); stopping it`);
-      if (runner.pid !== undefined) signalGroup(runner.pid, 'SIGTERM');
-      setTimeout(() => runner.pid !== undefined && signalGroup(runner.pid, 'SIGKILL'), 10_000).unref();
-    }, runTimeoutMs);
-    watchdog.unref();
-    const status = await runner.exited;
-    if (status.code === null && status.signal === null) log(`cannot run node --test: ${runner.describeExit()}`);
-    exitCode = status.code ?? (status.signal === 'SIGINT' ? 130 : 1);
-    clearTimeout(watchdog);
-    const left = runner.pid !== undefined ? await sweepGroup(runner.pid) : undefined;
-    if (left && !interrupted) {
-      log(`tests left processes running; they were killed (stop them in an \`after\` hook):\n${left}`);
-    }
+    const env = { ...process.env, [DEV_SERVER_ADDRESS_ENV]: server.address, TEMPORAL_CLI: cli, TEMPORAL_TEST_SERVER: testServer };
+    const lanes = splitLanes(files).map((laneFiles, index) => ({
+      name: index === 0 ? 'main' : 'side',
+      files: laneFiles,
+      // Reports and the notification ledger of in-process workers go to the lane's own folder.
+      env: { ...env, RAMPART_STATE_DIR: path.join(dataDir, index === 0 ? 'state' : 'state-side') },
+      logFile: index === 0 ? undefined : path.join(dataDir, 'side-lane.log'),
+    }));
+    const side = lanes[1];
+    if (side) log(`side lane: ${side.files.map((f) => path.relative(REPO_ROOT, f)).join(', ')} (its output follows when it ends; ${side.logFile})`);
+    const codes = await Promise.all(lanes.map(async (lane) => {
+      const nodeArgs = ['--import', 'tsx', '--test', '--test-concurrency=1', ...flags, ...lane.files];
+      // Its own process group (the process helper's way): a signal reaches every test process, and
+      // whatever a test leaves running in that group is swept up at the end.
+      const runner = spawnProcess(process.execPath, nodeArgs, {
+        name: `node --test (${lane.name} lane)`,
+        cwd: REPO_ROOT,
+        output: lane.logFile ? 'log' : 'inherit',
+        logFile: lane.logFile,
+        env: lane.env,
+      });
+      children.push(runner);
+      const watchdog = setTimeout(() => {
+        log(`the ${lane.name} lane took longer than ${runTimeoutMs} ms (RAMPART_TEST_RUN_TIMEOUT_MS); stopping it`);
+        if (runner.pid !== undefined) signalGroup(runner.pid, 'SIGTERM');
+        setTimeout(() => runner.pid !== undefined && signalGroup(runner.pid, 'SIGKILL'), 10_000).unref();
+      }, runTimeoutMs);
+      watchdog.unref();
+      const status = await runner.exited;
+      clearTimeout(watchdog);
+      if (status.code === null && status.signal === null) log(`cannot run node --test: ${runner.describeExit()}`);
+      if (lane.logFile) process.stdout.write(`\n===== side lane (${lane.files.length} files) =====\n${readFileSync(lane.logFile, 'utf8')}===== end of side lane =====\n`);
+      const left = runner.pid !== undefined ? await sweepGroup(runner.pid) : undefined;
+      if (left && !interrupted) {
+        log(`tests left processes running; they were killed (stop them in an \`after\` hook):\n${left}`);
+      }
+      return status.code ?? (status.signal === 'SIGINT' ? 130 : 1);
+    }));
+    exitCode = codes.find((code) => code !== 0) ?? 0;
   } catch (error) {
     log((error as Error).message);
     exitCode = 1;
