@@ -97,13 +97,14 @@ export async function startHookServer<R = unknown>(options: HookServerOptions<R>
   };
   const log = options.log ?? (() => undefined);
   const seen = new ReplayGuard({ windowSeconds: SIGNATURE_TOLERANCE_S, maxEntries: options.maxRememberedSignatures ?? MAX_REMEMBERED_SIGNATURES });
+  const slackSeen = new ReplayGuard({ windowSeconds: SIGNATURE_TOLERANCE_S, maxEntries: options.maxRememberedSignatures ?? MAX_REMEMBERED_SIGNATURES });
 
   const handle = async (req: http.IncomingMessage): Promise<Answer> => {
     const path = (req.url ?? '/').split('?')[0]!;
     if (path === '/slack/actions' && options.slackActions && req.method === 'POST') {
       const body = await readBody(req, MAX_BODY_BYTES);
       if (body === 'too-large') return { status: 413, body: { error: `the body is larger than ${MAX_BODY_BYTES} bytes` } };
-      return handleSlackAction(options.slackActions, { timestamp: header(req, 'x-slack-request-timestamp'), signature: header(req, 'x-slack-signature') }, body);
+      return handleSlackAction({ log, ...options.slackActions, seen: slackSeen }, { timestamp: header(req, 'x-slack-request-timestamp'), signature: header(req, 'x-slack-signature') }, body);
     }
     const endpoint = routes[path];
     if (!endpoint) return { status: 404, body: { error: `no such endpoint: ${path}`, endpoints: Object.keys(routes) } };
