@@ -17,7 +17,7 @@ import type { BatchOutcomes } from '../activities/customerNotify/deliverNoticeBa
 import { noticeMessageId } from '../activities/customerNotify/emailNotice';
 import { NoticeDecisionLog } from '../activities/customerNotify/noticeDecisionLog';
 import { decideOnce } from '../activities/customerNotify/stableDecision';
-import { verifyWebhookSignature } from '../activities/adapters/webhook/webhookSignature';
+import { verifyWebhookSignature } from '../contract/webhookSignature';
 import { MailTransport } from '../activities/notify/mailTransport';
 import { channelIdFor } from '../local/standins/slackWorkspace';
 import { startSlackServer, type SlackStandin } from '../local/standins/slackServer';

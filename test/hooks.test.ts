@@ -1,15 +1,17 @@
 /**
  * The alert webhooks over real HTTP: Alertmanager notifications (signed and bearer) and the generic
- * format become AlertEvents; bad credentials, bad bodies, oversized bodies and wrong routes are
- * refused before anything reaches onAlert. The last test runs the server as its own process.
+ * format become AlertEvents; bad credentials, stale or replayed signatures, bad bodies, oversized
+ * bodies and wrong routes are refused before anything reaches onAlert. The last test runs the server as its own process.
  */
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import { resolve } from 'node:path';
 import { after, before, beforeEach, test } from 'node:test';
 import { nodeArgsForTs } from '../local/process/tsxCommand';
-import { signBody, startHookServer, type AlertEvent, type HookServer } from '../client/hooks/hookServer';
+import { startHookServer, webhookSignatureHeaders, type AlertEvent, type HookServer } from '../client/hooks/hookServer';
 import { ProcessGroup } from '../local/process/processes';
+import { ReplayGuard } from '../client/hooks/replayGuard';
 
 const SECRET = 'test-webhook-secret-0123456789';
 let server: HookServer;
@@ -37,7 +39,8 @@ function post(url: string, body: string | Buffer, headers: Record<string, string
   });
 }
 
-const signed = (body: string, secret = SECRET) => ({ 'x-rampart-signature': signBody(secret, body) });
+/** Signed as a sender must: X-Rampart-Timestamp and the HMAC of "<timestamp>.<body>", at `ageSeconds` ago. */
+const signed = (body: string, secret = SECRET, ageSeconds = 0) => webhookSignatureHeaders(secret, body, Math.floor(Date.now() / 1000) - ageSeconds);
 
 function alertmanagerPayload(overrides: Record<string, unknown> = {}) {
   return {
@@ -146,7 +149,7 @@ test('a wrong signature, a wrong bearer token or none at all is 401 and nothing 
   const body = JSON.stringify(alertmanagerPayload());
   const attempts: Record<string, string>[] = [
     signed(body, 'another-secret-0123456789'),
-    { 'x-rampart-signature': 'sha256=00' },
+    { ...signed(body), 'x-rampart-signature': 'sha256=00' },
     { authorization: 'Bearer not-the-secret' },
     {},
   ];
@@ -162,6 +165,74 @@ test('a wrong signature, a wrong bearer token or none at all is 401 and nothing 
   assert.equal(bearer.status, 401);
   assert.match(bearer.body.reason, /X-Rampart-Signature/);
   assert.equal(received.length, 0);
+});
+
+test('a signed request is taken once: a replay is 409, a stale, future or body-only signature 401; none reaches onAlert', async () => {
+  const body = JSON.stringify({ severity: 'sev1', summary: 'checkout down', dedupKey: 'replay-1' });
+  const headers = signed(body);
+  const first = await post(`${server.url}/hooks/generic`, body, headers);
+  assert.equal(first.status, 202, JSON.stringify(first.body));
+  assert.equal(received.length, 1);
+
+  // The very same request again (a retry by a careless sender, or a captured one sent by someone else).
+  const replay = await post(`${server.url}/hooks/generic`, body, headers);
+  assert.equal(replay.status, 409);
+  assert.deepEqual(replay.body, { error: 'replayed request', reason: 'this X-Rampart-Signature was already accepted; sign every request afresh with the current X-Rampart-Timestamp' });
+
+  // Correctly signed, but long ago (2001), a little over 5 minutes ago, or 10 minutes ahead.
+  const in2001 = webhookSignatureHeaders(SECRET, body, Date.parse('2001-09-09T01:46:40Z') / 1000);
+  const old = await post(`${server.url}/hooks/generic`, body, in2001);
+  assert.equal(old.status, 401);
+  assert.match(old.body.reason, /^X-Rampart-Timestamp is \d+ s old; requests signed more than 300 s ago are refused$/);
+  assert.equal((await post(`${server.url}/hooks/generic`, body, signed(body, SECRET, 302))).status, 401);
+  const ahead = await post(`${server.url}/hooks/generic`, body, signed(body, SECRET, -600));
+  assert.equal(ahead.status, 401);
+  assert.match(ahead.body.reason, /is 600 s in the future; more than 300 s ahead of this server's clock is refused/);
+
+  // The old scheme signed the body alone: refused, with or without a timestamp, and told why.
+  const bodyOnly = `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`;
+  for (const stale of [{ 'x-rampart-signature': bodyOnly } as Record<string, string>, { 'x-rampart-timestamp': headers['x-rampart-timestamp']!, 'x-rampart-signature': bodyOnly }]) {
+    const refused = await post(`${server.url}/hooks/generic`, body, stale);
+    assert.equal(refused.status, 401);
+    assert.match(refused.body.reason, /signs the body alone, which can be replayed; sign "<X-Rampart-Timestamp>.<body>"/);
+  }
+  // The same body, freshly signed at another second, is a new request.
+  const fresh = await post(`${server.url}/hooks/generic`, body, signed(body, SECRET, 2));
+  assert.equal(fresh.status, 202, JSON.stringify(fresh.body));
+  assert.equal(received.length, 2, 'only the two fresh requests reached onAlert');
+
+  // Alertmanager's endpoint, signed, is protected the same way.
+  const am = JSON.stringify(alertmanagerPayload());
+  const amHeaders = signed(am, SECRET, 3);
+  assert.equal((await post(`${server.url}/hooks/alertmanager`, am, amHeaders)).status, 202);
+  assert.equal((await post(`${server.url}/hooks/alertmanager`, am, amHeaders)).status, 409);
+  assert.equal(received.length, 3);
+});
+
+test('remembered signatures are bounded: past the cap a new signed request is 503 with Retry-After, and entries expire after the window', async () => {
+  const small = await startHookServer({ secret: SECRET, onAlert: async () => ({}), maxRememberedSignatures: 2 });
+  try {
+    const send = (n: number) => {
+      const body = JSON.stringify({ severity: 'sev4', summary: `note ${n}` });
+      return post(`${small.url}/hooks/generic`, body, signed(body));
+    };
+    assert.equal((await send(1)).status, 202);
+    assert.equal((await send(2)).status, 202);
+    const full = await send(3);
+    assert.equal(full.status, 503);
+    assert.equal(full.headers['retry-after'], '30');
+    assert.match(full.body.error, /too many signed requests/);
+  } finally {
+    await small.close();
+  }
+  // An entry lives until its timestamp leaves the window, then makes room (the timestamp check refuses it from then on).
+  const guard = new ReplayGuard({ windowSeconds: 300, maxEntries: 1 });
+  const t = 1_800_000_000;
+  assert.equal(guard.claim('sig-a', t, t * 1000), 'fresh');
+  assert.equal(guard.claim('sig-a', t, (t + 299) * 1000), 'replayed');
+  assert.equal(guard.claim('sig-b', t, (t + 299) * 1000), 'busy');
+  assert.equal(guard.claim('sig-b', t + 302, (t + 302) * 1000), 'fresh');
+  assert.equal(guard.size, 1);
 });
 
 test('a malformed Alertmanager body is 400 naming every bad field', async () => {
@@ -201,8 +272,8 @@ test('the generic webhook: happy path, default dedupKey, and unknown keys reject
   });
   assert.match(event.dedupKey, /^webhook:sha256:[0-9a-f]{64}$/);
 
-  // The same summary again maps to the same key: it joins rather than opens.
-  const again = await post(`${server.url}/hooks/generic`, body, signed(body));
+  // The same summary again (signed again, at another second) maps to the same key: it joins rather than opens.
+  const again = await post(`${server.url}/hooks/generic`, body, signed(body, SECRET, 1));
   assert.equal(again.status, 202);
   assert.equal(received[1]!.dedupKey, event.dedupKey);
 
@@ -238,9 +309,12 @@ test('onAlert failing is a 500, so Alertmanager retries', async () => {
   const failing = await startHookServer({ secret: SECRET, onAlert: async () => { throw new Error('Temporal unreachable'); } });
   try {
     const body = JSON.stringify({ severity: 'sev1', summary: 'down' });
-    const reply = await post(`${failing.url}/hooks/generic`, body, signed(body));
+    const headers = signed(body);
+    const reply = await post(`${failing.url}/hooks/generic`, body, headers);
     assert.equal(reply.status, 500);
     assert.match(reply.body.detail, /Temporal unreachable/);
+    // A failed request is not remembered: the sender may retry the very same request.
+    assert.equal((await post(`${failing.url}/hooks/generic`, body, headers)).status, 500);
   } finally {
     await failing.close();
   }

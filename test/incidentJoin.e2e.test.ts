@@ -4,7 +4,7 @@ import path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { after, before, describe, test } from 'node:test';
-import { signBody, SIGNATURE_HEADER } from '../client/hooks/hookAuth';
+import { webhookSignatureHeaders } from '../client/hooks/hookAuth';
 import { startHookServer, type HookServer } from '../client/hooks/hookServer';
 import { escalationPoliciesSchema } from '../domain/incident';
 import type { IncidentStatus } from '../domain/incidentStatus';
@@ -56,7 +56,7 @@ describe("alerts about a rollout join its breaker's incident (dev server, real f
 
   const postAlert = async (rolloutId: string) => {
     const body = alertFor(rolloutId);
-    const res = await fetch(`${hooks.url}/hooks/alertmanager`, { method: 'POST', body, headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signBody(SECRET, body) } });
+    const res = await fetch(`${hooks.url}/hooks/alertmanager`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...webhookSignatureHeaders(SECRET, body) } });
     return { status: res.status, body: (await res.json()) as { incidents: { incidentId: string; opened: boolean }[] } };
   };
   const badRollout = async (rolloutId: string) => {

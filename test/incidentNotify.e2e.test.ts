@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { startHookServer, type HookServer } from '../client/hooks/hookServer';
+import { startHookServer, webhookSignatureHeaders, type HookServer } from '../client/hooks/hookServer';
 import { blockActionsBody, signSlackRequest } from '../local/standins/slackSignature';
 import { startSlackServer, type SlackStandin } from '../local/standins/slackServer';
 import { startSmtpServer, type SmtpStandin } from '../local/standins/smtpServer';
@@ -14,6 +14,7 @@ import { RolloutHarness } from './helpers/rolloutHarness';
 import { devServerAddress, uniqueTaskQueue } from './helpers/temporal';
 
 const TOKEN = 'xoxb-rampart-test-token';
+const WEBHOOK_SECRET = 'webhook-secret-for-tests-0123';
 const SIGNING_SECRET = 'slack-signing-secret-for-tests';
 
 const raw = {
@@ -34,6 +35,7 @@ describe('incident paging over real Slack-like and SMTP servers (dev server)', (
   let slack: SlackStandin;
   let smtp: SmtpStandin;
   let hooks: HookServer;
+  const hookLog: string[] = [];
 
   before(async () => {
     slack = await startSlackServer({ tokens: [TOKEN] });
@@ -42,12 +44,13 @@ describe('incident paging over real Slack-like and SMTP servers (dev server)', (
     Object.assign(process.env, { SLACK_BOT_TOKEN: TOKEN, SLACK_API_URL: slack.url, SMTP_URL: smtp.url, MAIL_FROM: 'rampart@example.com' });
     await h.start({ size: 0 });
     hooks = await startHookServer({
-      secret: 'webhook-secret-for-tests-0123',
+      secret: WEBHOOK_SECRET,
       onAlert: (event) => h.incidents.openOrJoin(policies, event, event.source),
       slackActions: {
         signingSecret: SIGNING_SECRET,
         onAck: (incidentId, user) => h.incidents.ack(incidentId, { by: user }),
       },
+      log: (line) => hookLog.push(line),
     });
   });
   after(async () => {
@@ -160,5 +163,70 @@ describe('incident paging over real Slack-like and SMTP servers (dev server)', (
     assert.equal(s.severity, 'sev1');
     await h.incidents.resolve(id, { by: 'olga' });
     await incident(id).result();
+  });
+
+  const messagesOf = (incidentId: string) => slack.messages().filter((m) => (m.metadata?.event_payload.key as string | undefined)?.startsWith(`${incidentId}/`));
+
+  test('a captured signed alert replayed after the incident was resolved is refused: nothing reopens, nobody is paged', async () => {
+    const body = JSON.stringify({ severity: 'sev1', summary: 'payments errors above 5%', dedupKey: 'replay-after-resolve' });
+    const headers = { 'content-type': 'application/json', ...webhookSignatureHeaders(WEBHOOK_SECRET, body) };
+    const send = () => fetch(`${hooks.url}/hooks/generic`, { method: 'POST', headers, body });
+    const first = await send();
+    assert.equal(first.status, 202);
+    const { incidents: [opened] } = (await first.json()) as { incidents: { incidentId: string; opened: boolean }[] };
+    assert.equal(opened?.opened, true);
+    const id = opened!.incidentId;
+    await waitFor(id, (s) => s.slackThread !== null);
+    await h.incidents.resolve(id, { by: 'olga', reason: 'fixed' });
+    await incident(id).result();
+    const { runId } = await incident(id).describe();
+    const postedBefore = messagesOf(id).length;
+    const mailedBefore = smtp.messages().filter((m) => (m.headers.messageId ?? '').includes(id)).length;
+
+    // Someone who captured that request sends it again.
+    const replay = await send();
+    assert.equal(replay.status, 409);
+    assert.deepEqual(await replay.json(), { error: 'replayed request', reason: 'this X-Rampart-Signature was already accepted; sign every request afresh with the current X-Rampart-Timestamp' });
+    await new Promise((r) => setTimeout(r, 1000));
+    const latest = await incident(id).describe();
+    assert.equal(latest.runId, runId, 'no new incident run was started');
+    assert.equal(latest.status.name, 'COMPLETED');
+    assert.equal((await h.incidents.status(id)).state, 'resolved');
+    assert.equal(messagesOf(id).length, postedBefore, 'nothing new posted to Slack');
+    assert.equal(smtp.messages().filter((m) => (m.headers.messageId ?? '').includes(id)).length, mailedBefore, 'nobody mailed');
+  });
+
+  test("Slack's ephemeral answers are short sentences: no roster, no workflow id, no error class; the detail is logged", async () => {
+    const { incidentId } = await h.incidents.openOrJoin(policies, { source: 'manual', severity: 'sev2', summary: 'search is slow', dedupKey: 'slack-answers-1' }, 'alice');
+    const { slackThread: thread } = await waitFor(incidentId, (s) => s.slackThread !== null);
+    const click = async (value: string, userId: string) => {
+      const signed = signSlackRequest({ signingSecret: SIGNING_SECRET, body: blockActionsBody({ actionId: 'rampart_ack', value, userId, userName: userId, channel: thread!.channel, messageTs: thread!.ts }) });
+      const res = await fetch(`${hooks.url}/slack/actions`, { method: 'POST', headers: signed.headers, body: signed.body });
+      return { status: res.status, body: (await res.json()) as { response_type?: string; text: string }, signed };
+    };
+    const answers: string[] = [];
+    const stranger = await click(incidentId, 'U0MALLORY');
+    assert.equal(stranger.status, 200);
+    assert.deepEqual(stranger.body, { response_type: 'ephemeral', text: 'Not acknowledged: you are not on the escalation tier being paged for this incident.' });
+    answers.push(stranger.body.text);
+    // The same signed click again is refused as a repeat.
+    const again = await fetch(`${hooks.url}/slack/actions`, { method: 'POST', headers: stranger.signed.headers, body: stranger.signed.body });
+    assert.equal(again.status, 409);
+
+    const unknown = await click('inc-no-such-incident', 'U0OLGA');
+    assert.equal(unknown.body.text, 'Not acknowledged: this incident no longer exists.');
+    answers.push(unknown.body.text);
+
+    await h.incidents.resolve(incidentId, { by: 'olga' });
+    const late = await click(incidentId, 'U0OLGA');
+    assert.equal(late.body.text, 'Not acknowledged: this incident has already been resolved.');
+    answers.push(late.body.text);
+    for (const text of answers) {
+      for (const secret of ['olga', 'sam', 'roster', incidentId, 'inc-no-such', 'Error', 'Workflow', 'rejected']) assert.ok(!text.includes(secret), `"${text}" shows ${secret}`);
+    }
+    // The operator still has the detail.
+    assert.ok(hookLog.some((l) => l.includes(`slack ack of ${incidentId} by U0MALLORY not taken: RejectedError`) && l.includes('roster')), hookLog.join('\n'));
+    assert.ok(hookLog.some((l) => /slack ack of inc-no-such-incident by U0OLGA not taken: NotFoundError/.test(l)));
+    await incident(incidentId).result();
   });
 });

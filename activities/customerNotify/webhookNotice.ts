@@ -3,7 +3,7 @@ import type { CustomerNotice } from '../../domain/customerNotice';
 import type { RenderedNotice } from '../../domain/customerMessages';
 import type { Customer } from '../../domain/customers';
 import { httpRequest } from '../adapters/http';
-import { signWebhook } from '../adapters/webhook/webhookSignature';
+import { signWebhook } from '../../contract/webhookSignature';
 import { sendOnce } from '../notify/sendOnce';
 import type { SentLedger } from '../notify/sentLedger';
 import type { SecretLookup } from '../secrets';
@@ -20,7 +20,7 @@ class WebhookAnswer extends Error {
 
 /**
  * POSTs the notice's JSON body to the customer's webhook, once per key. Signed as the deploy
- * webhooks are (activities/adapters/webhookSignature.ts): X-Rampart-Signature is the HMAC-SHA256
+ * webhooks are (contract/webhookSignature.ts): X-Rampart-Signature is the HMAC-SHA256
  * of "<X-Rampart-Timestamp>.<body>" under the customer's secret, so a receiver can refuse both a
  * forged body and a replayed one. Idempotency-Key is the notice key: should an attempt die after
  * the receiver took the notice, the retry carries the same key and the receiver can drop it.

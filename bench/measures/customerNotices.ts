@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createActivities } from '../../activities';
 import { noticeMessageId } from '../../activities/customerNotify/emailNotice';
-import { verifyWebhookSignature } from '../../activities/adapters/webhook/webhookSignature';
+import { verifyWebhookSignature } from '../../contract/webhookSignature';
 import { MailTransport } from '../../activities/notify/mailTransport';
 import { startSmtpServer } from '../../local/standins/smtpServer';
 import { noticeKey, type CustomerNotice, type NoticeOutcome } from '../../domain/customerNotice';

@@ -4,7 +4,6 @@ import { escalationPoliciesSchema } from '../../domain/incident';
 import { UserError } from '../exitCodes';
 import { startHookServer, WEBHOOK_SECRET_ENV } from '../hooks/hookServer';
 import { loadDocument } from '../loadDocument';
-import { RejectedError } from '../errors';
 import { parseFlags } from '../parseFlags';
 import { withIncidents } from '../temporalSession';
 import { DEFAULT_ESCALATION_FILE } from './incident';
@@ -32,14 +31,8 @@ async function serve(raw: unknown): Promise<void> {
       ...(signingSecret ? {
         slackActions: {
           signingSecret,
-          onAck: async (incidentId: string, slackUser: string) => {
-            try {
-              return await incidents.ack(incidentId, { by: slackUser, reason: 'Slack button' });
-            } catch (err) {
-              if (err instanceof RejectedError) throw new Error(err.reason);
-              throw err;
-            }
-          },
+          // A refusal (RejectedError) reaches the clicker as a short sentence (slackActions.ts).
+          onAck: (incidentId: string, slackUser: string) => incidents.ack(incidentId, { by: slackUser, reason: 'Slack button' }),
         },
       } : {}),
       log: (line) => console.log(line),

@@ -13,6 +13,7 @@ const serveFlags = z.strictObject({
   port: z.coerce.number({ error: 'expected a port number' }).int().min(0).max(65535),
   host: z.string().min(1),
   publicUrl: z.url({ protocol: /^https?$/, error: 'expected the http(s) address customers open, e.g. https://status.example.com' }).optional(),
+  trustedProxy: z.union([z.ipv4(), z.ipv6()], { error: 'expected the IP address of the proxy in front of the portal, e.g. 10.0.0.5' }).optional(),
 });
 
 const tokenFlags = z.strictObject({
@@ -48,6 +49,7 @@ async function serve(raw: unknown): Promise<void> {
       port: flags.port,
       host: flags.host,
       ...(flags.publicUrl ? { publicUrl: flags.publicUrl } : {}),
+      ...(flags.trustedProxy ? { trustedProxy: flags.trustedProxy } : {}),
       log: (line) => console.error(`portal: ${line}`),
     }).catch((err: unknown) => {
       const code = (err as NodeJS.ErrnoException).code;
@@ -85,6 +87,7 @@ export function registerPortalCommands(program: Command): void {
     .option('--port <port>', 'port to listen on', '8089')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--public-url <url>', 'the address customers open, when behind a proxy (its origin is the only one allowed to make changes)')
+    .option('--trusted-proxy <ip>', "the proxy's address: per-client limits then use the client address it appends to X-Forwarded-For")
     .action(serve);
   portal
     .command('token')

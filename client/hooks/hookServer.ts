@@ -4,9 +4,13 @@
  *   POST /hooks/alertmanager   Alertmanager's webhook JSON (version 4)
  *   POST /hooks/generic        {severity, summary, dedupKey?, rolloutId?, details?, status?}
  *
- * Authentication (client/hooks/hookAuth.ts): `X-Rampart-Signature: sha256=<hex HMAC-SHA256 of the
- * raw body>` under the shared secret; the Alertmanager endpoint also takes `Authorization: Bearer
- * <secret>`, since Alertmanager cannot sign. Its receiver then reads:
+ * Authentication (client/hooks/hookAuth.ts): `X-Rampart-Timestamp: <epoch seconds>` and
+ * `X-Rampart-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>">` under the shared
+ * secret, the scheme of Rampart's outgoing webhooks. Signed more than 5 minutes ago or ahead:
+ * 401; a signature already accepted within that window: 409 (the same request twice is one
+ * alert, and a captured alert cannot reopen an incident after it was resolved). The Alertmanager
+ * endpoint also takes `Authorization: Bearer <secret>`, since Alertmanager cannot sign; that mode
+ * has no replay protection (hookAuth.ts says what to do instead). Its receiver then reads:
  *
  *   receivers:
  *     - name: rampart
@@ -17,8 +21,10 @@
  *             authorization: { type: Bearer, credentials_file: /etc/alertmanager/rampart-secret }
  *
  * Answers: 202 {accepted, incidents} (incidents = what onAlert returned, one per event);
- * 401 bad or missing credentials; 400 not JSON or not the format (every issue's path and rule);
- * 413 body over 1 MiB; 404 unknown path; 405 not POST; 500 onAlert failed (so the sender retries).
+ * 401 bad, stale or missing credentials; 409 a replayed signed request; 503 too many signed
+ * requests to remember within the window (Retry-After); 400 not JSON or not the format (every issue's path and rule);
+ * 413 body over 1 MiB; 404 unknown path; 405 not POST; 500 onAlert failed (so the sender retries;
+ * the failed request's signature is forgotten, so even the very same request may be sent again).
  * Nothing reaches onAlert unless authentication and validation passed.
  *
  * As a process: RAMPART_WEBHOOK_SECRET=… node --import tsx client/hooks/hookServer.ts --port 8088
@@ -32,16 +38,20 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { toInputErrors, type InputError } from '../../domain/issues';
 import { alertmanagerPayloadSchema, genericAlertSchema } from './alertPayloads';
-import { checkHookAuth, SIGNATURE_HEADER } from './hookAuth';
+import { SIGNATURE_TOLERANCE_S } from '../../contract/webhookSignature';
+import { checkHookAuth, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './hookAuth';
 import { alertmanagerEvents, genericEvent, type AlertEvent, type AlertmanagerGrouping } from './normaliseAlerts';
+import { ReplayGuard } from './replayGuard';
 import { handleSlackAction, type SlackActionsOptions } from './slackActions';
 
 export type { AlertEvent, AlertmanagerGrouping } from './normaliseAlerts';
-export { signBody } from './hookAuth';
+export { webhookSignatureHeaders } from './hookAuth';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 export const WEBHOOK_SECRET_ENV = 'RAMPART_WEBHOOK_SECRET';
 const MIN_SECRET_LENGTH = 16;
+/** Signed requests remembered at once (about 160 a second for 5 minutes); past that, 503. */
+export const MAX_REMEMBERED_SIGNATURES = 50_000;
 
 export interface HookServerOptions<R = unknown> {
   /** Slack's interactivity callback at POST /slack/actions (the Acknowledge button). */
@@ -58,6 +68,8 @@ export interface HookServerOptions<R = unknown> {
   alertmanagerGrouping?: AlertmanagerGrouping;
   /** One line per request answered (never bodies, headers or the secret). */
   log?: (line: string) => void;
+  /** How many signed requests are remembered at once to refuse replays; default MAX_REMEMBERED_SIGNATURES. */
+  maxRememberedSignatures?: number;
 }
 
 export interface HookServer {
@@ -84,13 +96,15 @@ export async function startHookServer<R = unknown>(options: HookServerOptions<R>
     '/hooks/generic': { route: validating(genericAlertSchema, (a) => [genericEvent(a)]), allowBearer: false },
   };
   const log = options.log ?? (() => undefined);
+  const seen = new ReplayGuard({ windowSeconds: SIGNATURE_TOLERANCE_S, maxEntries: options.maxRememberedSignatures ?? MAX_REMEMBERED_SIGNATURES });
+  const slackSeen = new ReplayGuard({ windowSeconds: SIGNATURE_TOLERANCE_S, maxEntries: options.maxRememberedSignatures ?? MAX_REMEMBERED_SIGNATURES });
 
   const handle = async (req: http.IncomingMessage): Promise<Answer> => {
     const path = (req.url ?? '/').split('?')[0]!;
     if (path === '/slack/actions' && options.slackActions && req.method === 'POST') {
       const body = await readBody(req, MAX_BODY_BYTES);
       if (body === 'too-large') return { status: 413, body: { error: `the body is larger than ${MAX_BODY_BYTES} bytes` } };
-      return handleSlackAction(options.slackActions, { timestamp: header(req, 'x-slack-request-timestamp'), signature: header(req, 'x-slack-signature') }, body);
+      return handleSlackAction({ log, ...options.slackActions, seen: slackSeen }, { timestamp: header(req, 'x-slack-request-timestamp'), signature: header(req, 'x-slack-signature') }, body);
     }
     const endpoint = routes[path];
     if (!endpoint) return { status: 404, body: { error: `no such endpoint: ${path}`, endpoints: Object.keys(routes) } };
@@ -103,11 +117,22 @@ export async function startHookServer<R = unknown>(options: HookServerOptions<R>
       secret: options.secret,
       body,
       signature: header(req, SIGNATURE_HEADER),
+      timestamp: header(req, TIMESTAMP_HEADER),
       authorization: header(req, 'authorization'),
       allowBearer: endpoint.allowBearer,
     });
     if (!auth.ok) {
       return { status: 401, body: { error: 'unauthorized', reason: auth.reason }, headers: endpoint.allowBearer ? { 'www-authenticate': 'Bearer realm="rampart"' } : {} };
+    }
+    const claimed = auth.via === 'signature' ? auth.signature : undefined;
+    if (auth.via === 'signature') {
+      const claim = seen.claim(auth.signature, auth.timestamp);
+      if (claim === 'replayed') {
+        return { status: 409, body: { error: 'replayed request', reason: 'this X-Rampart-Signature was already accepted; sign every request afresh with the current X-Rampart-Timestamp' } };
+      }
+      if (claim === 'busy') {
+        return { status: 503, body: { error: 'too many signed requests in the last 5 minutes; retry later' }, headers: { 'retry-after': '30' } };
+      }
     }
 
     let json: unknown;
@@ -127,6 +152,7 @@ export async function startHookServer<R = unknown>(options: HookServerOptions<R>
       try {
         incidents.push(await options.onAlert(event));
       } catch (err) {
+        if (claimed) seen.release(claimed);
         return { status: 500, body: { error: 'could not open or join the incident; retry later', detail: (err as Error).message, accepted: incidents.length, incidents } };
       }
     }

@@ -5,15 +5,24 @@
  * see changed, so a customer page fetches its own view again, with its token). A comment line
  * every heartbeatMs keeps proxies from closing an idle stream and finds dead clients; a client that
  * disconnects, or reads so slowly that a megabyte piles up for it, is dropped.
+ *
+ * At most maxClients streams in all (503 past that) and maxPerAddress from one client address (429
+ * past that), so one client cannot take every stream and lock every other visitor out.
  */
 import type http from 'node:http';
 import type { ReleaseChange, ReleaseTracker } from './releaseTracker';
 
 const MAX_BUFFERED_BYTES = 1024 * 1024;
 
+export const MAX_STREAMS = 500;
+export const MAX_STREAMS_PER_ADDRESS = 10;
+
 export interface EventStreamOptions {
   heartbeatMs?: number;
   maxClients?: number;
+  maxPerAddress?: number;
+  /** Who a request comes from; default the peer's address (portalServer.ts reads a trusted proxy's header). */
+  addressOf?: (req: http.IncomingMessage) => string;
 }
 
 export class EventStream {
@@ -22,9 +31,15 @@ export class EventStream {
   private readonly unsubscribe: () => void;
   private sequence = 0;
   private readonly maxClients: number;
+  private readonly maxPerAddress: number;
+  private readonly addressOf: (req: http.IncomingMessage) => string;
+  /** Open streams per client address; an address leaves the map with its last stream. */
+  private readonly perAddress = new Map<string, number>();
 
   constructor(private readonly tracker: ReleaseTracker, options: EventStreamOptions = {}) {
-    this.maxClients = options.maxClients ?? 500;
+    this.maxClients = options.maxClients ?? MAX_STREAMS;
+    this.maxPerAddress = options.maxPerAddress ?? MAX_STREAMS_PER_ADDRESS;
+    this.addressOf = options.addressOf ?? ((req) => req.socket.remoteAddress ?? 'unknown');
     this.unsubscribe = tracker.subscribe((change) => this.broadcast(change));
     this.heartbeat = setInterval(() => {
       for (const res of this.clients) this.write(res, `: heartbeat ${new Date().toISOString()}\n\n`);
@@ -38,12 +53,14 @@ export class EventStream {
 
   /** Answers one GET /api/stream; `headers` are the portal's security headers. */
   open(req: http.IncomingMessage, res: http.ServerResponse, headers: Record<string, string>): void {
-    if (this.clients.size >= this.maxClients) {
-      const body = `${JSON.stringify({ error: 'too many open streams; retry later' })}\n`;
-      res.writeHead(503, { ...headers, 'content-type': 'application/json; charset=utf-8', 'retry-after': '10' });
-      res.end(body);
-      return;
-    }
+    const refuse = (status: number, error: string) => {
+      res.writeHead(status, { ...headers, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'retry-after': '10' });
+      res.end(`${JSON.stringify({ error })}\n`);
+    };
+    if (this.clients.size >= this.maxClients) return refuse(503, 'too many open streams; retry later');
+    const address = this.addressOf(req);
+    const mine = this.perAddress.get(address) ?? 0;
+    if (mine >= this.maxPerAddress) return refuse(429, `too many open streams from your address (at most ${this.maxPerAddress}); close one or retry later`);
     res.writeHead(200, {
       ...headers,
       'content-type': 'text/event-stream; charset=utf-8',
@@ -56,7 +73,17 @@ export class EventStream {
     req.socket.setTimeout(0);
     req.socket.setNoDelay(true);
     this.clients.add(res);
-    const drop = () => this.clients.delete(res);
+    this.perAddress.set(address, mine + 1);
+    let counted = true;
+    const drop = () => {
+      this.clients.delete(res);
+      // Several events report one end (close, error, a failed write): count it once.
+      if (!counted) return;
+      counted = false;
+      const left = (this.perAddress.get(address) ?? 1) - 1;
+      if (left > 0) this.perAddress.set(address, left);
+      else this.perAddress.delete(address);
+    };
     req.on('close', drop);
     res.on('close', drop);
     res.on('error', drop);
@@ -69,6 +96,7 @@ export class EventStream {
     this.unsubscribe();
     for (const res of this.clients) res.end();
     this.clients.clear();
+    this.perAddress.clear();
   }
 
   private broadcast(change: ReleaseChange): void {

@@ -4,7 +4,8 @@
  *   GET  /                          releases in progress and recent ones (HTML)
  *   GET  /releases/:id              one release: steps, progress, incident banner (HTML, live)
  *   GET  /api/releases[/:id]        the same as JSON (the public projection only)
- *   GET  /api/stream                server-sent events: snapshot, release, customers
+ *   GET  /api/stream                server-sent events: snapshot, release, customers (at most 500,
+ *                                   10 per client address: 503 / 429 with Retry-After past that)
  *   GET  /feed.atom                 Atom feed of public release events
  *   GET  /customer                  a customer's own view (token kept in sessionStorage)
  *   GET  /api/customers/:id         that customer's view across releases (Bearer token)
@@ -23,6 +24,7 @@ import { atomFeed } from './atomFeed';
 import { customerPage } from './customerPage';
 import { checkCustomerToken, MIN_PORTAL_SECRET_LENGTH, PORTAL_SECRET_ENV } from './customerTokens';
 import { deferForCustomer } from './customerDeferral';
+import { clientAddress } from './clientAddress';
 import { EventStream } from './eventStream';
 import { notFoundPage, releaseListPage, releasePage } from './releasePages';
 import { ReleaseTracker } from './releaseTracker';
@@ -47,6 +49,14 @@ export interface PortalOptions {
   host?: string;
   /** The address customers use (behind a proxy): its origin is the one mutating requests must come from. */
   publicUrl?: string;
+  /**
+   * The proxy in front of the portal (its address as the portal sees it): requests from it are
+   * counted against the client address it appends to X-Forwarded-For. Without it, every client
+   * behind a proxy shares the proxy's address and its stream allowance.
+   */
+  trustedProxy?: string;
+  /** Event streams from one client address at once; default MAX_STREAMS_PER_ADDRESS (10). */
+  maxStreamsPerAddress?: number;
   pollIntervalMs?: number;
   heartbeatMs?: number;
   log?: (line: string) => void;
@@ -98,7 +108,11 @@ export async function startPortal(options: PortalOptions): Promise<Portal> {
   const customerIds = [...customers.keys()];
   const tracker = new ReleaseTracker(options.client, { taskQueue: options.taskQueue, intervalMs: options.pollIntervalMs, log });
   await tracker.start();
-  const stream = new EventStream(tracker, { heartbeatMs: options.heartbeatMs });
+  const stream = new EventStream(tracker, {
+    heartbeatMs: options.heartbeatMs,
+    maxPerAddress: options.maxStreamsPerAddress,
+    addressOf: (req) => clientAddress(req, options.trustedProxy),
+  });
   let allowedOrigins = new Set<string>();
   let baseUrl = '';
 

@@ -7,6 +7,11 @@
  *   GET  /health                  the supervisor itself
  *   GET  /targets                 [{id, pid, state, restarts, crashes, lastExit}]
  *   POST /targets/:id/restart     stop the target's process and start it on the current release
+ *
+ * A restart needs this run's token (activities/adapters/local/supervisorToken.ts) in
+ * X-Rampart-Supervisor-Token: 401 without it. Any request whose Host is not this loopback address,
+ * or that a browser marks as coming from another site (Origin, Sec-Fetch-Site), is 403: a web
+ * page the operator has open cannot drive the fleet.
  */
 import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -17,6 +22,7 @@ import { describeErrors, parseInput } from '../../domain/issues';
 import { exitWithParent } from '../process/exitWithParent';
 import { killNow } from '../process/pids';
 import { spawnProcess, type ManagedProcess } from '../process/processes';
+import { isSupervisorToken, newSupervisorToken, removeSupervisorToken, SUPERVISOR_TOKEN_HEADER, supervisorTokenFile, writeSupervisorToken } from '../../activities/adapters/local/supervisorToken';
 import { targetServerCommand } from './targetCommand';
 
 type LocalTarget = Extract<Target, { adapter: 'local' }>;
@@ -72,6 +78,21 @@ function readLocalTargets(stateDir: string): LocalTarget[] {
 
 const log = (message: string) => console.log(`[supervisor ${new Date().toISOString()}] ${message}`);
 
+/**
+ * 403 for a request that did not come from a local program: a Host other than our own (DNS
+ * rebinding), an Origin other than our own, or a browser's Sec-Fetch-Site saying another site.
+ */
+function foreignRequest(req: http.IncomingMessage, port: number): string | undefined {
+  const own = new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
+  const host = req.headers.host?.toLowerCase();
+  if (host !== undefined && !own.has(host)) return `Host "${host}" is not this supervisor`;
+  const origin = req.headers.origin?.toLowerCase();
+  if (origin !== undefined && !own.has(origin.replace(/^http:\/\//, ''))) return 'cross-origin request refused';
+  const site = req.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return 'cross-site request refused';
+  return undefined;
+}
+
 function main(): void {
   const { stateDir, port } = readArgs();
   const pidFile = join(stateDir, 'supervisor.pid');
@@ -93,6 +114,14 @@ function main(): void {
     process.exit(2);
   }
   let shuttingDown = false;
+  // This run's control token, in every target's folder before anyone can ask for a restart.
+  const token = newSupervisorToken();
+  try {
+    for (const m of targets) writeSupervisorToken(m.target.dir, token);
+  } catch (err) {
+    console.error(`supervisor: cannot write the control token: ${(err as Error).message}`);
+    process.exit(1);
+  }
   const targetArgs = targetServerCommand(stateDir, log);
 
   function start(m: ManagedTarget): Promise<void> {
@@ -188,10 +217,15 @@ function main(): void {
     };
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     req.resume();
+    const foreign = foreignRequest(req, port);
+    if (foreign) return send(403, { error: foreign });
     if (req.method === 'GET' && path === '/health') return send(200, { status: 'ok', pid: process.pid, targets: targets.length });
     if (req.method === 'GET' && path === '/targets') return send(200, targets.map(describe));
     const match = /^\/targets\/([^/]+)\/restart$/.exec(path);
     if (req.method === 'POST' && match) {
+      if (!isSupervisorToken(req.headers[SUPERVISOR_TOKEN_HEADER] as string | undefined, token)) {
+        return send(401, { error: `missing or wrong X-Rampart-Supervisor-Token: read it from ${supervisorTokenFile('<target dir>')}` });
+      }
       const m = targets.find((t) => t.target.id === decodeURIComponent(match[1] ?? ''));
       if (!m) return send(404, { error: `no target "${match[1]}" in this fleet` });
       restart(m).then(
@@ -218,6 +252,7 @@ function main(): void {
   // Last line of defence on any exit path: no child outlives the supervisor, no stale pid file.
   process.on('exit', () => {
     for (const m of targets) if (m.child?.pid !== undefined) killNow(m.child.pid);
+    for (const m of targets) removeSupervisorToken(m.target.dir);
     try {
       if (readFileSync(pidFile, 'utf8').trim() === String(process.pid)) unlinkSync(pidFile);
     } catch {

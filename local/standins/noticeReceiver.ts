@@ -12,7 +12,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { verifyWebhookSignature } from '../../activities/adapters/webhook/webhookSignature';
+import { verifyWebhookSignature } from '../../contract/webhookSignature';
 
 export interface NoticeDelivery {
   /** The path's last segment: whose endpoint it was (urlFor(name)). */

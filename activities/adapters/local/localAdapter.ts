@@ -9,6 +9,7 @@ import { verifyArtifactDigest } from './artifactDigest';
 import { readFeatures, writeFeature } from './featureSwitches';
 import { appendJournal, findChange, readJournal } from './installJournal';
 import { currentVersion, hasRelease, switchCurrent, unpackRelease } from './releaseStore';
+import { readSupervisorToken, SUPERVISOR_TOKEN_HEADER, supervisorTokenFile } from './supervisorToken';
 
 type LocalTarget = Extract<Target, { adapter: 'local' }>;
 
@@ -186,15 +187,21 @@ async function readFeatureState(target: LocalTarget, feature: string): Promise<b
 
 async function requestRestart(target: LocalTarget, signal?: AbortSignal): Promise<void> {
   const url = joinUrl(target.supervisorUrl, `/targets/${encodeURIComponent(target.id)}/restart`);
+  // Read on every restart: a supervisor started again since has a new token.
+  const token = await readSupervisorToken(target.dir);
+  if (!token) {
+    throw adapterError('ConfigurationError', `cannot restart ${target.id}: no supervisor token at ${supervisorTokenFile(target.dir)} (is its fleet's supervisor running? "rampart fleet up" starts one)`);
+  }
   let res;
   try {
-    res = await httpRequest({ url, method: 'POST', timeoutMs: 15_000, signal });
+    res = await httpRequest({ url, method: 'POST', timeoutMs: 15_000, signal, headers: { [SUPERVISOR_TOKEN_HEADER]: token } });
   } catch (err) {
     if (signal?.aborted) throw err;
     throw adapterError('SupervisorUnavailable', `cannot reach the fleet supervisor to restart ${target.id}: ${(err as Error).message}`, err);
   }
   if (res.status !== 200) {
-    const kind = res.status === 404 ? 'ConfigurationError' : 'SupervisorUnavailable';
+    // Not found, or refused our token or request: no retry changes that.
+    const kind = [401, 403, 404].includes(res.status) ? 'ConfigurationError' : 'SupervisorUnavailable';
     throw adapterError(kind, `the fleet supervisor refused to restart ${target.id}: HTTP ${res.status} ${res.text.slice(0, 200)}`);
   }
 }

@@ -7,7 +7,7 @@ import { probeHealth, sampleMetrics } from '../healthEndpoints';
 import { httpRequest, joinUrl } from '../http';
 import type { SecretLookup } from '../../secrets';
 import type { ChangeResult, DeployAdapter, FeatureChange, FeatureResult, HealthProbe, TargetChange } from '../types';
-import { signWebhook } from './webhookSignature';
+import { signWebhook } from '../../../contract/webhookSignature';
 
 type WebhookTarget = Extract<Target, { adapter: 'webhook' }>;
 
