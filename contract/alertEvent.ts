@@ -1,14 +1,15 @@
 import { z } from 'zod';
 import { severitySchema } from '../domain/incident';
+import { freeText, lineText, proseText } from '../domain/freeText';
 
 /** A monitoring alert or a human report, normalised: what opens or joins an incident. */
 export const alertEventSchema = z.strictObject({
   source: z.enum(['alertmanager', 'webhook', 'manual', 'breaker']),
   severity: severitySchema,
-  summary: z.string().min(1).max(500),
-  dedupKey: z.string().min(1).max(200),
+  summary: lineText().min(1, 'expected a non-empty summary'),
+  dedupKey: freeText(200).min(1),
   rolloutId: z.string().optional(),
-  details: z.record(z.string(), z.string()).default({}),
+  details: z.record(z.string(), proseText()).default({}),
   status: z.enum(['firing', 'resolved']).default('firing'),
   /** Set by the incident client; the opening alert is not a duplicate of itself. */
   alertId: z.string().max(100).optional(),

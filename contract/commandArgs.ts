@@ -1,11 +1,12 @@
 import { z } from 'zod';
+import { noteText, reasonText } from '../domain/freeText';
 
 const actor = z.string().regex(/^[A-Za-z0-9._@-]{1,64}$/, 'expected a user name of letters, digits, ".", "_", "@" or "-"');
 
 /** What every human command carries: who gives it and, optionally, why. */
 export const commandArgsSchema = z.strictObject({
   by: actor,
-  reason: z.string().max(500, 'keep the reason under 500 characters').optional(),
+  reason: reasonText().optional(),
 });
 
 export const stopArgsSchema = commandArgsSchema.extend({
@@ -13,7 +14,7 @@ export const stopArgsSchema = commandArgsSchema.extend({
 });
 
 export const resolveArgsSchema = commandArgsSchema.extend({
-  rootCause: z.string().max(2000).optional(),
+  rootCause: noteText().optional(),
 });
 
 export type CommandArgs = z.infer<typeof commandArgsSchema>;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationSchema } from './duration';
+import { nameText } from './freeText';
 
 const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a 24-hour time such as "02:30"');
@@ -24,7 +25,7 @@ const maintenanceWindowSchema = z.strictObject({
 
 const customerSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'expected a lower-case id of letters, digits and "-"'),
-  name: z.string().min(1),
+  name: nameText().min(1),
   /** Fleet target ids that belong to this customer. */
   targets: z.array(z.string().min(1)).min(1, 'a customer needs at least one target'),
   contacts: z.strictObject({

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationSchema } from './duration';
+import { freeText, lineText, nameText, proseText } from './freeText';
 
 export const SEVERITIES = ['sev1', 'sev2', 'sev3', 'sev4'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -25,7 +26,7 @@ export const channelSchema = z.union([
 ], { error: 'expected { slack: "#channel" } or { email: "list@example.com" }' });
 
 export const tierSchema = z.strictObject({
-  name: z.string().min(1),
+  name: nameText().min(1),
   /** How long this tier has to acknowledge before the next tier is paged. */
   ackDeadline: durationSchema,
   people: z.array(contactSchema).min(1, 'a tier needs at least one person'),
@@ -70,14 +71,14 @@ export function policyFor(policies: EscalationPolicies, severity: Severity): Esc
 export const incidentInputSchema = z.strictObject({
   incidentId: z.string().regex(/^[A-Za-z0-9._-]{1,128}$/),
   severity: severitySchema,
-  summary: z.string().min(1).max(500),
+  summary: lineText().min(1),
   source: z.enum(INCIDENT_SOURCES),
   /** Same key, same problem: alerts with a key already open join that incident. */
-  dedupKey: z.string().min(1).max(200),
+  dedupKey: freeText(200).min(1),
   rolloutId: z.string().optional(),
   openedBy: z.string().min(1),
   policy: escalationPolicySchema,
-  details: z.record(z.string(), z.string()).default({}),
+  details: z.record(z.string(), proseText()).default({}),
   /** The id of the alert that opened it (signalWithStart delivers that alert as a signal too). */
   openingAlertId: z.string().max(100).optional(),
 });

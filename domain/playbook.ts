@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { durationSchema } from './duration';
 import { severitySchema } from './incident';
+import { lineText, nameText, noteText } from './freeText';
 
 /** A share of the fleet: "25%" of all targets, or a count of targets. */
 const sizeSchema = z.union(
@@ -88,16 +89,16 @@ const approvalSchema = z.strictObject({
 /** The customer notification plan of a playbook; every field has a default a careful operator would pick. */
 export const customerPlanSchema = z.strictObject({
   /** What customers know the software as, in notices and on the status portal. */
-  component: z.string().min(1).max(80).default('the service'),
+  component: nameText().min(1).default('the service'),
   /** Lead time of the pre-deployment notice: no customer is updated sooner after being told. */
   noticeBefore: durationSchema.default(24 * 3_600_000),
   /** Caps every customer's own deferral allowance; a security fix defaults to 1d. */
   maxDeferral: durationSchema.optional(),
   /** How often affected customers hear from us while an incident lasts. */
   incidentUpdateEvery: durationSchema.refine((ms) => ms >= 60_000, { message: 'expected at least 1m' }).default(3_600_000),
-  expectedImpact: z.string().min(1).default('Services restart one at a time; requests in flight are retried.'),
-  expectedDowntime: z.string().min(1).default('none expected'),
-  reportProblem: z.string().min(1).default('Reply to this message or open a ticket with support.'),
+  expectedImpact: noteText().min(1).default('Services restart one at a time; requests in flight are retried.'),
+  expectedDowntime: lineText().min(1).default('none expected'),
+  reportProblem: noteText().min(1).default('Reply to this message or open a ticket with support.'),
   /** Public address of the status portal, quoted in notices. */
   portalUrl: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
 });
@@ -113,7 +114,7 @@ export const SECURITY_FIX_DEFAULT_DEFERRAL_MS = 86_400_000;
 export const playbookSchema = z
   .strictObject({
     name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a lower-case name of letters, digits and "-"'),
-    description: z.string().optional(),
+    description: noteText().optional(),
     method: z.enum(['direct', 'phased', 'pilot', 'parallel'], {
       error: 'expected one of direct, phased, pilot, parallel',
     }),
@@ -123,10 +124,10 @@ export const playbookSchema = z
     planning: z.strictObject({
       riskAssessment: z.strictObject({
         level: z.enum(['low', 'medium', 'high', 'critical'], { error: 'expected one of low, medium, high, critical' }),
-        summary: z.string().min(1),
+        summary: noteText().min(1),
       }),
-      preMortem: z.array(z.string().min(1)).min(1, 'list at least one way this release could fail'),
-      successCriteria: z.array(z.string().min(1)).min(1, 'list at least one success criterion'),
+      preMortem: z.array(lineText().min(1)).min(1, 'list at least one way this release could fail'),
+      successCriteria: z.array(lineText().min(1)).min(1, 'list at least one success criterion'),
     }),
     phases: z.strictObject({
       dogfood: dogfoodSchema.optional(),
@@ -164,7 +165,7 @@ export const playbookSchema = z
         /** Escalation policy file, relative to the playbook. */
         policyFile: z.string().min(1),
         /** Documented recovery steps, for when automated rollback is not possible. */
-        manualRecovery: z.array(z.string().min(1)).optional(),
+        manualRecovery: z.array(lineText().min(1)).optional(),
         /** Automated rollback is impossible for this software: the incident tells on-call the manual steps instead. */
         automatedRollback: z.boolean().default(true),
       })

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { proseText } from './freeText';
 
 export const versionSchema = z
   .string()
@@ -9,7 +10,7 @@ export const releaseSchema = z.strictObject({
   version: versionSchema,
   artifactPath: z.string().min(1),
   sha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lower-case hex digits'),
-  notes: z.string().min(1, 'release notes are required'),
+  notes: proseText().min(1, 'release notes are required'),
 });
 
 /** A feature that can be switched off on a target for graceful degradation, such as "new-checkout". */
@@ -42,7 +43,7 @@ export const faultSchema = z
 /** The manifest inside every artifact (release.json at the archive root). */
 export const manifestSchema = z.strictObject({
   version: versionSchema,
-  notes: z.string(),
+  notes: proseText(),
   builtAt: z.string(),
   fault: faultSchema.optional(),
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { customersFileRefSchema } from './customers';
 import { releaseSchema } from './release';
+import { reasonText } from './freeText';
 
 /**
  * What starting a rollout hands the workflow. Playbook and fleet travel as written so the
@@ -18,7 +19,7 @@ export const rolloutInputSchema = z.strictObject({
   customers: z.unknown().optional(),
   /** Instead of `customers`, for a large file: where workers read it, and its digest. */
   customersFile: customersFileRefSchema.optional(),
-  reason: z.string().optional(),
+  reason: reasonText().optional(),
 });
 
 export type RolloutInput = z.infer<typeof rolloutInputSchema>;

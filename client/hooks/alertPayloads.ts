@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { severitySchema } from '../../domain/incident';
+import { freeText, lineText, noteText } from '../../domain/freeText';
 
 export const ALERT_STATUSES = ['firing', 'resolved'] as const;
 const alertStatus = z.enum(ALERT_STATUSES, { error: 'expected "firing" or "resolved"' });
@@ -47,12 +48,12 @@ export type AlertmanagerPayload = z.output<typeof alertmanagerPayloadSchema>;
 /** Rampart's own alert format, for scripts and monitoring systems other than Alertmanager. */
 export const genericAlertSchema = z.strictObject({
   severity: severitySchema,
-  summary: z.string().trim().min(1, 'expected a non-empty summary').max(500, 'a summary is at most 500 characters'),
+  summary: lineText().min(1, 'expected a non-empty summary'),
   /** Same key, same problem: alerts with a key already open join that incident. Default: derived from the summary. */
-  dedupKey: z.string().min(1).max(200, 'a dedupKey is at most 200 characters').optional(),
+  dedupKey: freeText(200).min(1).optional(),
   rolloutId: z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, 'expected a rollout id of letters, digits, ".", "_" or "-"').optional(),
   details: z
-    .record(z.string().min(1).max(100), z.string({ error: 'detail values must be strings' }).max(2000, 'a detail value is at most 2000 characters'))
+    .record(z.string().min(1).max(100), noteText())
     .refine((d) => Object.keys(d).length <= 50, 'at most 50 details')
     .optional(),
   /** "resolved" tells an open incident that its source recovered; default "firing". */

@@ -3,6 +3,7 @@
  * joins an incident from, whatever sent the alert.
  */
 import { createHash } from 'node:crypto';
+import { cleanText } from '../../domain/freeText';
 import type { Severity } from '../../domain/incident';
 import type { AlertmanagerAlert, AlertmanagerPayload, GenericAlert } from './alertPayloads';
 
@@ -125,8 +126,9 @@ function event(e: Omit<AlertEvent, 'rolloutId'> & { rolloutId: string | undefine
 }
 
 function summaryOf(annotations: Record<string, string>, labels: Record<string, string>): string | undefined {
-  const text = annotations.summary ?? annotations.description ?? labels.alertname;
-  return text?.trim() ? text.trim() : undefined;
+  // Cleaned here, not only by the event's schema: a summary of nothing but control characters falls back to the next source.
+  const text = cleanText(annotations.summary ?? annotations.description ?? labels.alertname ?? '');
+  return text ? text : undefined;
 }
 
 function rolloutIdFrom(labels: Record<string, string>): string | undefined {

@@ -18,8 +18,9 @@ export interface SlackActionsOptions {
 
 const blockActionsSchema = z.object({
   type: z.literal('block_actions'),
-  user: z.object({ id: z.string().min(1) }),
-  actions: z.array(z.object({ action_id: z.string(), value: z.string().optional() })).min(1),
+  // Ids, not text: whatever a click carries ends up in an incident's timeline and in answers.
+  user: z.object({ id: z.string().regex(/^[A-Z0-9]{1,32}$/, 'expected a Slack user id') }),
+  actions: z.array(z.object({ action_id: z.string().max(255), value: z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, 'expected an incident id').optional() })).min(1),
 });
 
 /**
