@@ -1,4 +1,5 @@
 import { ServiceError } from '@temporalio/client';
+import { terminalLine, tty } from '../domain/escape/terminal';
 import { FINAL_STATES, type RolloutStatus } from '../domain/rolloutStatus';
 import type { RolloutClient } from './rolloutClient';
 
@@ -43,36 +44,36 @@ async function queryStatus(rollouts: RolloutClient, rolloutId: string, attempts 
   }
 }
 
-const pad = (text: string, width: number) => text.padEnd(width);
+const pad = (text: string, width: number) => terminalLine(text).padEnd(width);
 
 /** A terminal rendering an on-call engineer can read at a glance. */
 export function renderStatus(s: RolloutStatus): string {
   const lines = [
-    `rollout ${s.rolloutId}  ${s.playbook} (${s.method})  ${s.fromVersion} -> ${s.version}`,
-    `state ${s.state}  phase ${s.phase}${s.step ? `  step ${s.step}` : ''}${s.wave ? `  wave ${s.wave.index}/${s.wave.of}` : ''}`,
-    `started by ${s.startedBy} at ${s.startedAt}${s.endedAt ? `, ended ${s.endedAt}` : ''}`,
+    tty`rollout ${s.rolloutId}  ${s.playbook} (${s.method})  ${s.fromVersion} -> ${s.version}`,
+    tty`state ${s.state}  phase ${s.phase}${s.step ? tty`  step ${s.step}` : ''}${s.wave ? tty`  wave ${s.wave.index}/${s.wave.of}` : ''}`,
+    tty`started by ${s.startedBy} at ${s.startedAt}${s.endedAt ? tty`, ended ${s.endedAt}` : ''}`,
   ];
-  if (s.pausedBy) lines.push(`paused by ${s.pausedBy}`);
+  if (s.pausedBy) lines.push(tty`paused by ${s.pausedBy}`);
   if (s.awaitingApproval) {
     const a = s.awaitingApproval;
-    lines.push(`awaiting approval for ${a.step}: ${a.needed} needed${a.approvers ? ` from ${a.approvers.join(', ')}` : ''}${a.excludeStarter ? ' (not the starter)' : ''}`);
+    lines.push(tty`awaiting approval for ${a.step}: ${a.needed} needed${a.approvers ? tty` from ${a.approvers.join(', ')}` : ''}${a.excludeStarter ? ' (not the starter)' : ''}`);
   }
-  if (s.breaker) lines.push(`BREAKER TRIPPED in ${s.breaker.step}: ${s.breaker.reasons.join('; ')}`);
-  if (s.outcome) lines.push(`outcome ${s.outcome.result}: ${s.outcome.reason}`);
+  if (s.breaker) lines.push(tty`BREAKER TRIPPED in ${s.breaker.step}: ${s.breaker.reasons.join('; ')}`);
+  if (s.outcome) lines.push(tty`outcome ${s.outcome.result}: ${s.outcome.reason}`);
   lines.push('', 'steps:');
   for (const step of s.steps) {
     const gate = step.lastGate
-      ? `  gate ${step.lastGate.verdict}: errors ${step.lastGate.candidate.errorRate === null ? 'n/a' : `${(step.lastGate.candidate.errorRate * 100).toFixed(1)}%`}, p99 ${step.lastGate.candidate.p99LatencyMs ?? 'n/a'}ms`
+      ? tty`  gate ${step.lastGate.verdict}: errors ${step.lastGate.candidate.errorRate === null ? 'n/a' : tty`${(step.lastGate.candidate.errorRate * 100).toFixed(1)}%`}, p99 ${step.lastGate.candidate.p99LatencyMs ?? 'n/a'}ms`
       : '';
-    lines.push(`  ${pad(step.name, 10)} ${pad(step.state, 18)} ${s.targetSummary ? '' : `${step.targets.length} target(s)`}${gate}`);
+    lines.push(tty`  ${pad(step.name, 10)} ${pad(step.state, 18)} ${s.targetSummary ? '' : tty`${step.targets.length} target(s)`}${gate}`);
   }
   lines.push('', 'targets:');
   if (s.targetSummary) {
-    lines.push(`  ${s.targetSummary.total} targets (too many to list): ${counts(s.targetSummary.byVersion)}; ${counts(s.targetSummary.byState)}`);
+    lines.push(tty`  ${s.targetSummary.total} targets (too many to list): ${counts(s.targetSummary.byVersion)}; ${counts(s.targetSummary.byState)}`);
   }
   for (const t of s.targets) {
     const health = t.health ? (t.health.up ? 'healthy' : 'DOWN') : '-';
-    lines.push(`  ${pad(t.id, 12)} ${pad(t.version, 12)} ${pad(t.state, 20)} ${pad(health, 8)} ${t.step ?? ''}`);
+    lines.push(tty`  ${pad(t.id, 12)} ${pad(t.version, 12)} ${pad(t.state, 20)} ${pad(health, 8)} ${t.step ?? ''}`);
   }
   if (s.customers) lines.push('', ...renderCustomers(s));
   return lines.join('\n');
@@ -83,28 +84,28 @@ const counts = (record: Record<string, number | undefined>) => Object.entries(re
 /** Who is waiting and why, and every notice accounted for. */
 function renderCustomers(s: RolloutStatus): string[] {
   const n = s.notices;
-  const lines = [`customers:${n ? `  notices ${n.sent} sent, ${n.held} held, ${n.batched} batched, ${n.suppressed} suppressed, ${n.failed} failed` : ''}`];
+  const lines = [`customers:${n ? tty`  notices ${n.sent} sent, ${n.held} held, ${n.batched} batched, ${n.suppressed} suppressed, ${n.failed} failed` : ''}`];
   if (s.customerSummary) {
     const { total, byState, byStep } = s.customerSummary;
-    lines.push(`  ${total} customers (too many to list): ${counts(byState)}; by step ${counts(byStep)}`);
+    lines.push(tty`  ${total} customers (too many to list): ${counts(byState)}; by step ${counts(byStep)}`);
   }
   for (const c of s.customers ?? []) {
-    const why = c.waitingFor ?? (c.window ? `window ${c.window.label}` : '');
-    lines.push(`  ${pad(c.id, 12)} ${pad(c.channel, 13)} ${pad(c.state, 19)} ${pad(c.step ?? '-', 8)} ${why}`);
+    const why = c.waitingFor ?? (c.window ? tty`window ${c.window.label}` : '');
+    lines.push(tty`  ${pad(c.id, 12)} ${pad(c.channel, 13)} ${pad(c.state, 19)} ${pad(c.step ?? '-', 8)} ${why}`);
     for (const notice of c.notices.filter((x) => x.outcome !== 'sent')) {
-      lines.push(`    ${notice.kind} ${notice.outcome}${notice.reason ? `: ${notice.reason}` : ''}`);
+      lines.push(tty`    ${notice.kind} ${notice.outcome}${notice.reason ? tty`: ${notice.reason}` : ''}`);
     }
   }
   if (s.publicIncidents && s.publicIncidents.length > 0) {
     const last = s.publicIncidents.at(-1);
-    const affected = last?.affectedCount !== undefined && last.affected.length < last.affectedCount ? `${last.affectedCount} customers` : last?.affected.join(', ');
-    lines.push(`  customer incident ${last?.state}: ${last?.message} (affected: ${affected})`);
+    const affected = last?.affectedCount !== undefined && last.affected.length < last.affectedCount ? tty`${last.affectedCount} customers` : last?.affected.join(', ');
+    lines.push(tty`  customer incident ${last?.state}: ${last?.message} (affected: ${affected})`);
   }
   return lines;
 }
 
 export function renderTimelineEntry(e: RolloutStatus['timeline'][number]): string {
-  const who = e.by ? ` by ${e.by}` : '';
-  const why = e.reason ? ` (${e.reason})` : '';
-  return `${e.at}  ${e.event}${who}${why}${e.detail ? `: ${e.detail}` : ''}`;
+  const who = e.by ? tty` by ${e.by}` : '';
+  const why = e.reason ? tty` (${e.reason})` : '';
+  return tty`${e.at}  ${e.event}${who}${why}${e.detail ? tty`: ${e.detail}` : ''}`;
 }

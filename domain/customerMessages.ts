@@ -1,6 +1,8 @@
 import type { CustomerNotice, NoticeFacts } from './customerNotice';
 import type { Customer } from './customers';
 import type { SlackBlock } from './incidentBlocks';
+import { slackText } from './escape/slack';
+import { terminalLine } from './escape/terminal';
 
 /**
  * A customer notice in plain customer language, for each channel it goes out on. Rendered from
@@ -170,7 +172,8 @@ function formatters(timeZone: string): { dateTime: Intl.DateTimeFormat; zone: In
 }
 
 function oneLine(text: string): string {
-  const line = text.replace(/\s+/g, ' ').trim();
+  // A mail subject and a Slack header: whitespace runs collapse, other controls and bidi overrides show as escapes.
+  const line = terminalLine(text.replace(/\s+/g, ' ').trim());
   return line.length <= 200 ? line : `${line.slice(0, 199)}…`;
 }
 
@@ -204,9 +207,7 @@ function renderHtml(subject: string, parts: Part[]): string {
 }
 
 /** Slack's mrkdwn control characters; a customer's text must not become a link or a mention. */
-function escapeMrkdwn(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
+const escapeMrkdwn = slackText;
 
 function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;

@@ -1,3 +1,6 @@
+import { slackText } from './escape/slack';
+import { terminalLine } from './escape/terminal';
+
 /** One Slack Block Kit block (the shape Slack's API takes), kept free of the Slack SDK's types. */
 export interface SlackBlock {
   type: string;
@@ -24,10 +27,8 @@ export interface IncidentNotice {
 
 export const ACK_ACTION_ID = 'rampart_ack';
 
-/** Slack's mrkdwn control characters. */
-function escapeMrkdwn(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
+/** Slack's mrkdwn control characters: every value from the incident is escaped (see escape/slack). */
+const escapeMrkdwn = slackText;
 
 function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
@@ -54,7 +55,8 @@ export function incidentBlocks(notice: IncidentNotice): SlackBlock[] {
   const blocks: SlackBlock[] = [
     {
       type: 'header',
-      text: { type: 'plain_text', text: clip(`${notice.severity.toUpperCase()} · ${notice.summary}`, 150), emoji: true },
+      // plain_text: Slack reads no mentions or links here; controls and bidi overrides are still shown as escapes.
+      text: { type: 'plain_text', text: clip(terminalLine(`${notice.severity.toUpperCase()} · ${notice.summary}`), 150), emoji: true },
     },
     {
       type: 'section',

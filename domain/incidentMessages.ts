@@ -1,3 +1,4 @@
+import { terminalLine, terminalText } from './escape/terminal';
 import type { IncidentStatus } from './incidentStatus';
 
 /** One message about an incident, rendered for each channel it goes out on. */
@@ -10,8 +11,9 @@ export interface IncidentMessage {
   html: string;
 }
 
+/** HTML-escaped, with controls and bidi overrides shown as escapes (a summary must not reorder or hide text). */
 const escapeHtml = (text: string) =>
-  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  terminalText(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 export function incidentFacts(s: IncidentStatus): [string, string][] {
   return [
@@ -25,12 +27,14 @@ export function incidentFacts(s: IncidentStatus): [string, string][] {
 }
 
 export function renderIncidentMessage(s: IncidentStatus, event: string): IncidentMessage {
-  const headline = `[${s.severity.toUpperCase()}] ${s.incidentId}: ${s.summary}`;
+  // One line whatever the record holds: it is a mail subject (no header injection) and Slack's fallback text.
+  const headline = terminalLine(`[${s.severity.toUpperCase()}] ${s.incidentId}: ${s.summary}`);
   const facts = incidentFacts(s);
   const recovery = s.details.manualRecovery;
   const why = s.details.reason ? [`Why: ${s.details.reason}`] : [];
   const steps = recovery ? ['', 'Automated rollback is not possible. Manual recovery steps:', recovery] : [];
-  const text = [event, ...why, '', ...facts.map(([k, v]) => `${k}: ${v}`), ...steps, '', `rampart incident ack ${s.incidentId} --by <you>`].join('\n');
+  // Plain text is read in mail clients and terminals: each value on its own line, controls made visible.
+  const text = terminalText([terminalLine(event), ...why.map(terminalLine), '', ...facts.map(([k, v]) => terminalLine(`${k}: ${v}`)), ...steps, '', `rampart incident ack ${s.incidentId} --by <you>`].join('\n'));
   const html = [
     `<p>${escapeHtml(event)}</p>`,
     ...why.map((w) => `<p>${escapeHtml(w)}</p>`),

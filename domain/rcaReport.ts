@@ -1,3 +1,4 @@
+import { markdownBlock, markdownLine as md } from './escape/markdown';
 import type { IncidentStatus } from './incidentStatus';
 
 const minutes = (from: string, to: string | undefined | null) =>
@@ -9,19 +10,21 @@ function firstAt(s: IncidentStatus, events: string[]): string | undefined {
 
 /**
  * The root cause analysis document for a blameless retrospective: the timeline from the workflow's
- * own record (who did what, when), the key durations, and the sections a team fills in.
+ * own record (who did what, when), the key durations, and the sections a team fills in. Every
+ * value from the record is escaped (md): a summary, a reason or a note from outside cannot add a
+ * link, a heading, a table cell or raw HTML to the document.
  */
 export function renderRca(s: IncidentStatus): string {
   const detected = s.openedAt;
   const mitigated = firstAt(s, ['rollback finished', 'degraded', 'resolved']);
-  const impact = s.rolloutId ? `Rollout \`${s.rolloutId}\`.` : 'Not tied to a rollout.';
+  const impact = s.rolloutId ? `Rollout ${md(s.rolloutId)}.` : 'Not tied to a rollout.';
   const lines = [
-    `# Incident ${s.incidentId}: ${s.summary}`,
+    `# Incident ${md(s.incidentId)}: ${md(s.summary)}`,
     '',
     `- Severity: ${s.severity.toUpperCase()}`,
-    `- Status: ${s.state}`,
-    `- Source: ${s.source} (opened by ${s.openedBy})`,
-    `- Escalation policy: ${s.policy}; last tier paged: ${s.tier?.name ?? 'none'} (walk ${s.cycle})`,
+    `- Status: ${md(s.state)}`,
+    `- Source: ${md(s.source)} (opened by ${md(s.openedBy)})`,
+    `- Escalation policy: ${md(s.policy)}; last tier paged: ${md(s.tier?.name ?? 'none')} (walk ${s.cycle})`,
     `- Duplicate alerts joined: ${s.duplicateAlerts}`,
     `- Impact: ${impact}`,
     '',
@@ -38,15 +41,15 @@ export function renderRca(s: IncidentStatus): string {
     '',
     '| time (UTC) | event | who | detail |',
     '|---|---|---|---|',
-    ...s.timeline.map((e) => `| ${e.at} | ${e.event} | ${e.by ?? 'rampart'} | ${[e.reason, e.detail].filter(Boolean).join(' — ').replace(/\|/g, '\\|')} |`),
+    ...s.timeline.map((e) => `| ${md(e.at)} | ${md(e.event)} | ${md(e.by ?? 'rampart')} | ${[e.reason, e.detail].filter(Boolean).map((text) => md(String(text))).join(' — ')} |`),
     '',
     '## Near misses',
     '',
-    ...(s.nearMisses.length > 0 ? s.nearMisses.map((n) => `- ${n.at} ${n.kind}: ${n.detail}`) : ['- none recorded']),
+    ...(s.nearMisses.length > 0 ? s.nearMisses.map((n) => `- ${md(n.at)} ${md(n.kind)}: ${md(n.detail)}`) : ['- none recorded']),
     '',
     '## Root cause',
     '',
-    s.details.rootCause ?? '_To be written by the team. Describe the systems, not the people._',
+    s.details.rootCause ? markdownBlock(s.details.rootCause) : '_To be written by the team. Describe the systems, not the people._',
     '',
     '## Contributing factors',
     '',

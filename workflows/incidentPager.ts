@@ -1,6 +1,7 @@
 import type { EscalationPolicy, Tier } from '../domain/incident';
 import { incidentBlocks } from '../domain/incidentBlocks';
 import { renderIncidentMessage } from '../domain/incidentMessages';
+import { mrkdwn, SlackMarkup, slackText } from '../domain/escape/slack';
 import type { IncidentTracker } from './incidentTracker';
 import { notify } from './notifyActivities';
 
@@ -53,7 +54,7 @@ export class IncidentPager {
         key: `${this.id}/slack/header`,
         metadataKey: `${this.id}/slack/header`,
         channel,
-        text: message.headline,
+        text: slackText(message.headline),
         blocks: incidentBlocks(this.tracker.status),
       });
       this.tracker.status.slackThread = posted;
@@ -62,8 +63,9 @@ export class IncidentPager {
 
   page(index: number, tier: Tier, cycle: number): void {
     const step = `page-${cycle}-${index}`;
-    const mentions = tier.people.map((p) => (p.slack ? `<@${p.slack}>` : p.name)).join(' ');
-    this.reply(step, `Paging ${tier.name}: ${mentions}. Acknowledge within the deadline or the next tier is paged.`);
+    // The mentions are Rampart's own markup (Slack ids the policy schema checked); every name is escaped.
+    const mentions = new SlackMarkup(tier.people.map((p) => (p.slack ? `<@${p.slack}>` : slackText(p.name))).join(' '));
+    this.reply(step, mrkdwn`Paging ${tier.name}: ${mentions}. Acknowledge within the deadline or the next tier is paged.`);
     const to = [
       ...tier.people.flatMap((p) => (p.email ? [p.email] : [])),
       ...tier.channels.flatMap((c) => ('email' in c ? [c.email] : [])),
@@ -76,7 +78,8 @@ export class IncidentPager {
   announce(event: string): void {
     const step = `event-${++this.seq}`;
     this.updateHeader(step);
-    this.reply(step, event);
+    // An event carries reasons, alert summaries and notes from outside: shown as text, never as a ping or a link.
+    this.reply(step, slackText(event));
     this.mail(step, [...this.mailed], event);
   }
 
@@ -92,12 +95,13 @@ export class IncidentPager {
         key: `${this.id}/slack/header/${step}`,
         channel: thread.channel,
         ts: thread.ts,
-        text: renderIncidentMessage(this.tracker.status, '').headline,
+        text: slackText(renderIncidentMessage(this.tracker.status, '').headline),
         blocks: incidentBlocks(this.tracker.status),
       });
     });
   }
 
+  /** `text` is mrkdwn, already escaped where it holds untrusted values. */
   private reply(step: string, text: string): void {
     this.enqueue('Slack reply', async () => {
       const thread = this.tracker.status.slackThread;

@@ -5,6 +5,7 @@ import { loadDocument } from '../loadDocument';
 import { deferArgsSchema } from '../../domain/deferral';
 import { parseDuration } from '../../domain/duration';
 import { parseFlags } from '../parseFlags';
+import { terminalJson, terminalText } from '../../domain/escape/terminal';
 import { withRollouts } from '../temporalSession';
 import { defaultUser } from '../defaultUser';
 
@@ -23,7 +24,7 @@ async function deferCustomer(rolloutId: string, opts: { customer?: string; until
   });
   await withRollouts(async (rollouts) => {
     const answer = await rollouts.defer(rolloutId, args);
-    console.log(opts.json ? JSON.stringify({ rolloutId, command: 'defer', accepted: true, message: answer }) : answer);
+    console.log(opts.json ? terminalJson({ rolloutId, command: 'defer', accepted: true, message: answer }) : terminalText(answer));
   });
 }
 

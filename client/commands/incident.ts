@@ -1,11 +1,13 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { alertEventSchema } from '../../contract/alertEvent';
 import { commandArgsSchema, resolveArgsSchema } from '../../contract/commandArgs';
 import type { IncidentCommand } from '../../contract/incident';
 import { escalationPoliciesSchema, severitySchema } from '../../domain/incident';
 import type { IncidentStatus } from '../../domain/incidentStatus';
 import { renderRca } from '../../domain/rcaReport';
 import { renderTimelineEntry } from '../rolloutStatusView';
+import { terminalJson, terminalText, tty } from '../../domain/escape/terminal';
 import { UserError } from '../exitCodes';
 import { NoPolicyError } from '../incidentClient';
 import { loadDocument } from '../loadDocument';
@@ -18,9 +20,9 @@ export const DEFAULT_ESCALATION_FILE = 'playbooks/escalation/default.yaml';
 
 const openFlags = z.strictObject({
   severity: severitySchema,
-  summary: z.string().min(1, 'describe what is wrong').max(500),
+  summary: alertEventSchema.shape.summary,
   rollout: z.string().optional(),
-  dedupKey: z.string().min(1).max(200).optional(),
+  dedupKey: alertEventSchema.shape.dedupKey.optional(),
   policy: z.string().min(1),
   by: commandArgsSchema.shape.by,
   json: z.boolean().optional(),
@@ -46,12 +48,12 @@ async function open(raw: unknown): Promise<void> {
 
 function renderIncident(s: IncidentStatus): string {
   return [
-    `incident ${s.incidentId}  ${s.severity}  ${s.state}  ${s.summary}`,
-    `source ${s.source}, opened by ${s.openedBy} at ${s.openedAt}${s.rolloutId ? `, rollout ${s.rolloutId}` : ''}`,
-    `paged: ${s.tier ? `${s.tier.name} (${s.tier.roster.join(', ')}), walk ${s.cycle}` : 'nobody yet'}`,
-    ...(s.acknowledged ? [`acknowledged by ${s.acknowledged.by} at ${s.acknowledged.at}`] : []),
-    ...(s.resolved ? [`resolved by ${s.resolved.by} at ${s.resolved.at}`] : []),
-    `duplicate alerts joined: ${s.duplicateAlerts}`,
+    tty`incident ${s.incidentId}  ${s.severity}  ${s.state}  ${s.summary}`,
+    tty`source ${s.source}, opened by ${s.openedBy} at ${s.openedAt}${s.rolloutId ? tty`, rollout ${s.rolloutId}` : ''}`,
+    tty`paged: ${s.tier ? tty`${s.tier.name} (${s.tier.roster.join(', ')}), walk ${s.cycle}` : 'nobody yet'}`,
+    ...(s.acknowledged ? [tty`acknowledged by ${s.acknowledged.by} at ${s.acknowledged.at}`] : []),
+    ...(s.resolved ? [tty`resolved by ${s.resolved.by} at ${s.resolved.at}`] : []),
+    tty`duplicate alerts joined: ${s.duplicateAlerts}`,
     '',
     ...s.timeline.map(renderTimelineEntry),
   ].join('\n');
@@ -60,18 +62,19 @@ function renderIncident(s: IncidentStatus): string {
 async function status(id: string, opts: { json?: boolean }): Promise<void> {
   await withIncidents(async (incidents) => {
     const s = await incidents.status(id);
-    console.log(opts.json ? JSON.stringify(s, null, 2) : renderIncident(s));
+    console.log(opts.json ? terminalJson(s, 2) : renderIncident(s));
   });
 }
 
 async function report(id: string): Promise<void> {
-  await withIncidents(async (incidents) => console.log(renderRca(await incidents.status(id))));
+  // The report is Markdown with its untrusted parts escaped; printed to a terminal, it is made terminal-safe as a whole too.
+  await withIncidents(async (incidents) => console.log(terminalText(renderRca(await incidents.status(id)))));
 }
 
 async function command(name: IncidentCommand, id: string, raw: Record<string, unknown>): Promise<void> {
   const schema = name === 'resolve' ? resolveArgsSchema : commandArgsSchema;
   const args = parseFlags(schema, { by: raw.by, reason: raw.reason, ...(name === 'resolve' && raw.rootCause ? { rootCause: raw.rootCause } : {}) });
-  await withIncidents(async (incidents) => console.log(await incidents.command(id, name, args)));
+  await withIncidents(async (incidents) => console.log(terminalText(await incidents.command(id, name, args))));
 }
 
 async function validatePolicies(file: string): Promise<void> {

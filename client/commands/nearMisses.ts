@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { IncidentStatus, NearMiss } from '../../domain/incidentStatus';
 import type { RolloutStatus } from '../../domain/rolloutStatus';
 import { parseFlags } from '../parseFlags';
+import { terminalJson, tty } from '../../domain/escape/terminal';
 import { withTemporal } from '../temporalSession';
 
 interface NearMissRow extends NearMiss {
@@ -51,9 +52,9 @@ async function listNearMisses(raw: unknown): Promise<void> {
       for (const miss of status?.nearMisses ?? []) rows.push({ ...miss, workflow: wf.workflowId });
     });
     rows.sort((a, b) => b.at.localeCompare(a.at));
-    if (flags.json) console.log(JSON.stringify(rows, null, 2));
+    if (flags.json) console.log(terminalJson(rows, 2));
     else if (rows.length === 0) console.log(`no near misses in the last ${flags.limit} rollouts and incidents`);
-    else for (const r of rows) console.log(`${r.at}  ${r.kind.padEnd(21)} ${r.workflow}: ${r.detail}`);
+    else for (const r of rows) console.log(tty`${r.at}  ${r.kind.padEnd(21)} ${r.workflow}: ${r.detail}`);
     if (unread > 0) console.error(`${unread} of ${found.length} workflows could not be read: no worker answered for their task queue within ${QUERY_DEADLINE_MS / 1000} s`);
   });
 }

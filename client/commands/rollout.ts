@@ -23,6 +23,7 @@ import { EXIT, UserError } from '../exitCodes';
 import { loadDocument } from '../loadDocument';
 import { parseFlags } from '../parseFlags';
 import { readRolloutStatus, renderStatus, renderTimelineEntry } from '../rolloutStatusView';
+import { terminalJson, terminalText, tty } from '../../domain/escape/terminal';
 import { withRollouts } from '../temporalSession';
 import { defaultUser } from '../defaultUser';
 import { loadCustomersForFleet } from '../loadCustomers';
@@ -57,10 +58,10 @@ const startFlags = z.strictObject({
   fleet: z.string().min(1),
   artifact: z.string().min(1),
   sha256: z.string().optional(),
-  notes: z.string().optional(),
+  notes: releaseSchema.shape.notes.optional(),
   id: z.string().regex(ROLLOUT_ID_RULE, 'expected letters, digits, ".", "_" or "-"').optional(),
   by: commandArgsSchema.shape.by,
-  reason: z.string().optional(),
+  reason: commandArgsSchema.shape.reason,
   json: z.boolean().optional(),
   wait: z.boolean().optional(),
   customers: z.string().min(1).optional(),
@@ -130,16 +131,16 @@ export async function watchRollout(rollouts: RolloutClient, rolloutId: string, j
   for (;;) {
     const status = await readRolloutStatus(rollouts, rolloutId);
     for (const entry of status.timeline.slice(printed)) {
-      if (json) console.log(JSON.stringify({ type: 'event', ...entry }));
+      if (json) console.log(terminalJson({ type: 'event', ...entry }));
       else console.log(renderTimelineEntry(entry));
     }
     printed = status.timeline.length;
     const installed = status.targets.filter((t) => t.version === status.version && t.state === 'installed').length;
-    const line = `  ${status.state} ${status.step ?? status.phase}: ${installed}/${status.targets.length} on ${status.version}`;
+    const line = tty`  ${status.state} ${status.step ?? status.phase}: ${installed}/${status.targets.length} on ${status.version}`;
     if (!json && line !== lastLine) console.log(line);
     lastLine = line;
     if (FINAL_STATES.includes(status.state) || status.state === 'held') {
-      if (json) console.log(JSON.stringify({ type: 'end', state: status.state, outcome: status.outcome }));
+      if (json) console.log(terminalJson({ type: 'end', state: status.state, outcome: status.outcome }));
       return status.state === 'completed' ? EXIT.ok : EXIT.notCompleted;
     }
     await new Promise((r) => setTimeout(r, pollMs));
@@ -153,7 +154,7 @@ async function showStatus(id: string, raw: { json?: boolean }): Promise<void> {
   await withRollouts(async (rollouts) => {
     await rollouts.describe(rolloutId);
     const status = await readRolloutStatus(rollouts, rolloutId);
-    console.log(raw.json ? JSON.stringify(status, null, 2) : renderStatus(status));
+    console.log(raw.json ? terminalJson(status, 2) : renderStatus(status));
   });
 }
 
@@ -170,7 +171,7 @@ async function sendCommand(command: RolloutCommand, id: string, raw: Record<stri
   const args = parseFlags(schema, { by: raw.by, reason: raw.reason, ...(command === 'stop' ? { then: raw.then } : {}) });
   await withRollouts(async (rollouts) => {
     const answer = await rollouts.command(id, command, args);
-    console.log(raw.json ? JSON.stringify({ rolloutId: id, command, accepted: true, message: answer }) : answer);
+    console.log(raw.json ? terminalJson({ rolloutId: id, command, accepted: true, message: answer }) : terminalText(answer));
   });
 }
 

@@ -12,8 +12,15 @@ export class SafeHtml {
 
 type Value = SafeHtml | string | number | boolean | null | undefined | readonly Value[];
 
+/**
+ * Controls and bidi overrides have no business on a page (U+202E would show text reversed): they
+ * are dropped. Schemas strip them from new input; this covers history written before or around them.
+ */
+const INVISIBLE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
 export function escapeHtml(text: string): string {
   return text
+    .replace(INVISIBLE, '')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
