@@ -2,7 +2,7 @@ import type { CustomerNotice, NoticeFacts } from './customerNotice';
 import type { Customer } from './customers';
 import type { SlackBlock } from './incidentBlocks';
 import { slackText } from './escape/slack';
-import { terminalLine } from './escape/terminal';
+import { terminalLine, terminalText } from './escape/terminal';
 
 /**
  * A customer notice in plain customer language, for each channel it goes out on. Rendered from
@@ -40,7 +40,8 @@ export function renderCustomerNotice(notice: CustomerNotice, customer: Customer)
   const parts: Part[] = [{ text: `Hello ${customer.name},` }, ...draft.parts, { text: footer(notice) }];
   return {
     subject,
-    text: renderText(parts),
+    // Plain text is read in mail clients and terminals: controls and bidi overrides shown as escapes.
+    text: terminalText(renderText(parts)),
     html: renderHtml(subject, parts),
     slack: renderSlack(subject, parts),
     webhook: webhookBody(notice, customer, subject, renderText(parts)),
@@ -193,7 +194,7 @@ function renderText(parts: Part[]): string {
 }
 
 function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  return terminalText(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 
 function renderHtml(subject: string, parts: Part[]): string {

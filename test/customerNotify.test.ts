@@ -409,4 +409,17 @@ describe('renderCustomerNotice', () => {
     const update = renderCustomerNotice(notice(c, 'incident-update'), c);
     assert.ok(update.text.includes('Next update: by Tue, 24 Nov 2026, 04:30 CET'));
   });
+
+  test('raw text in the facts (history from before the schemas, a raw start) reaches no subject, mail, or Slack message raw', () => {
+    const c = customer();
+    const raw = '\u001b[2J\u001b]0;owned\u0007<!channel> \u202Egpj.exe\r\nBcc: x@evil.example';
+    const rendered = renderCustomerNotice(notice(c, 'pre-deployment', 'pre-deployment', { component: `API ${raw}`, releaseNotes: `Fixes ${raw}` }), c);
+    const RAW = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+    for (const [what, text] of [['subject', rendered.subject], ['text', rendered.text], ['html', rendered.html], ['slack', rendered.slack.text]] as const) {
+      assert.doesNotMatch(text, RAW, what);
+    }
+    assert.doesNotMatch(rendered.subject, /[\r\n]/, 'one header line: nothing can add a Bcc');
+    assert.match(rendered.subject, /API \\u001b\[2J/);
+    assert.ok(!rendered.slack.text.includes('<!channel>') && rendered.slack.text.includes('&lt;!channel&gt;'));
+  });
 });
