@@ -13,10 +13,12 @@ import { alertSignal, incidentNoteSignal } from '../contract/incident';
 import { genericAlertSchema } from '../client/hooks/alertPayloads';
 import { genericEvent } from '../client/hooks/normaliseAlerts';
 import { escapeHtml } from '../client/portal/html';
+import { startHookServer, webhookSignatureHeaders, type HookServer } from '../client/hooks/hookServer';
 import { markdownBlock, markdownLine } from '../domain/escape/markdown';
 import { mrkdwn, SlackMarkup, slackText } from '../domain/escape/slack';
 import { terminalJson, terminalLine, terminalText } from '../domain/escape/terminal';
 import { freeText, TEXT_CAPS } from '../domain/freeText';
+import { escalationPoliciesSchema } from '../domain/incident';
 import { parseInput } from '../domain/issues';
 import { playbookSchema } from '../domain/playbook';
 import { startSlackServer, type SlackStandin } from '../local/standins/slackServer';
@@ -90,7 +92,16 @@ describe('untrusted text on the real servers (dev server, portal, Slack stand-in
   let slack: SlackStandin;
   let env: Record<string, string>;
   let policy: string;
+  let hooks: HookServer;
   const SLACK_TOKEN = 'xoxb-untrusted-text-test';
+  const HOOK_SECRET = 'untrusted-text-hook-secret-0123';
+  const POLICIES = {
+    policies: [{
+      name: 'all',
+      severities: ['sev1', 'sev2', 'sev3', 'sev4'],
+      tiers: [{ name: 'on-call', ackDeadline: '1h', people: [{ name: 'olga', email: 'olga@example.com', slack: 'U0OLGA' }], channels: [{ slack: '#incidents' }] }],
+    }],
+  };
 
   before(async () => {
     slack = await startSlackServer({ tokens: [SLACK_TOKEN] });
@@ -98,16 +109,13 @@ describe('untrusted text on the real servers (dev server, portal, Slack stand-in
     Object.assign(process.env, { SLACK_BOT_TOKEN: SLACK_TOKEN, SLACK_API_URL: slack.url });
     await rig.start();
     env = { TEMPORAL_ADDRESS: devServerAddress(), RAMPART_TASK_QUEUE: rig.h.taskQueue };
-    policy = path.join(rig.h.dir, 'escalation.yaml');
-    writeFileSync(policy, [
-      'policies:',
-      '  - name: all',
-      '    severities: [sev1, sev2, sev3, sev4]',
-      '    tiers:',
-      '      - { name: on-call, ackDeadline: 1h, people: [{ name: olga, email: olga@example.com, slack: U0OLGA }], channels: [{ slack: "#incidents" }] }',
-    ].join('\n'));
+    policy = path.join(rig.h.dir, 'escalation.json');
+    writeFileSync(policy, JSON.stringify(POLICIES));
+    const policies = { raw: POLICIES, value: escalationPoliciesSchema.parse(POLICIES) };
+    hooks = await startHookServer({ secret: HOOK_SECRET, onAlert: (event) => rig.h.incidents.openOrJoin(policies, event, event.source) });
   });
   after(async () => {
+    await hooks?.close();
     await rig.stop();
     await slack?.close();
   });
@@ -217,5 +225,28 @@ describe('untrusted text on the real servers (dev server, portal, Slack stand-in
       assertClean('a mail subject', mail.headers.subject ?? '');
       assert.match(mail.headers.subject ?? '', /checkout down all good evil/);
     }
+  });
+  test('an Alertmanager alert through the real hook server: its summary reaches the terminal and Slack without escapes or a ping', async () => {
+    const body = JSON.stringify({
+      version: '4', groupKey: '{}:{alertname="Untrusted"}', truncatedAlerts: 0, status: 'firing', receiver: 'rampart',
+      groupLabels: { alertname: 'Untrusted' }, commonLabels: { alertname: 'Untrusted', severity: 'critical' },
+      commonAnnotations: { summary: `<!channel> payments ${ATTACK}` }, externalURL: 'http://alertmanager:9093',
+      alerts: [{ status: 'firing', labels: { alertname: 'Untrusted', severity: 'critical' }, annotations: { summary: `<!channel> payments ${ATTACK}`, description: `<http://evil.example|runbook>${ESC}[8m` }, startsAt: new Date().toISOString(), endsAt: '0001-01-01T00:00:00Z' }],
+    });
+    const reply = await request(`${hooks.url}/hooks/alertmanager`, { method: 'POST', headers: { 'content-type': 'application/json', ...webhookSignatureHeaders(HOOK_SECRET, body) }, body });
+    assert.equal(reply.status, 202, reply.text);
+    const { incidentId } = reply.json.incidents[0] as { incidentId: string };
+    const status = await rampart(['incident', 'status', incidentId], env);
+    assert.equal(status.code, 0, status.stderr);
+    assertClean('incident status', status.stdout);
+    assert.match(status.stdout, /^incident inc-\S+  sev1  open  <!channel> payments all good evil$/m, 'the hook stripped the escapes');
+    const deadline = Date.now() + 20_000;
+    let header: string | undefined;
+    while (!header && Date.now() < deadline) {
+      header = slack.messages().find((m) => JSON.stringify(m.metadata ?? {}).includes(incidentId) && !m.thread_ts)?.text;
+      if (!header) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(header, `[SEV1] ${incidentId}: &lt;!channel&gt; payments all good evil`);
+    await rig.h.incidents.resolve(incidentId, { by: 'olga' }).catch(() => undefined);
   });
 });
