@@ -126,11 +126,13 @@ describe('untrusted text on the real servers (dev server, portal, Slack stand-in
   };
 
   test('rollout start --reason has the same 500-character cap as every other command, and nothing starts', async () => {
-    const long = await rampart(['rollout', 'start', '--playbook', 'none.yaml', '--artifact', 'none.tar.gz', '--reason', 'r'.repeat(501)], env);
+    const [long, pause] = await Promise.all([
+      rampart(['rollout', 'start', '--playbook', 'none.yaml', '--artifact', 'none.tar.gz', '--reason', 'r'.repeat(501)], env),
+      rampart(['rollout', 'pause', 'any-id', '--reason', 'r'.repeat(501)], env),
+    ]);
     assert.equal(long.code, 2, long.stderr);
     assert.match(long.stderr, /^rampart: --reason: expected at most 500 characters \(this one has 501\)$/m);
     assert.doesNotMatch(long.stderr, /\n\s+at /, 'no stack trace');
-    const pause = await rampart(['rollout', 'pause', 'any-id', '--reason', 'r'.repeat(501)], env);
     assert.equal(pause.code, 2);
     assert.match(pause.stderr, /--reason: expected at most 500 characters \(this one has 501\)/);
   });
@@ -158,10 +160,9 @@ describe('untrusted text on the real servers (dev server, portal, Slack stand-in
       assert.ok(history.some((e) => e.reason?.includes(`${ESC}[2J`)), 'the raw reason is in history as sent');
       assert.ok(history.some((e) => e.reason === 'cli all good evil'), 'the CLI stripped its own --reason');
 
-      const status = await rampart(['rollout', 'status', id], env);
+      const [status, json] = await Promise.all([rampart(['rollout', 'status', id], env), rampart(['rollout', 'status', id, '--json'], env)]);
       assert.equal(status.code, 0, status.stderr);
       assertClean('rollout status', status.stdout);
-      const json = await rampart(['rollout', 'status', id, '--json'], env);
       assertClean('rollout status --json', json.stdout);
       assert.equal(JSON.parse(json.stdout).timeline.find((e: { event: string }) => e.event === 'paused').reason, `raw ${ATTACK}`, 'the JSON still carries the exact text');
 
@@ -193,14 +194,17 @@ describe('untrusted text on the real servers (dev server, portal, Slack stand-in
     assert.equal(resolved.code, 0, resolved.stderr);
     await workflow.result();
 
-    const status = await rampart(['incident', 'status', incidentId], env);
+    const [status, json, report] = await Promise.all([
+      rampart(['incident', 'status', incidentId], env),
+      rampart(['incident', 'status', incidentId, '--json'], env),
+      rampart(['incident', 'report', incidentId], env),
+    ]);
     assert.equal(status.code, 0, status.stderr);
     assertClean('incident status', status.stdout);
     assert.match(status.stdout, /<!channel> checkout down all good evil/, 'the CLI stripped the summary it was given');
     assert.match(status.stdout, /duplicate alert joined: webhook: <!here> again \\u001b\[2J/);
-    assertClean('incident status --json', (await rampart(['incident', 'status', incidentId, '--json'], env)).stdout);
+    assertClean('incident status --json', json.stdout);
 
-    const report = await rampart(['incident', 'report', incidentId], env);
     assert.equal(report.code, 0, report.stderr);
     assertClean('incident report', report.stdout);
     assert.match(report.stdout, /^# Incident inc-[0-9a-f]+: &lt;\\!channel&gt; checkout down all good evil$/m);
