@@ -8,7 +8,7 @@ export const alertEventSchema = z.strictObject({
   severity: severitySchema,
   summary: lineText().min(1, 'expected a non-empty summary'),
   dedupKey: freeText(200).min(1),
-  rolloutId: z.string().optional(),
+  rolloutId: z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, 'expected a rollout id of letters, digits, ".", "_" or "-"').optional(),
   details: z.record(z.string(), proseText()).default({}),
   status: z.enum(['firing', 'resolved']).default('firing'),
   /** Set by the incident client; the opening alert is not a duplicate of itself. */

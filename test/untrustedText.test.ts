@@ -125,16 +125,22 @@ describe('untrusted text on the real servers (dev server, portal, Slack stand-in
     assert.equal(found, null, `${what} printed a raw ${found ? JSON.stringify(found[0]) : ''} at ${found?.index}: ${JSON.stringify(text.slice(Math.max(0, (found?.index ?? 0) - 60), (found?.index ?? 0) + 20))}`);
   };
 
-  test('rollout start --reason has the same 500-character cap as every other command, and nothing starts', async () => {
-    const [long, pause] = await Promise.all([
+  test('rollout start --reason has the same 500-character cap as every other command; a summary too long or a rollout id with escapes is exit 2', async () => {
+    const [long, pause, summary, rollout] = await Promise.all([
       rampart(['rollout', 'start', '--playbook', 'none.yaml', '--artifact', 'none.tar.gz', '--reason', 'r'.repeat(501)], env),
       rampart(['rollout', 'pause', 'any-id', '--reason', 'r'.repeat(501)], env),
+      rampart(['incident', 'open', '--severity', 'sev3', '--summary', 's'.repeat(501)], env),
+      rampart(['incident', 'open', '--severity', 'sev3', '--summary', 'fine', '--rollout', `${ESC}[2J`], env),
     ]);
     assert.equal(long.code, 2, long.stderr);
     assert.match(long.stderr, /^rampart: --reason: expected at most 500 characters \(this one has 501\)$/m);
     assert.doesNotMatch(long.stderr, /\n\s+at /, 'no stack trace');
     assert.equal(pause.code, 2);
     assert.match(pause.stderr, /--reason: expected at most 500 characters \(this one has 501\)/);
+    assert.equal(summary.code, 2);
+    assert.match(summary.stderr, /--summary: expected at most 500 characters \(this one has 501\)/);
+    assert.equal(rollout.code, 2);
+    assert.match(rollout.stderr, /--rollout: expected a rollout id of letters, digits/);
   });
 
   test('a deferral reason from the portal, a --reason and a raw Update reason: status and watch print no control byte', async () => {

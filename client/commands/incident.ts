@@ -21,7 +21,7 @@ export const DEFAULT_ESCALATION_FILE = 'playbooks/escalation/default.yaml';
 const openFlags = z.strictObject({
   severity: severitySchema,
   summary: alertEventSchema.shape.summary,
-  rollout: z.string().optional(),
+  rollout: alertEventSchema.shape.rolloutId,
   dedupKey: alertEventSchema.shape.dedupKey.optional(),
   policy: z.string().min(1),
   by: commandArgsSchema.shape.by,
