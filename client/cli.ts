@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { DocumentError } from './loadDocument';
 import { AlreadyExistsError, NotFoundError, RejectedError, UnreachableError } from './errors';
 import { EXIT, UserError } from './exitCodes';
+import { terminalText } from '../domain/escape/terminal';
 import { registerPlaybookCommands } from './commands/playbook';
 import { registerRolloutCommands } from './commands/rollout';
 import { registerFleetCommands } from './commands/fleet';
@@ -58,12 +59,12 @@ async function main(argv: string[]): Promise<number> {
       return err.exitCode === 0 ? EXIT.ok : EXIT.badInput;
     }
     if (err instanceof DocumentError || err instanceof UserError) {
-      console.error(`rampart: ${err.message}`);
+      console.error(`rampart: ${terminalText(err.message)}`);
       return err.exitCode;
     }
     const code = exitCodeOf(err);
     if (code !== undefined) {
-      console.error(`rampart: ${(err as Error).message}`);
+      console.error(`rampart: ${terminalText((err as Error).message)}`);
       return code;
     }
     console.error(`rampart: unexpected failure: ${(err as Error).stack ?? String(err)}`);

@@ -125,12 +125,15 @@ describe('untrusted text on the real servers (dev server, portal, Slack stand-in
     assert.equal(found, null, `${what} printed a raw ${found ? JSON.stringify(found[0]) : ''} at ${found?.index}: ${JSON.stringify(text.slice(Math.max(0, (found?.index ?? 0) - 60), (found?.index ?? 0) + 20))}`);
   };
 
-  test('rollout start --reason has the same 500-character cap as every other command; a summary too long or a rollout id with escapes is exit 2', async () => {
-    const [long, pause, summary, rollout] = await Promise.all([
+  test('rollout start --reason has the same 500-character cap as every other command; a summary too long or a rollout id with escapes is exit 2; errors quote input escaped', async () => {
+    const hostileKey = path.join(rig.h.dir, 'hostile-key.yaml');
+    writeFileSync(hostileKey, 'name: x\n"\\e[2Jevil": 1\n');
+    const [long, pause, summary, rollout, validate] = await Promise.all([
       rampart(['rollout', 'start', '--playbook', 'none.yaml', '--artifact', 'none.tar.gz', '--reason', 'r'.repeat(501)], env),
       rampart(['rollout', 'pause', 'any-id', '--reason', 'r'.repeat(501)], env),
       rampart(['incident', 'open', '--severity', 'sev3', '--summary', 's'.repeat(501)], env),
       rampart(['incident', 'open', '--severity', 'sev3', '--summary', 'fine', '--rollout', `${ESC}[2J`], env),
+      rampart(['playbook', 'validate', hostileKey], env),
     ]);
     assert.equal(long.code, 2, long.stderr);
     assert.match(long.stderr, /^rampart: --reason: expected at most 500 characters \(this one has 501\)$/m);
@@ -141,6 +144,10 @@ describe('untrusted text on the real servers (dev server, portal, Slack stand-in
     assert.match(summary.stderr, /--summary: expected at most 500 characters \(this one has 501\)/);
     assert.equal(rollout.code, 2);
     assert.match(rollout.stderr, /--rollout: expected a rollout id of letters, digits/);
+    // An error that quotes the input (an unknown key with an escape in it) quotes it escaped.
+    assert.equal(validate.code, 2);
+    assert.match(validate.stderr, /:2:\d+: \\u001b\[2Jevil: unknown key/);
+    assertClean('an error message', validate.stderr);
   });
 
   test('a deferral reason from the portal, a --reason and a raw Update reason: status and watch print no control byte', async () => {

@@ -5,6 +5,7 @@ import { UserError } from '../exitCodes';
 import { startHookServer, WEBHOOK_SECRET_ENV } from '../hooks/hookServer';
 import { loadDocument } from '../loadDocument';
 import { parseFlags } from '../parseFlags';
+import { terminalLine } from '../../domain/escape/terminal';
 import { withIncidents } from '../temporalSession';
 import { DEFAULT_ESCALATION_FILE } from './incident';
 
@@ -35,7 +36,8 @@ async function serve(raw: unknown): Promise<void> {
           onAck: (incidentId: string, slackUser: string) => incidents.ack(incidentId, { by: slackUser, reason: 'Slack button' }),
         },
       } : {}),
-      log: (line) => console.log(line),
+      // A log line may quote what a sender or an Update answer said: one line, controls made visible.
+      log: (line) => console.log(terminalLine(line)),
     });
     console.log(`listening on ${server.url}: POST /hooks/alertmanager, /hooks/generic${signingSecret ? ', /slack/actions' : ' (set SLACK_SIGNING_SECRET for /slack/actions)'}`);
     await new Promise<void>((resolve) => {
