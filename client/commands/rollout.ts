@@ -26,6 +26,7 @@ import { readRolloutStatus, renderStatus, renderTimelineEntry } from '../rollout
 import { withRollouts } from '../temporalSession';
 import { defaultUser } from '../defaultUser';
 import { loadCustomersForFleet } from '../loadCustomers';
+import { registerRecoverCommand } from './rolloutRecover';
 
 const DEFAULT_FLEET = '.rampart/fleet/fleet.json';
 
@@ -212,4 +213,5 @@ export function registerRolloutCommands(program: Command): void {
     if (name === 'stop') cmd.option('--then <action>', 'rollback or hold', 'rollback');
     cmd.action((id: string, opts: Record<string, unknown>) => sendCommand(name, id, opts));
   }
+  registerRecoverCommand(rollout);
 }
