@@ -6,7 +6,9 @@ export function renderInterruption(s: RolloutStatus): string[] {
   if (!ended) return [];
   const lines = [
     `${ended.how.toUpperCase()} outside Rampart at ${ended.at}${ended.by ? ` by ${ended.by}` : ''}${ended.reason ? ` (${ended.reason})` : ''}`,
-    `  last known state: ${ended.lastState}${s.step ? ` in ${s.step}` : ''}; the targets below are as it last reported them`,
+    ended.fromInputOnly
+      ? '  no worker answered for this closed rollout: steps and targets below are only what its input says (start "rampart worker" for its last known status)'
+      : `  last known state: ${ended.lastState}${s.step ? ` in ${s.step}` : ''}; the targets below are as it last reported them`,
   ];
   const recovery = s.recovery;
   if (!recovery) {

@@ -159,7 +159,7 @@ export class RolloutClient {
   /** A customer's deferral; the workflow's validator decides whether their allowance permits it. */
   async defer(rolloutId: string, args: DeferArgs): Promise<string> {
     const { running } = await this.describe(rolloutId);
-    if (!running) throw new RejectedError('defer', await this.endedReason(rolloutId));
+    if (!running) throw new RejectedError('defer', await this.endedReason(rolloutId, false));
     return this.update('defer', () => this.handle(rolloutId).executeUpdate(deferUpdate, { args: [args] }));
   }
 
@@ -172,8 +172,10 @@ export class RolloutClient {
     }
   }
 
-  private async endedReason(rolloutId: string): Promise<string> {
+  /** Why an ended rollout takes no command; `operator`: may name who ended it outside Rampart and how to recover (never to a customer). */
+  private async endedReason(rolloutId: string, operator = true): Promise<string> {
     const ended = await this.interruption(rolloutId).catch(() => null);
+    if (ended && !operator) return `rollout ${rolloutId} has ended; it takes no more commands`;
     if (ended) {
       const { how, at, by, reason } = ended.interruption;
       return `rollout ${rolloutId} was ${how.replace('_', ' ')} outside Rampart at ${at}${by ? ` by ${by}` : ''}${reason ? ` (${reason})` : ''}; it takes no more commands. To roll back what it changed, run: rampart rollout recover ${rolloutId} --reason "..."`;

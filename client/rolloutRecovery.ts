@@ -30,7 +30,8 @@ export async function recoverRollout(rollouts: RolloutClient, rolloutId: string,
     throw new RejectedError('recover', `rollout ${rolloutId} is still running and answers commands: roll it back with "rampart rollout rollback ${rolloutId}"`);
   }
   const earlier = await readRecovery(rollouts.client, rolloutId);
-  if (earlier) throw new AlreadyRecoveredError(rolloutId, earlier.summary, earlier.result);
+  // A recovery that ran (or runs) stands; one that was itself ended outside Rampart may run again.
+  if (earlier && (earlier.result || earlier.summary.endedAt === null)) throw new AlreadyRecoveredError(rolloutId, earlier.summary, earlier.result);
   const ended = await rollouts.interruption(rolloutId);
   if (!ended) {
     const final = await rollouts.handle(rolloutId).result().catch(() => null);
@@ -62,8 +63,9 @@ export async function recoverRollout(rollouts: RolloutClient, rolloutId: string,
       workflowId: recoveryWorkflowId(rolloutId),
       args: [recovery],
       memo: { ...memo },
-      // One recovery per rollout, ever: a second (or a concurrent) one finds the first.
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      // One recovery per rollout: a second (or a concurrent) one finds the first. Only one that
+      // was terminated, cancelled or failed before its end may be run again under the same id.
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
     });
     return await handle.result();
   } catch (err) {

@@ -18,10 +18,10 @@ export async function readRolloutStatus(rollouts: RolloutClient, rolloutId: stri
   if (!ended) return readLiveStatus(rollouts, rolloutId);
   const { client } = rollouts;
   // A closed workflow still answers queries while a worker polls its queue (it replays the history).
-  const lastKnown = await client.withDeadline(Date.now() + CLOSED_QUERY_MS, () => readLiveStatus(rollouts, rolloutId, 1))
-    .catch(async () => statusFromInput(await readRolloutInput(client, rolloutId, ended.runId), ended.startedAt));
+  const answered = await client.withDeadline(Date.now() + CLOSED_QUERY_MS, () => readLiveStatus(rollouts, rolloutId, 1)).catch(() => null);
+  const lastKnown = answered ?? statusFromInput(await readRolloutInput(client, rolloutId, ended.runId), ended.startedAt);
   const recovery = await readRecovery(client, rolloutId);
-  return interruptedStatus(lastKnown, ended.interruption, recovery?.summary ?? null);
+  return interruptedStatus(lastKnown, { ...ended.interruption, ...(answered ? {} : { fromInputOnly: true }) }, recovery?.summary ?? null);
 }
 
 /**

@@ -40,6 +40,8 @@ export interface Interruption {
   reason: string | null;
   /** What the workflow last said it was doing ("running" at wave-1, ...). */
   lastState: RolloutState;
+  /** No worker answered for the closed workflow: steps and targets are only what its input says. */
+  fromInputOnly?: true;
 }
 
 /** A `rollout recover` of an interrupted rollout: who asked, why, and how far it got. */

@@ -156,4 +156,16 @@ describe('a rollout terminated behind Rampart\'s back (dev server, real fleet, r
     assert.equal(r.code, 4, r.stderr);
     assert.match(r.stderr, /no rollout with id "no-such-rollout"/);
   });
+
+  test('with no worker to answer for it, status still says terminated within seconds, from its input', async () => {
+    await h.stopWorker();
+    const started = Date.now();
+    const shown = await cli('rollout', 'status', ID);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.ok(Date.now() - started < 20_000, 'the closed rollout\'s query is bounded');
+    assert.match(shown.stdout, /^state terminated /m);
+    assert.match(shown.stdout, /TERMINATED outside Rampart at \S+ by \S+ \(operator typo\)/);
+    assert.match(shown.stdout, /no worker answered for this closed rollout/);
+    assert.match(shown.stdout, /recovery rolled_back \(requested by carol/);
+  });
 });
