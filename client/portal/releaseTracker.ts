@@ -167,7 +167,7 @@ export class ReleaseTracker {
       // Ended behind Rampart's back: its own status cannot change, only its recovery can (cheap to ask).
       if (entry?.status.interrupted && !running && !(await this.recoveryChanged(entry.status))) return;
       if (!running && (this.failedAt.get(id) ?? 0) > now) return;
-      const status = await this.queryStatus(id);
+      const status = await this.queryStatus(id, running);
       if (status) this.store(status, !running);
       else if (!running) this.failedAt.set(id, now + 30_000);
     }));
@@ -184,11 +184,11 @@ export class ReleaseTracker {
     return recovery !== undefined && JSON.stringify(recovery?.summary ?? null) !== JSON.stringify(status.recovery ?? null);
   }
 
-  private async queryStatus(id: string): Promise<RolloutStatus | undefined> {
+  private async queryStatus(id: string, listedRunning = false): Promise<RolloutStatus | undefined> {
     try {
       // The running step's own progress folded in (as `rollout status` shows it): targets done
       // mid-step and the bake are visible while the step runs, not only when it ends.
-      return await this.client.withDeadline(Date.now() + this.queryTimeoutMs, () => readRolloutStatus(new RolloutClient(this.client, this.options.taskQueue ?? ''), id));
+      return await this.client.withDeadline(Date.now() + this.queryTimeoutMs, () => readRolloutStatus(new RolloutClient(this.client, this.options.taskQueue ?? ''), id, { listedRunning }));
     } catch (err) {
       // Said once per rollout and reason, not once a second.
       const message = (err as Error).message;
