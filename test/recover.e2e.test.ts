@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startPortal, type Portal } from '../client/portal/portalServer';
 import { readRolloutStatus } from '../client/rolloutStatusView';
-import { recoveryWorkflowId } from '../contract/ids';
+import { recoveryWorkflowId, stepWorkflowId } from '../contract/ids';
 import { rampart } from './helpers/cli';
 import { request } from './helpers/portalRig';
 import { FROM_VERSION, RolloutHarness, fastPlaybook } from './helpers/rolloutHarness';
@@ -155,6 +155,31 @@ describe('a rollout terminated behind Rampart\'s back (dev server, real fleet, r
     const r = await cli('rollout', 'recover', 'no-such-rollout', '--reason', 'typo');
     assert.equal(r.code, 4, r.stderr);
     assert.match(r.stderr, /no rollout with id "no-such-rollout"/);
+  });
+
+  test('a rollout whose step child was terminated ends failed, reads so, and is recovered the same way', async () => {
+    const id = 'recover-2';
+    const artifact = await h.artifact('3.0.0');
+    await h.startRollout(h.input(id, fastPlaybook({ phases: { canary: { size: 1, bakeTime: '5m' }, waves: [{ size: '100%', bakeTime: '1s' }] } }), artifact, '3.0.0'));
+    const deadline = Date.now() + 60_000;
+    while ((await readRolloutStatus(h.rollouts, id)).steps[0]?.state !== 'baking') {
+      assert.ok(Date.now() < deadline, 'the canary bakes');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await h.client.workflow.getHandle(stepWorkflowId(id, 'canary')).terminate('wrong workflow id');
+    while ((await h.rollouts.execution(id)).status.name === 'RUNNING') {
+      assert.ok(Date.now() < deadline, 'the rollout ends');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const status = JSON.parse((await cli('rollout', 'status', id, '--json')).stdout);
+    assert.equal(status.state, 'failed');
+    assert.equal(status.interrupted.how, 'failed');
+    assert.equal(status.interrupted.lastState, 'running');
+    assert.equal(Object.values(await h.versions()).filter((v) => v === '3.0.0').length, 1, 'the canary is left on the new version');
+    const r = await cli('rollout', 'recover', id, '--by', 'carol', '--reason', 'step child terminated');
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, /changes found: 1 target\(s\) changed by the rollout/);
+    assert.deepEqual(Object.values(await h.versions()), Array(3).fill(FROM_VERSION));
   });
 
   test('with no worker to answer for it, status still says terminated within seconds, from its input', async () => {
