@@ -20,7 +20,7 @@ export function interruptedStatus(lastKnown: RolloutStatus, interruption: Omit<I
     event: `rollout ${interruption.how}`,
     ...(interruption.by ? { by: interruption.by } : {}),
     ...(interruption.reason ? { reason: interruption.reason } : {}),
-    detail: `ended outside Rampart while ${lastKnown.state}${lastKnown.step ? ` in ${lastKnown.step}` : ''}; targets stay where it left them until "rampart rollout recover ${lastKnown.rolloutId}"`,
+    detail: `ended outside Rampart while ${lastKnown.state}${lastKnown.step ? ` in ${lastKnown.step}` : ''}${recovery ? '' : `; targets stay where it left them until "rampart rollout recover ${lastKnown.rolloutId}"`}`,
   });
   if (!recovery) return status;
   status.recovery = recovery;

@@ -16,6 +16,7 @@ export function renderInterruption(s: RolloutStatus): string[] {
     return lines;
   }
   lines.push(`recovery ${recovery.state} (requested by ${recovery.by} at ${recovery.startedAt}: ${recovery.reason})${recovery.endedAt ? `, ended ${recovery.endedAt}` : ''}`);
+  if (recovery.note) lines.push(`  ${recovery.note}`);
   for (const o of recovery.outcomes) lines.push(`  ${o.targetId} ${o.verified ? 'verified' : 'NOT VERIFIED'} on ${o.version}: ${o.detail}`);
   return lines;
 }

@@ -76,7 +76,8 @@ export async function readRecovery(client: Client, rolloutId: string): Promise<{
   if (description.status.name !== 'COMPLETED') {
     // The recovery itself was ended behind Rampart's back: nothing is known to be verified back.
     const endedAt = (description.closeTime ?? new Date()).toISOString();
-    return { summary: { ...base, state: 'rollback_incomplete', endedAt, outcomes: [{ targetId: '*', version: '', verified: false, detail: `the recovery was ${description.status.name.toLowerCase()}` }] }, result: null };
+    const note = `the recovery was ${description.status.name.toLowerCase().replace('_', ' ')} before its end: run rollout recover again`;
+    return { summary: { ...base, state: 'rollback_incomplete', endedAt, outcomes: [], note }, result: null };
   }
   const result = await handle.result();
   const outcomes = result.outcomes.map(({ targetId, version, verified, detail }) => ({ targetId, version, verified, detail }));

@@ -53,6 +53,8 @@ export interface RecoverySummary {
   endedAt: string | null;
   /** One line per target, once it ended. */
   outcomes: { targetId: string; version: string; verified: boolean; detail: string }[];
+  /** Set when the recovery itself did not run to its end (terminated, cancelled, failed). */
+  note?: string;
 }
 
 export type RolloutPhase = 'planning' | 'verification' | StepKind | 'rollback' | 'done';
