@@ -11,6 +11,7 @@ import { notifyActivities } from './notify';
 import { fileLedgerIn } from './notify/sentLedger';
 import { slackClientSource } from './notify/slackClient';
 import { measureWithPrometheus } from './prometheus/prometheusProvider';
+import { rolloutChangeActivities } from './rolloutChanges';
 import { targetActivities } from './targetActions';
 import { verifyArtifact } from './verifyArtifact';
 
@@ -28,6 +29,7 @@ export function createActivities(deps: ActivityDependencies) {
   return {
     verifyArtifact,
     ...targetActivities(adapters),
+    ...rolloutChangeActivities(adapters),
     ...incidentReportActivities(deps.stateDir),
     measureWithPrometheus,
     ...notify,

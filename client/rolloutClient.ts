@@ -3,6 +3,7 @@ import {
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   type Client,
+  type WorkflowExecutionDescription,
   type WorkflowHandle,
 } from '@temporalio/client';
 import type { RolloutInput } from '../domain/rolloutInput';
@@ -16,6 +17,15 @@ import { WorkflowType, type RolloutWorkflow } from '../contract/workflowTypes';
 import type { LeaseGrant } from '../contract/lease';
 import { AlreadyExistsError, NotFoundError, RejectedError } from './errors';
 import { FleetLeaseClient, leasedTargets } from './fleetLeaseClient';
+import { readInterruption } from './rolloutExecution';
+import type { Interruption } from '../domain/rolloutStatus';
+
+/** A rollout ended behind Rampart's back, as its execution says. */
+export interface EndedOutside {
+  interruption: Omit<Interruption, 'lastState'>;
+  runId: string;
+  startedAt: string;
+}
 
 export type RolloutHandle = WorkflowHandle<RolloutWorkflow>;
 type CommandArgsOf<C extends RolloutCommand> = C extends 'stop' ? StopArgs : CommandArgs;
@@ -74,14 +84,30 @@ export class RolloutClient {
 
   /** Whether the rollout is still running; NotFoundError when there is no such rollout. */
   async describe(rolloutId: string): Promise<{ running: boolean; taskQueue: string }> {
+    const description = await this.execution(rolloutId);
+    return { running: description.status.name === 'RUNNING', taskQueue: description.taskQueue };
+  }
+
+  /** The rollout's execution as Temporal describes it; NotFoundError when there is no such rollout. */
+  async execution(rolloutId: string): Promise<WorkflowExecutionDescription> {
     try {
       const description = await this.handle(rolloutId).describe();
       if (description.type !== WorkflowType.rollout) throw new NotFoundError('rollout', rolloutId);
-      return { running: description.status.name === 'RUNNING', taskQueue: description.taskQueue };
+      return description;
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw new NotFoundError('rollout', rolloutId);
       throw err;
     }
+  }
+
+  /**
+   * How the rollout ended when its own code did not end it (terminated, cancelled, timed out,
+   * failed), with who and why where Temporal recorded them; null while it runs or when it ended itself.
+   */
+  async interruption(rolloutId: string): Promise<EndedOutside | null> {
+    const description = await this.execution(rolloutId);
+    const interruption = await readInterruption(this.client, description);
+    return interruption ? { interruption, runId: description.runId, startedAt: description.startTime.toISOString() } : null;
   }
 
   /** The rollout's own status, as its workflow answers it (no live step progress folded in). */
@@ -133,7 +159,7 @@ export class RolloutClient {
   /** A customer's deferral; the workflow's validator decides whether their allowance permits it. */
   async defer(rolloutId: string, args: DeferArgs): Promise<string> {
     const { running } = await this.describe(rolloutId);
-    if (!running) throw new RejectedError('defer', await this.endedReason(rolloutId));
+    if (!running) throw new RejectedError('defer', await this.endedReason(rolloutId, false));
     return this.update('defer', () => this.handle(rolloutId).executeUpdate(deferUpdate, { args: [args] }));
   }
 
@@ -146,7 +172,14 @@ export class RolloutClient {
     }
   }
 
-  private async endedReason(rolloutId: string): Promise<string> {
+  /** Why an ended rollout takes no command; `operator`: may name who ended it outside Rampart and how to recover (never to a customer). */
+  private async endedReason(rolloutId: string, operator = true): Promise<string> {
+    const ended = await this.interruption(rolloutId).catch(() => null);
+    if (ended && !operator) return `rollout ${rolloutId} has ended; it takes no more commands`;
+    if (ended) {
+      const { how, at, by, reason } = ended.interruption;
+      return `rollout ${rolloutId} was ${how.replace('_', ' ')} outside Rampart at ${at}${by ? ` by ${by}` : ''}${reason ? ` (${reason})` : ''}; it takes no more commands. To roll back what it changed, run: rampart rollout recover ${rolloutId} --reason "..."`;
+    }
     const status = await this.status(rolloutId).catch(() => null);
     const state = status ? `${status.state}${status.outcome ? ` (${status.outcome.reason})` : ''}` : 'finished';
     return `rollout ${rolloutId} is ${state}; it takes no more commands`;

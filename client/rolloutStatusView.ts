@@ -1,14 +1,41 @@
 import { ServiceError } from '@temporalio/client';
 import { terminalLine, tty } from '../domain/escape/terminal';
 import { FINAL_STATES, type RolloutStatus } from '../domain/rolloutStatus';
+import { renderInterruption } from './interruptionView';
+import { interruptedStatus, statusFromInput } from './interruptedStatus';
 import type { RolloutClient } from './rolloutClient';
+import { readRecovery, readRolloutInput } from './rolloutExecution';
 
 /**
- * The rollout's status with the running step's live progress folded in: the parent workflow
+ * How long a closed rollout's query may take: with no worker up it would never be answered. Under
+ * the portal's 5 s bound on a whole read, so the fallback to its input still fits inside it.
+ */
+const CLOSED_QUERY_MS = 3000;
+
+/**
+ * The rollout's status as it really stands. A rollout ended behind Rampart's back (terminated,
+ * cancelled, timed out, failed) is shown so, with its last known status beneath, whatever that
+ * last status said; otherwise its own answer with the running step's live progress folded in.
+ * `listedRunning`: the caller has just seen it running in a list, so it is not described again.
+ */
+export async function readRolloutStatus(rollouts: RolloutClient, rolloutId: string, options: { listedRunning?: boolean } = {}): Promise<RolloutStatus> {
+  // A caller that just listed it running (the portal's poller) spares Temporal the describe.
+  const ended = options.listedRunning ? null : await rollouts.interruption(rolloutId);
+  if (!ended) return readLiveStatus(rollouts, rolloutId);
+  const { client } = rollouts;
+  // A closed workflow still answers queries while a worker polls its queue (it replays the history).
+  const answered = await client.withDeadline(Date.now() + CLOSED_QUERY_MS, () => readLiveStatus(rollouts, rolloutId, 1)).catch(() => null);
+  const lastKnown = answered ?? statusFromInput(await readRolloutInput(client, rolloutId, ended.runId), ended.startedAt);
+  const recovery = await readRecovery(client, rolloutId);
+  return interruptedStatus(lastKnown, { ...ended.interruption, ...(answered ? {} : { fromInputOnly: true }) }, recovery?.summary ?? null);
+}
+
+/**
+ * The rollout's own answer with the running step's live progress folded in: the parent workflow
  * learns a step's per-target results when it ends, the step's own workflow knows them now.
  */
-export async function readRolloutStatus(rollouts: RolloutClient, rolloutId: string): Promise<RolloutStatus> {
-  const status = await queryStatus(rollouts, rolloutId);
+async function readLiveStatus(rollouts: RolloutClient, rolloutId: string, attempts?: number): Promise<RolloutStatus> {
+  const status = await queryStatus(rollouts, rolloutId, attempts);
   if (FINAL_STATES.includes(status.state) || !status.step) return status;
   const progress = await rollouts.stepProgress(rolloutId, status.step).catch(() => null);
   if (!progress) return status;
@@ -60,6 +87,7 @@ export function renderStatus(s: RolloutStatus): string {
   }
   if (s.breaker) lines.push(tty`BREAKER TRIPPED in ${s.breaker.step}: ${s.breaker.reasons.join('; ')}`);
   if (s.outcome) lines.push(tty`outcome ${s.outcome.result}: ${s.outcome.reason}`);
+  lines.push(...renderInterruption(s).map(terminalLine));
   lines.push('', 'steps:');
   for (const step of s.steps) {
     const gate = step.lastGate

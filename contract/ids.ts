@@ -37,6 +37,19 @@ export function rollbackWorkflowId(rolloutId: string): string {
   return `${rolloutId}/rollback`;
 }
 
+/**
+ * The repair of a rollout that ended behind Rampart's back (`rollout recover`). One per rollout:
+ * started with a reuse policy that refuses duplicates, so a second recover finds the first.
+ */
+export function recoveryWorkflowId(rolloutId: string): string {
+  return `${rolloutId}/recover`;
+}
+
+/** The recovery's rollback child: the same rollback workflow a rollout runs, under its own id. */
+export function recoveryRollbackWorkflowId(rolloutId: string): string {
+  return `${rolloutId}/recover/rollback`;
+}
+
 /** What a rollout's problems are deduplicated by: its breaker, an alert labelled with it, a report. */
 export function rolloutDedupKey(rolloutId: string): string {
   return `rollout:${rolloutId}`;

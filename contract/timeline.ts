@@ -42,6 +42,13 @@ export const ROLLOUT_EVENTS = [
   'rollout rolled_back',
   'rollout rollback_incomplete',
   'rollout failed',
+  // Read from the execution, never written by the workflow: it ended behind Rampart's back.
+  'rollout terminated',
+  'rollout cancelled',
+  'rollout timed_out',
+  'recovery requested',
+  'recovery rolled_back',
+  'recovery rollback_incomplete',
   'held',
 ] as const;
 export type RolloutEvent = (typeof ROLLOUT_EVENTS)[number];

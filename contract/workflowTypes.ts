@@ -3,6 +3,7 @@ import type { IncidentStatus } from '../domain/incidentStatus';
 import type { RolloutInput } from '../domain/rolloutInput';
 import type { RolloutStatus } from '../domain/rolloutStatus';
 import type { FleetLeaseInput } from './lease';
+import type { RecoveryInput, RecoveryResult } from './recovery';
 import type { RollbackInput, RollbackOutcome } from './rollback';
 import type { StepInput, StepResult } from './step';
 
@@ -16,6 +17,7 @@ export const WorkflowType = {
   rollback: 'rollbackWorkflow',
   incident: 'incidentWorkflow',
   fleetLease: 'fleetLeaseWorkflow',
+  recovery: 'recoveryWorkflow',
 } as const;
 
 export type RolloutWorkflow = (input: RolloutInput) => Promise<RolloutStatus>;
@@ -24,6 +26,8 @@ export type RollbackWorkflow = (input: RollbackInput) => Promise<RollbackOutcome
 export type IncidentWorkflow = (input: IncidentInput) => Promise<IncidentStatus>;
 /** The lock of one fleet's lease: runs as long as it is used, continuing as new. */
 export type FleetLeaseWorkflow = (input: FleetLeaseInput) => Promise<void>;
+/** Rolls back what an interrupted rollout changed (`rollout recover`). */
+export type RecoveryWorkflow = (input: RecoveryInput) => Promise<RecoveryResult>;
 
 /** A visibility query clause matching any of the given workflow types. */
 export function workflowTypeIs(...types: (typeof WorkflowType)[keyof typeof WorkflowType][]): string {

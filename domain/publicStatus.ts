@@ -159,6 +159,25 @@ function releaseState(status: RolloutStatus, targetStates: Map<string, TargetSta
     case 'rolled_back':
       return 'rolled_back';
     case 'failed':
+    case 'terminated':
+    case 'cancelled':
+    case 'timed_out':
+      return interruptedState(status, started);
+  }
+}
+
+/**
+ * A rollout ended behind Rampart's back is over, whatever it last reported: "Stopped" (or
+ * "Cancelled" if it had not begun), "Rolling back" while `rollout recover` runs, "Rolled back"
+ * once the recovery verified every system back.
+ */
+function interruptedState(status: RolloutStatus, started: boolean): PublicReleaseState {
+  switch (status.recovery?.state) {
+    case 'rolling_back':
+      return 'rolling_back';
+    case 'rolled_back':
+      return 'rolled_back';
+    default:
       return started ? 'stopped' : 'cancelled';
   }
 }

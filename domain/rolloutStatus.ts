@@ -17,9 +17,45 @@ export type RolloutState =
   | 'rolled_back'
   /** The rollback ran, but some target could not be verified back on its previous version: on-call must look. */
   | 'rollback_incomplete'
-  | 'failed';
+  | 'failed'
+  /**
+   * Ended behind Rampart's back (`temporal workflow terminate`, cancel, a run timeout): the
+   * workflow never wrote these itself; the client reads them from the execution (`interrupted`).
+   */
+  | InterruptedState;
 
-export const FINAL_STATES: readonly RolloutState[] = ['completed', 'rolled_back', 'rollback_incomplete', 'failed'];
+export type InterruptedState = 'terminated' | 'cancelled' | 'timed_out';
+
+export const FINAL_STATES: readonly RolloutState[] = ['completed', 'rolled_back', 'rollback_incomplete', 'failed', 'terminated', 'cancelled', 'timed_out'];
+
+/**
+ * How a rollout's execution ended when its own code did not end it: who ended it and why, as far
+ * as Temporal recorded it, and the state the rollout last reported before that.
+ */
+export interface Interruption {
+  how: InterruptedState | 'failed';
+  at: string;
+  /** The identity of whoever terminated or cancelled it (the Temporal client's), when recorded. */
+  by: string | null;
+  reason: string | null;
+  /** What the workflow last said it was doing ("running" at wave-1, ...). */
+  lastState: RolloutState;
+  /** No worker answered for the closed workflow: steps and targets are only what its input says. */
+  fromInputOnly?: true;
+}
+
+/** A `rollout recover` of an interrupted rollout: who asked, why, and how far it got. */
+export interface RecoverySummary {
+  state: 'rolling_back' | 'rolled_back' | 'rollback_incomplete';
+  by: string;
+  reason: string;
+  startedAt: string;
+  endedAt: string | null;
+  /** One line per target, once it ended. */
+  outcomes: { targetId: string; version: string; verified: boolean; detail: string }[];
+  /** Set when the recovery itself did not run to its end (terminated, cancelled, failed). */
+  note?: string;
+}
 
 export type RolloutPhase = 'planning' | 'verification' | StepKind | 'rollback' | 'done';
 
@@ -84,6 +120,10 @@ export interface RolloutStatus {
   /** Things that went almost wrong: worth a look in the next plan. */
   nearMisses: NearMiss[];
   timeline: TimelineEntry[];
+  /** Set when the execution ended behind Rampart's back (terminated, cancelled, timed out, failed). */
+  interrupted?: Interruption;
+  /** Set once `rollout recover` began on the interrupted rollout. */
+  recovery?: RecoverySummary;
   /**
    * Set only for a fleet above 5,000 targets (RESULT_TARGETS_LIMIT): the per-target lists
    * (targets, steps[].targets) are left out of the status and the final result, which would pass

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { alertSignal, incidentNoteSignal } from '../contract/incident';
+import { recoveryRollbackWorkflowId, recoveryWorkflowId } from '../contract/ids';
+import { recoverRollout } from '../client/rolloutRecovery';
+import { readRolloutStatus } from '../client/rolloutStatusView';
 import type { IncidentInput } from '../domain/incident';
 import type { IncidentStatus } from '../domain/incidentStatus';
 import type { RolloutStatus } from '../domain/rolloutStatus';
@@ -163,6 +166,28 @@ export const scenarios: Scenario[] = [
       const done = (await h.result()) as RolloutStatus;
       assert.equal(done.state, 'rolled_back');
       return { targets: rolloutFamily('stopped', h.workflowId, done), expected: ['rollout-stopped', 'step-stopped-canary', 'rollback-stopped'] };
+    },
+  },
+  {
+    // Terminated behind Rampart's back mid-canary, then `rollout recover`: the recovery workflow
+    // and its rollback child (dry-run targets keep no journal: the last known status stands in).
+    name: 'recovered',
+    async run(rig) {
+      const playbook = fastPlaybook({ phases: { canary: { size: 1, bakeTime: '1h' }, waves: [{ size: '100%', bakeTime: '1h' }] } });
+      const h = await rig.startRollout(rig.input('replay-recovered', playbook));
+      for (let i = 0; (await readRolloutStatus(rig.rollouts, h.workflowId)).steps[0]?.state !== 'baking'; i++) {
+        assert.ok(i < 100, 'the canary bakes');
+        await rig.env.sleep('1s');
+      }
+      await h.terminate('replay: ended outside Rampart');
+      const result = await recoverRollout(rig.rollouts, h.workflowId, { by: 'oncall', reason: 'replay fixture' });
+      assert.equal(result.state, 'rolled_back');
+      assert.equal(result.outcomes.length, 1, 'the canary target is rolled back');
+      const targets = [
+        { file: 'recovery-recovered', workflowId: recoveryWorkflowId(h.workflowId) },
+        { file: 'rollback-recovered', workflowId: recoveryRollbackWorkflowId(h.workflowId) },
+      ];
+      return { targets, expected: ['recovery-recovered', 'rollback-recovered'] };
     },
   },
   {

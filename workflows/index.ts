@@ -1,19 +1,21 @@
-import type { FleetLeaseWorkflow, IncidentWorkflow, RollbackWorkflow, RolloutWorkflow, StepWorkflow, WorkflowType } from '../contract/workflowTypes';
+import type { FleetLeaseWorkflow, IncidentWorkflow, RecoveryWorkflow, RollbackWorkflow, RolloutWorkflow, StepWorkflow, WorkflowType } from '../contract/workflowTypes';
 import { fleetLeaseWorkflow } from './fleetLease';
 import { incidentWorkflow } from './incident';
+import { recoveryWorkflow } from './recovery';
 import { rollbackWorkflow } from './rollback';
 import { rolloutWorkflow } from './rollout';
 import { stepWorkflow } from './step';
 
-export { fleetLeaseWorkflow, incidentWorkflow, rollbackWorkflow, rolloutWorkflow, stepWorkflow };
+export { fleetLeaseWorkflow, incidentWorkflow, recoveryWorkflow, rollbackWorkflow, rolloutWorkflow, stepWorkflow };
 
 // Each registered workflow has the name and signature the contract gives it (checked when compiling).
-({ rolloutWorkflow, stepWorkflow, rollbackWorkflow, incidentWorkflow, fleetLeaseWorkflow }) satisfies {
+({ rolloutWorkflow, stepWorkflow, rollbackWorkflow, incidentWorkflow, fleetLeaseWorkflow, recoveryWorkflow }) satisfies {
   [K in (typeof WorkflowType)[keyof typeof WorkflowType]]: {
     rolloutWorkflow: RolloutWorkflow;
     stepWorkflow: StepWorkflow;
     rollbackWorkflow: RollbackWorkflow;
     incidentWorkflow: IncidentWorkflow;
     fleetLeaseWorkflow: FleetLeaseWorkflow;
+    recoveryWorkflow: RecoveryWorkflow;
   }[K];
 };

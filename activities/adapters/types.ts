@@ -62,4 +62,9 @@ export interface DeployAdapter {
   probe(target: Target): Promise<HealthProbe>;
   /** Cumulative request counters from the target's metrics; `up: false` when unreachable. */
   sample(target: Target): Promise<TargetSample>;
+  /**
+   * The installs one rollout recorded on the target, oldest first, from the adapter's own
+   * journal; absent on adapters that keep none (`rollout recover` then reads the rollout's status).
+   */
+  installsBy?(rolloutId: string, target: Target): Promise<{ from: string | null; to: string; at: string }[]>;
 }

@@ -27,6 +27,7 @@ import { terminalJson, terminalText, tty } from '../../domain/escape/terminal';
 import { withRollouts } from '../temporalSession';
 import { defaultUser } from '../defaultUser';
 import { loadCustomersForFleet } from '../loadCustomers';
+import { registerRecoverCommand } from './rolloutRecover';
 
 const DEFAULT_FLEET = '.rampart/fleet/fleet.json';
 
@@ -213,4 +214,5 @@ export function registerRolloutCommands(program: Command): void {
     if (name === 'stop') cmd.option('--then <action>', 'rollback or hold', 'rollback');
     cmd.action((id: string, opts: Record<string, unknown>) => sendCommand(name, id, opts));
   }
+  registerRecoverCommand(rollout);
 }

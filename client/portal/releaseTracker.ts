@@ -12,6 +12,7 @@ import { RolloutClient } from '../rolloutClient';
 import type { Client } from '@temporalio/client';
 import { toPublicRelease, type PublicRelease } from '../../domain/publicStatus';
 import type { RolloutStatus } from '../../domain/rolloutStatus';
+import { readRecovery } from '../rolloutExecution';
 import { readRolloutStatus } from '../rolloutStatusView';
 
 export interface ReleaseTrackerOptions {
@@ -163,8 +164,10 @@ export class ReleaseTracker {
     await Promise.all(seen.map(async ({ id, running }) => {
       const entry = this.entries.get(id);
       if (entry?.final) return;
+      // Ended behind Rampart's back: its own status cannot change, only its recovery can (cheap to ask).
+      if (entry?.status.interrupted && !running && !(await this.recoveryChanged(entry.status))) return;
       if (!running && (this.failedAt.get(id) ?? 0) > now) return;
-      const status = await this.queryStatus(id);
+      const status = await this.queryStatus(id, running);
       if (status) this.store(status, !running);
       else if (!running) this.failedAt.set(id, now + 30_000);
     }));
@@ -175,11 +178,17 @@ export class ReleaseTracker {
     for (const id of this.queryErrors.keys()) if (!listed.has(id)) this.queryErrors.delete(id);
   }
 
-  private async queryStatus(id: string): Promise<RolloutStatus | undefined> {
+  /** Whether `rollout recover` began or ended since this interrupted status was read. */
+  private async recoveryChanged(status: RolloutStatus): Promise<boolean> {
+    const recovery = await readRecovery(this.client, status.rolloutId).catch(() => undefined);
+    return recovery !== undefined && JSON.stringify(recovery?.summary ?? null) !== JSON.stringify(status.recovery ?? null);
+  }
+
+  private async queryStatus(id: string, listedRunning = false): Promise<RolloutStatus | undefined> {
     try {
       // The running step's own progress folded in (as `rollout status` shows it): targets done
       // mid-step and the bake are visible while the step runs, not only when it ends.
-      return await this.client.withDeadline(Date.now() + this.queryTimeoutMs, () => readRolloutStatus(new RolloutClient(this.client, this.options.taskQueue ?? ''), id));
+      return await this.client.withDeadline(Date.now() + this.queryTimeoutMs, () => readRolloutStatus(new RolloutClient(this.client, this.options.taskQueue ?? ''), id, { listedRunning }));
     } catch (err) {
       // Said once per rollout and reason, not once a second.
       const message = (err as Error).message;
@@ -202,8 +211,9 @@ export class ReleaseTracker {
       release,
       publicJson,
       customersJson,
-      // Listed as closed before the query: what it answered can never change again.
-      final: closed,
+      // Listed as closed before the query: what it answered can never change again, unless it
+      // ended behind Rampart's back and a recovery may still roll it back.
+      final: closed && (!status.interrupted || status.recovery?.endedAt != null),
     });
     if (before?.publicJson !== publicJson) this.emit({ kind: 'release', release });
     else if (before.customersJson !== customersJson) this.emit({ kind: 'customers', id: status.rolloutId });

@@ -111,6 +111,7 @@ export class RolloutHarness {
     if (this.worker && this.worker.getState() === 'RUNNING') this.worker.shutdown();
     await this.workerRun?.catch(() => undefined);
     await this.nativeConnection?.close();
+    this.nativeConnection = undefined;
     this.worker = undefined;
   }
 

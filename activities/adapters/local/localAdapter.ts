@@ -73,6 +73,15 @@ export class LocalAdapter implements DeployAdapter {
     return sampleMetrics(target.id, joinUrl(asLocal(target).url, '/metrics'));
   }
 
+  /** Every install record (begun counts: it may have switched the target) keyed by the rollout. */
+  async installsBy(rolloutId: string, target: Target): Promise<{ from: string | null; to: string; at: string }[]> {
+    const local = asLocal(target);
+    const prefix = `${rolloutId}/${local.id}/`;
+    return (await readJournal(local.dir))
+      .filter((r) => r.action === 'install' && r.phase === 'begin' && r.key.startsWith(prefix))
+      .map((r) => ({ from: r.from, to: r.to, at: r.at }));
+  }
+
   private apply(action: 'install' | 'rollback', change: TargetChange, signal?: AbortSignal): Promise<ChangeResult> {
     const target = asLocal(change.target);
     return this.serialized(target.dir, () => this.applyNow(action, change, target, signal));
