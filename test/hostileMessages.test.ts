@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { stepWorkflowId } from '../contract/ids';
-import type { StepInput, StepProgress, StepResult } from '../contract/step';
+import { ackUpdate, alertSignal, escalateUpdate, incidentNoteSignal, resolveUpdate } from '../contract/incident';
+import { leaseAnswerSignal } from '../contract/lease';
+import { customerViewQuery, deferUpdate, pauseUpdate, rollbackUpdate, stopUpdate } from '../contract/rollout';
+import { stepControlSignal, stepProgressQuery, type StepInput, type StepProgress, type StepResult } from '../contract/step';
 import { WorkflowType } from '../contract/workflowTypes';
 import type { IncidentInput } from '../domain/incident';
 import type { IncidentStatus } from '../domain/incidentStatus';
@@ -22,6 +25,11 @@ import { fastPlaybook } from './helpers/rolloutHarness';
 const HUGE = 'x'.repeat(100_000);
 const goodAlert = { source: 'alertmanager', severity: 'sev2', summary: 'still failing', dedupKey: 'inc-hostile' };
 const running = { paused: false, halted: false, promoted: false };
+
+/** Sends a message with any arguments at all, as anyone who can reach Temporal can: no client-side check. */
+const signalRaw = (handle: WorkflowHandle, message: { name: string }, ...args: unknown[]) => handle.signal(message.name, ...args);
+const updateRaw = (handle: WorkflowHandle, message: { name: string }, ...args: unknown[]) => handle.executeUpdate(message.name, { args: args as [unknown] });
+const queryRaw = (handle: WorkflowHandle, message: { name: string }, ...args: unknown[]) => handle.query(message.name, ...args);
 
 /** A call's answer, or a failure if it never comes (a wedged workflow keeps failing its tasks and never answers). */
 function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -78,21 +86,21 @@ describe('workflows survive any message sent straight through Temporal (time-ski
     const handle = await rig.incidents.start(incident('inc-hostile'));
     const raw = rig.env.client.workflow.getHandle(handle.workflowId);
     const badAlerts: unknown[] = [null, 42, HUGE, {}, { ...goodAlert, source: 'nope' }, { ...goodAlert, summary: HUGE }, { ...goodAlert, extra: true }];
-    for (const bad of badAlerts) await raw.signal('alert', bad);
-    await raw.signal('alert');
-    await raw.signal('incidentNote', null);
-    await raw.signal('incidentNote', { event: 'rolled back by an outsider', detail: 'x' });
-    await raw.signal('incidentNote', { event: 'contained', detail: 7 });
+    for (const bad of badAlerts) await signalRaw(raw, alertSignal, bad);
+    await signalRaw(raw, alertSignal);
+    await signalRaw(raw, incidentNoteSignal, null);
+    await signalRaw(raw, incidentNoteSignal, { event: 'rolled back by an outsider', detail: 'x' });
+    await signalRaw(raw, incidentNoteSignal, { event: 'contained', detail: 7 });
 
-    await refused(raw.executeUpdate('ack', { args: [null] }), /invalid command: \(root\): .*expected object/);
-    await refused(raw.executeUpdate('ack', { args: [] }), /invalid command: \(root\): is required/);
-    await refused(raw.executeUpdate('ack', { args: [{ by: 42 }] }), /invalid command: by: .*expected string/);
-    await refused(raw.executeUpdate('ack', { args: [{ by: 'olga', extra: 1 }] }), /invalid command: extra: unknown key/);
-    await refused(raw.executeUpdate('escalate', { args: [{ by: 'olga', reason: HUGE }] }), /invalid command: reason: keep the reason under 500 characters/);
-    await refused(raw.executeUpdate('resolve', { args: [{ by: 'olga', rootCause: 7 }] }), /invalid command: rootCause: /);
+    await refused(updateRaw(raw, ackUpdate, null), /invalid command: \(root\): .*expected object/);
+    await refused(updateRaw(raw, ackUpdate), /invalid command: \(root\): is required/);
+    await refused(updateRaw(raw, ackUpdate, { by: 42 }), /invalid command: by: .*expected string/);
+    await refused(updateRaw(raw, ackUpdate, { by: 'olga', extra: 1 }), /invalid command: extra: unknown key/);
+    await refused(updateRaw(raw, escalateUpdate, { by: 'olga', reason: HUGE }), /invalid command: reason: keep the reason under 500 characters/);
+    await refused(updateRaw(raw, resolveUpdate, { by: 'olga', rootCause: 7 }), /invalid command: rootCause: /);
 
     // A well-formed alert still joins: the handlers are alive.
-    await raw.signal('alert', goodAlert);
+    await signalRaw(raw, alertSignal, goodAlert);
     const s = await within(rig.incidents.status(handle.workflowId), 10_000, 'the status');
     assert.equal(s.state, 'open');
     assert.equal(s.duplicateAlerts, 1);
@@ -123,17 +131,17 @@ describe('workflows survive any message sent straight through Temporal (time-ski
     const step = rig.env.client.workflow.getHandle(stepId);
     const raw = rig.env.client.workflow.getHandle(id);
 
-    for (const bad of [null, HUGE, {}, { ...running, halted: 'yes' }, { ...running, extra: 1 }]) await step.signal('stepControl', bad);
-    await step.signal('stepControl');
-    await raw.signal('leaseAnswer', null);
-    await raw.signal('leaseAnswer', { state: 'granted' });
+    for (const bad of [null, HUGE, {}, { ...running, halted: 'yes' }, { ...running, extra: 1 }]) await signalRaw(step, stepControlSignal, bad);
+    await signalRaw(step, stepControlSignal);
+    await signalRaw(raw, leaseAnswerSignal, null);
+    await signalRaw(raw, leaseAnswerSignal, { state: 'granted' });
 
-    await refused(raw.executeUpdate('pause', { args: [{ by: 42 }] }), /invalid command: by: .*expected string/);
-    await refused(raw.executeUpdate('stop', { args: [{ by: 'oncall', then: 'explode' }] }), /invalid command: then: expected rollback or hold/);
-    await refused(raw.executeUpdate('rollback', { args: [{ by: 'oncall', extra: HUGE }] }), /invalid command: extra: unknown key/);
-    await refused(raw.executeUpdate('defer', { args: [null] }), /invalid command: \(root\)/);
+    await refused(updateRaw(raw, pauseUpdate, { by: 42 }), /invalid command: by: .*expected string/);
+    await refused(updateRaw(raw, stopUpdate, { by: 'oncall', then: 'explode' }), /invalid command: then: expected rollback or hold/);
+    await refused(updateRaw(raw, rollbackUpdate, { by: 'oncall', extra: HUGE }), /invalid command: extra: unknown key/);
+    await refused(updateRaw(raw, deferUpdate, null), /invalid command: \(root\)/);
     for (const [bad, rule] of [[42, /invalid customerView: customerId: .*expected string, received number/], ['../Not An Id', /invalid customerView: customerId: expected a customer id/]] as const) {
-      await assert.rejects(raw.query('customerView', bad), (err) => {
+      await assert.rejects(queryRaw(raw, customerViewQuery, bad), (err) => {
         assert.match(userMessage(err), rule);
         return true;
       });
@@ -174,10 +182,10 @@ describe('workflows survive any message sent straight through Temporal (time-ski
         requirePromote: false,
       };
       const handle = await rig.env.client.workflow.start(WorkflowType.step, { taskQueue: rig.taskQueue, workflowId: stepWorkflowId(rolloutId, 'canary'), args: [input] });
-      const baking = await poll(() => handle.query<StepProgress>('stepProgress'), (p) => p.state === 'baking', `${name}: the step to bake`);
+      const baking = await poll(() => queryRaw(handle, stepProgressQuery) as Promise<StepProgress>, (p) => p.state === 'baking', `${name}: the step to bake`);
       const bakeEnds = Date.parse(baking.bakeEndsAt ?? '');
       assert.ok(bakeEnds > Date.now() + 365 * 86_400_000, `${name}: the bake ends years away, not at once (${baking.bakeEndsAt})`);
-      await handle.signal('stepControl', { ...running, halted: true });
+      await signalRaw(handle, stepControlSignal, { ...running, halted: true });
       const result = (await within(handle.result(), 30_000, `${name}: the halted step`)) as StepResult;
       assert.equal(result.outcome, 'halted', name);
       assert.deepEqual(result.reasons, ['stopped by command']);
