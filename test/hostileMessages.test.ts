@@ -96,7 +96,7 @@ describe('workflows survive any message sent straight through Temporal (time-ski
     await refused(updateRaw(raw, ackUpdate), /invalid command: \(root\): is required/);
     await refused(updateRaw(raw, ackUpdate, { by: 42 }), /invalid command: by: .*expected string/);
     await refused(updateRaw(raw, ackUpdate, { by: 'olga', extra: 1 }), /invalid command: extra: unknown key/);
-    await refused(updateRaw(raw, escalateUpdate, { by: 'olga', reason: HUGE }), /invalid command: reason: keep the reason under 500 characters/);
+    await refused(updateRaw(raw, escalateUpdate, { by: 'olga', reason: HUGE }), /invalid command: reason: /);
     await refused(updateRaw(raw, resolveUpdate, { by: 'olga', rootCause: 7 }), /invalid command: rootCause: /);
 
     // A well-formed alert still joins: the handlers are alive.
@@ -106,7 +106,7 @@ describe('workflows survive any message sent straight through Temporal (time-ski
     assert.equal(s.duplicateAlerts, 1);
     const dropped = s.timeline.filter((e) => e.event === 'message dropped').map((e) => e.detail ?? '');
     assert.equal(dropped.length, badAlerts.length + 4, dropped.join('\n'));
-    for (const pattern of [/^alert: \(root\): .*expected object, received null/, /^alert: source: /, /^alert: summary: Too big/, /^alert: extra: unknown key/, /^alert: source: .*; severity: expected one of sev1, .*; summary: is required; dedupKey: is required$/, /^alert: \(root\): is required$/, /^incidentNote: event: expected one of/, /^incidentNote: detail: .*expected string/]) {
+    for (const pattern of [/^alert: \(root\): .*expected object, received null/, /^alert: source: /, /^alert: summary: /, /^alert: extra: unknown key/, /^alert: source: .*; severity: expected one of sev1, .*; summary: is required; dedupKey: is required$/, /^alert: \(root\): is required$/, /^incidentNote: event: expected one of/, /^incidentNote: detail: .*expected string/]) {
       assert.ok(dropped.some((d) => pattern.test(d)), `a dropped note matches ${pattern}:\n${dropped.join('\n')}`);
     }
     assert.ok(dropped.every((d) => d.length <= 300), 'a note names the fields, never repeats what was sent');
@@ -178,7 +178,8 @@ describe('workflows survive any message sent straight through Temporal (time-ski
         baseline: [],
         release: { version: '2.0.0', artifactPath: rig.artifact.path, sha256: rig.artifact.sha256, notes: 'raw' },
         health,
-        control: running,
+        // No control at all in the input: the step must still hear the stop.
+        control: (name === 'text' ? null : running) as StepInput['control'],
         requirePromote: false,
       };
       const handle = await rig.env.client.workflow.start(WorkflowType.step, { taskQueue: rig.taskQueue, workflowId: stepWorkflowId(rolloutId, 'canary'), args: [input] });

@@ -1,5 +1,6 @@
 import { condition, continueAsNew, setHandler } from '@temporalio/workflow';
 import { messageArgSchemas } from '../contract/messageArgs';
+import { describeErrors, parseInput } from '../domain/issues';
 import type { GateResult } from '../domain/evaluateGate';
 import type { StepState } from '../domain/rolloutStatus';
 import { HealthAnalysis, spreadSample } from './analysis';
@@ -33,7 +34,17 @@ export async function stepWorkflow(input: StepInput): Promise<StepResult> {
   const bakeMs = boundedWait(step.bakeMs);
   const analysisInterval = boundedWait(input.health.analysisInterval, DEFAULT_ANALYSIS_INTERVAL_MS);
   const carry = input.carry;
-  let control: StepControl = input.control;
+  // Only the parent signals a step, but anyone can through Temporal: a malformed control is
+  // dropped (logged; a step has no timeline), the one in the input too, which would otherwise
+  // throw at every check of `control.halted` so that no stop could arrive. A stop, once heard,
+  // is never taken back: the parent runs a halted step again as a new child.
+  const dropped = dropReport(`step ${input.rolloutId}/${step.name}`);
+  const initial = parseInput(messageArgSchemas.stepControl, input.control);
+  if (!initial.ok) dropped(`input control: ${describeErrors(initial.errors)}`);
+  let control: StepControl = initial.ok ? initial.value : { paused: false, halted: false, promoted: false };
+  handleSignal(stepControlSignal, messageArgSchemas.stepControl, (next) => {
+    control = { ...next, halted: control.halted || next.halted };
+  }, dropped);
   let state: StepState = carry?.phase ?? 'installing';
   let lastGate: GateResult | null = carry?.lastGate ?? null;
   let bakeEndsAt: string | null = carry?.bake ? isoAt(carry.bake.endsAt) : null;
@@ -43,12 +54,6 @@ export async function stepWorkflow(input: StepInput): Promise<StepResult> {
   const failures: { targetId: string; error: string }[] = [...(carry?.failures ?? [])];
   const handovers = carry?.handovers ?? 0;
 
-  // Only the parent signals a step, but anyone can through Temporal: a malformed control is
-  // dropped (logged; a step has no timeline). A stop, once heard, is never taken back: the parent
-  // runs a halted step again as a new child.
-  handleSignal(stepControlSignal, messageArgSchemas.stepControl, (next) => {
-    control = { ...next, halted: control.halted || next.halted };
-  }, dropReport(`step ${input.rolloutId}/${step.name}`));
   setHandler(stepProgressQuery, () => ({
     step: step.name,
     state,
