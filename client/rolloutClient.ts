@@ -12,7 +12,7 @@ import type { RolloutStatus } from '../domain/rolloutStatus';
 import type { CommandArgs, StopArgs } from '../contract/commandArgs';
 import { rolloutWorkflowId, stepWorkflowId } from '../contract/ids';
 import { customerViewQuery, deferUpdate, rolloutCommands, statusQuery, type RolloutCommand } from '../contract/rollout';
-import { stepControlSignal, stepProgressQuery, type StepControl, type StepProgress } from '../contract/step';
+import { stepControlSchema, stepControlSignal, stepProgressQuery, type StepControl, type StepProgress } from '../contract/step';
 import { WorkflowType, type RolloutWorkflow } from '../contract/workflowTypes';
 import type { LeaseGrant } from '../contract/lease';
 import { AlreadyExistsError, NotFoundError, RejectedError } from './errors';
@@ -136,7 +136,8 @@ export class RolloutClient {
 
   /** Forwards a whole control state to one step child (what the parent does; used by tests of stale signals). */
   async signalStep(rolloutId: string, stepName: string, control: StepControl): Promise<void> {
-    await this.client.workflow.getHandle(stepWorkflowId(rolloutId, stepName)).signal(stepControlSignal, control);
+    // The step drops a malformed control (contract/messageArgs.ts); refuse it here, where the caller hears why.
+    await this.client.workflow.getHandle(stepWorkflowId(rolloutId, stepName)).signal(stepControlSignal, stepControlSchema.parse(control));
   }
 
   /**

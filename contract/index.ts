@@ -7,6 +7,7 @@ export * from './commandArgs';
 export * from './ids';
 export * from './incident';
 export * from './lease';
+export * from './messageArgs';
 export * from './recovery';
 export * from './rollback';
 export * from './rollout';

@@ -58,6 +58,18 @@ export interface LeaseAnswer {
   reason?: string;
 }
 
+/**
+ * The answer as the rollout parses it (leaseAnswerSignal). Unknown keys are stripped, not
+ * refused: a rollout waits for this answer, and one the lock sent must never be dropped.
+ */
+export const leaseAnswerSchema = z.object({
+  state: z.enum(['granted', 'queued', 'refused']),
+  fleet: z.string().max(200),
+  blockers: z.array(z.object({ rolloutId: z.string().max(200), overlap: z.number(), queued: z.boolean() })),
+  takenOver: z.array(z.object({ rolloutId: z.string().max(200), state: z.string().max(200), at: z.string().max(100) })),
+  reason: z.string().optional(),
+}) satisfies z.ZodType<LeaseAnswer>;
+
 export interface LeaseEntry {
   rolloutId: string;
   targets: string[];

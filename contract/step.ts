@@ -6,6 +6,7 @@ import type { Release } from '../domain/release';
 import type { StepState, TargetHealth } from '../domain/rolloutStatus';
 import type { TargetSample, TargetSeen } from '../domain/metrics';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { z } from 'zod';
 
 export interface StepInput {
   rolloutId: string;
@@ -89,10 +90,11 @@ export interface StepProgress {
 }
 
 /** Parent to step child: what the on-call engineer asked for, as a whole, so order never matters. */
-export interface StepControl {
-  paused: boolean;
-  halted: boolean;
-  promoted: boolean;
-}
+export const stepControlSchema = z.strictObject({
+  paused: z.boolean(),
+  halted: z.boolean(),
+  promoted: z.boolean(),
+});
+export type StepControl = z.infer<typeof stepControlSchema>;
 export const stepControlSignal = defineSignal<[StepControl]>('stepControl');
 export const stepProgressQuery = defineQuery<StepProgress>('stepProgress');

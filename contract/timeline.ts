@@ -50,6 +50,8 @@ export const ROLLOUT_EVENTS = [
   'recovery rolled_back',
   'recovery rollback_incomplete',
   'held',
+  /** A Signal whose argument broke its schema (contract/messageArgs.ts): dropped, the rollout unchanged. */
+  'message dropped',
 ] as const;
 export type RolloutEvent = (typeof ROLLOUT_EVENTS)[number];
 
@@ -69,6 +71,8 @@ export const INCIDENT_EVENTS = [
   'near miss',
   'resolved',
   'root cause analysis written',
+  /** A Signal whose argument broke its schema (contract/messageArgs.ts): dropped, the incident unchanged. */
+  'message dropped',
   ...INCIDENT_NOTES,
 ] as const;
 export type IncidentEvent = (typeof INCIDENT_EVENTS)[number];

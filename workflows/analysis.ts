@@ -6,6 +6,7 @@ import type { Playbook } from '../domain/playbook';
 import type { TargetHealth } from '../domain/rolloutStatus';
 import type { AnalysisState } from '../contract/step';
 import { localReads, reads } from './activityProxies';
+import { boundedWait } from './time';
 
 /** Canary analysis samples at most this many targets per group, so history stays bounded. */
 export const MAX_ANALYSED_PER_GROUP = 100;
@@ -88,7 +89,7 @@ export class HealthAnalysis {
    */
   private async evaluateWithPrometheus(provider: PrometheusProvider): Promise<GateResult> {
     const now = Date.now();
-    const windowSeconds = Math.max(1, Math.ceil((provider.window ?? now - this.windowStart) / 1000));
+    const windowSeconds = Math.max(1, Math.ceil(boundedWait(provider.window ?? now - this.windowStart, 0) / 1000));
     this.windowStart = now;
     const candidates = this.candidates.map((t) => t.id);
     try {

@@ -1,8 +1,8 @@
 import { setHandler } from '@temporalio/workflow';
-import { deferArgsSchema } from '../domain/deferral';
-import { describeErrors, parseInput } from '../domain/issues';
+import { messageArgSchemas } from '../contract/messageArgs';
 import { FINAL_STATES } from '../domain/rolloutStatus';
 import type { CustomerRollout } from './customerRollout';
+import { parseArg } from './messages';
 import { deferUpdate } from '../contract/rollout';
 import type { RolloutTracker } from './rolloutTracker';
 
@@ -13,12 +13,11 @@ import type { RolloutTracker } from './rolloutTracker';
 export function registerDeferCommand(tracker: RolloutTracker, customers: CustomerRollout | null): void {
   setHandler(deferUpdate, (args) => (customers as CustomerRollout).defer(args.customerId, args.until, args.by, args.reason), {
     validator: (args) => {
-      const parsed = parseInput(deferArgsSchema, args);
-      if (!parsed.ok) throw new Error(`invalid command: ${describeErrors(parsed.errors)}`);
+      const { customerId, until } = parseArg('command', messageArgSchemas.defer, args);
       const { state, rolloutId } = tracker.status;
       if (FINAL_STATES.includes(state)) throw new Error(`rollout ${rolloutId} is ${state}; there is nothing left to defer`);
       if (!customers) throw new Error(`rollout ${rolloutId} was started without a customers file; there is no customer to defer`);
-      const problem = customers.deferProblem(parsed.value.customerId, parsed.value.until);
+      const problem = customers.deferProblem(customerId, until);
       if (problem) throw new Error(problem);
     },
   });

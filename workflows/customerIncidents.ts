@@ -2,7 +2,7 @@ import { condition } from '@temporalio/workflow';
 import type { PublicIncidentUpdate } from '../domain/rolloutStatus';
 import type { CustomerNotifier } from './customerNotifier';
 import type { CustomerTracker } from './customerTracker';
-import { isoNow } from './time';
+import { boundedWait, isoAt, isoNow } from './time';
 
 /**
  * What affected customers hear while something is wrong: a first notice, a follow-up every
@@ -31,7 +31,7 @@ export class CustomerIncidents {
     const first = this.open === null;
     if (!this.open) this.open = { affected: [] };
     this.open.affected.push(...newlyAffected);
-    const nextUpdateAt = new Date(Date.now() + this.every).toISOString();
+    const nextUpdateAt = isoAt(Date.now() + this.every);
     this.status.publicIncidentPosted({ at: isoNow(), state, message: `${impact} ${action}`, affected: [...this.open.affected], nextUpdateAt });
     for (const id of this.open.affected) {
       const kind = isNew.has(id) ? 'incident' : 'incident-update';
@@ -63,9 +63,9 @@ export class CustomerIncidents {
   /** Affected customers hear from us on schedule even when nothing new happened: silence worries people. */
   private async followUps(impact: string): Promise<void> {
     for (;;) {
-      const over = await condition(() => this.open === null, this.every);
+      const over = await condition(() => this.open === null, boundedWait(this.every));
       if (over || !this.open) return;
-      const nextUpdateAt = new Date(Date.now() + this.every).toISOString();
+      const nextUpdateAt = isoAt(Date.now() + this.every);
       const action = 'We are still working on it.';
       this.status.publicIncidentPosted({ at: isoNow(), state: this.status.publicIncidents.at(-1)?.state ?? 'investigating', message: `${impact} ${action}`, affected: [...this.open.affected], nextUpdateAt });
       for (const id of this.open.affected) this.notifier.send(id, 'incident-update', 'incident', { impact, action, nextUpdateAt });

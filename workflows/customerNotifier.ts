@@ -5,7 +5,7 @@ import type { NoticeRecord } from '../domain/customerRolloutStatus';
 import { CUSTOMER_BATCH, customerBatchDelivery, customerDelivery, DELIVERY_ATTEMPTS } from './customerActivities';
 import type { CustomerTracker } from './customerTracker';
 import { inBatches } from '../domain/batches';
-import { isoNow } from './time';
+import { boundedWait, isoNow } from './time';
 
 /** A notice waiting for its batch, with the sequence number its key was made from. */
 interface Queued {
@@ -107,7 +107,8 @@ export class CustomerNotifier {
       }
       if (outcome.outcome === 'held') {
         this.record(customerId, { ...entry, at: isoNow(), outcome: 'held', reason: `${outcome.reason}; goes out at ${outcome.until}` });
-        await sleep(Math.max(1000, Date.parse(outcome.until) - Date.now()));
+        // Bounded: an `until` that is no time would make sleep throw (NaN) and fail the rollout's every task.
+        await sleep(boundedWait(Math.max(1000, Date.parse(outcome.until) - Date.now()), 1000));
         continue;
       }
       if (outcome.outcome === 'sent') this.record(customerId, { ...entry, at: isoNow(), outcome: 'sent', channels: outcome.channels });
@@ -151,7 +152,7 @@ export class CustomerNotifier {
       else this.record(customerId, { ...entry, outcome: outcome.outcome, reason: outcome.reason });
     });
     await Promise.all([...heldUntil].map(async ([until, held]) => {
-      await sleep(Math.max(1000, Date.parse(until) - Date.now()));
+      await sleep(boundedWait(Math.max(1000, Date.parse(until) - Date.now()), 1000));
       await this.deliverBatch(held);
     }));
   }

@@ -16,6 +16,7 @@ import { CustomerNotifier } from './customerNotifier';
 import type { CustomerTracker } from './customerTracker';
 import type { RolloutControls } from './rolloutCommands';
 import type { RolloutTracker } from './rolloutTracker';
+import { isoAt } from './time';
 
 /** One customer's place in the current step: when they are told, when their window opens. */
 interface Booking {
@@ -71,7 +72,7 @@ export class CustomerRollout {
     this.status = tracker.customersJoined(this.plan.component, file.customers.map<CustomerRolloutStatus>((c) => ({
       id: c.id, name: c.name, channel: c.channel, timeZone: c.timeZone, step: null, targets: c.targets,
       state: 'pending', waitingFor: null, window: null, deferral: null,
-      deferrableUntil: new Date(Date.parse(status.startedAt) + this.allowance(c)).toISOString(), notices: [],
+      deferrableUntil: isoAt(Date.parse(status.startedAt) + this.allowance(c)), notices: [],
     })));
     const work: Promise<void>[] = [];
     this.notifier = new CustomerNotifier(status.rolloutId, this.customers, this.status, {
@@ -337,7 +338,7 @@ export class CustomerRollout {
   private bookingAfter(customerId: string): string {
     const s = this.state(customerId);
     const deferredTo = s.deferral ? Date.parse(s.deferral.until) - this.plan.noticeBefore : 0;
-    return new Date(Math.max(Date.now(), deferredTo)).toISOString();
+    return isoAt(Math.max(Date.now(), deferredTo));
   }
 
   private customerArg(customerId: string): CustomerArg {

@@ -4,6 +4,7 @@ import type { Playbook } from '../domain/playbook';
 import { targetActions } from './activityProxies';
 import { HealthAnalysis, spreadSample } from './analysis';
 import type { RolloutTracker } from './rolloutTracker';
+import { boundedWait } from './time';
 
 /** Switches `feature` off on each target, at most `maxParallel` at once; returns the ids it failed on. */
 async function switchOff(rolloutId: string, feature: string, targets: Target[], maxParallel: number): Promise<string[]> {
@@ -44,7 +45,7 @@ export async function degradeFeature(args: {
   }
   const analysis = new HealthAnalysis(spreadSample(args.changed), spreadSample(args.untouched), args.health);
   await analysis.start();
-  await sleep(args.health.analysisInterval);
+  await sleep(boundedWait(args.health.analysisInterval, 60_000));
   const gate = await analysis.evaluate();
   const healthy = gate.verdict === 'pass';
   tracker.degradeJudged(feature, healthy, gate.reasons);

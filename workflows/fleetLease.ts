@@ -15,9 +15,7 @@ import {
   LEASE_HELD,
   leaseAnswerSignal,
   leaseCheckInSignal,
-  leaseReleaseSchema,
   leaseReleaseSignal,
-  leaseRequestSchema,
   leaseStateQuery,
   type FleetLeaseInput,
   type LeaseAnswer,
@@ -25,9 +23,10 @@ import {
   type LeaseRequest,
   type LeaseTakeover,
 } from '../contract/lease';
-import { describeErrors, parseInput } from '../domain/issues';
+import { messageArgSchemas as schemas } from '../contract/messageArgs';
 import { describeBlockers, LeaseBook } from './fleetLeaseBook';
-import { isoNow } from './time';
+import { dropReport, handleSignal, parseArg } from './messages';
+import { boundedWait, isoNow } from './time';
 
 const DEFAULT_CHECK_EVERY_MS = 15_000;
 
@@ -51,23 +50,21 @@ type Work =
  */
 export async function fleetLeaseWorkflow(input: FleetLeaseInput): Promise<void> {
   const book = new LeaseBook(input.holders, input.queue);
-  const checkEveryMs = input.checkEveryMs ?? DEFAULT_CHECK_EVERY_MS;
+  // Bounded: a check interval that is no duration would make the wait in line throw.
+  const checkEveryMs = boundedWait(input.checkEveryMs ?? DEFAULT_CHECK_EVERY_MS, DEFAULT_CHECK_EVERY_MS);
   const inbox: Work[] = [];
 
   setHandler(leaseStateQuery, () => ({ fleet: input.fleet, holders: book.holders, queue: book.queue, checkEveryMs }));
   setHandler(acquireLeaseUpdate, (request) => new Promise<LeaseAnswer>((answer) => inbox.push({ kind: 'acquire', request, answer })).then(toGrant), {
     validator: (request) => {
-      const parsed = parseInput(leaseRequestSchema, request);
-      if (!parsed.ok) throw new Error(`invalid lease request: ${describeErrors(parsed.errors)}`);
+      parseArg('lease request', schemas.acquireLease, request);
     },
   });
-  // Signals cannot be refused: a malformed one is dropped (only Rampart's own activity sends them).
-  setHandler(leaseCheckInSignal, (request) => {
-    if (parseInput(leaseRequestSchema, request).ok) inbox.push({ kind: 'checkIn', request });
-  });
-  setHandler(leaseReleaseSignal, (release) => {
-    if (parseInput(leaseReleaseSchema, release).ok) inbox.push({ kind: 'release', rolloutId: release.rolloutId });
-  });
+  // Signals cannot be refused: a malformed one is dropped and logged (the lock has no timeline;
+  // only Rampart's own activity and rollouts send them).
+  const dropped = dropReport(`fleet lease ${input.fleet}`);
+  handleSignal(leaseCheckInSignal, schemas.leaseCheckIn, (request) => inbox.push({ kind: 'checkIn', request }), dropped);
+  handleSignal(leaseReleaseSignal, schemas.leaseRelease, (release) => inbox.push({ kind: 'release', rolloutId: release.rolloutId }), dropped);
 
   /** Takes over the leases of rollouts that no longer run; the takeovers, for whoever gets their targets. */
   const clearEnded = async (rolloutIds: string[]): Promise<LeaseTakeover[]> => {

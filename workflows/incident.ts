@@ -1,20 +1,14 @@
 import { condition, setHandler } from '@temporalio/workflow';
-import { commandArgsSchema, resolveArgsSchema } from '../contract/commandArgs';
 import type { IncidentInput, Tier } from '../domain/incident';
 import type { IncidentStatus } from '../domain/incidentStatus';
-import { describeErrors, parseInput } from '../domain/issues';
 import { escalationPolicySchema } from '../domain/incident';
 import { ackUpdate, alertSignal, escalateUpdate, incidentNoteSignal, incidentStatusQuery, resolveUpdate } from '../contract/incident';
+import { messageArgSchemas as schemas } from '../contract/messageArgs';
 import { IncidentTracker } from './incidentTracker';
 import { IncidentPager } from './incidentPager';
-import { isoNow } from './time';
+import { dropReport, handleSignal, parseArg } from './messages';
+import { boundedWait, isoNow } from './time';
 import { reads } from './activityProxies';
-
-function validArgs(schema: typeof commandArgsSchema, args: unknown): { by: string; reason?: string } {
-  const parsed = parseInput(schema, args);
-  if (!parsed.ok) throw new Error(`invalid command: ${describeErrors(parsed.errors)}`);
-  return parsed.value;
-}
 
 /**
  * One incident, from detection to resolution: pages the escalation chain tier by tier on durable
@@ -35,7 +29,9 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
   const answered = () => status.state !== 'open';
 
   setHandler(incidentStatusQuery, () => status);
-  setHandler(alertSignal, (alert) => {
+  // Anyone can signal an incident straight through Temporal: what breaks its schema is dropped and noted.
+  const dropped = dropReport(`incident ${input.incidentId}`, (detail) => tracker.note('message dropped', { detail }));
+  handleSignal(alertSignal, schemas.alert, (alert) => {
     if (input.openingAlertId !== undefined && alert.alertId === input.openingAlertId) return;
     if (alert.status === 'resolved') {
       tracker.note('alert resolved at source', { detail: alert.summary });
@@ -43,54 +39,54 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     }
     status.duplicateAlerts++;
     tracker.note('duplicate alert joined', { detail: `${alert.source}: ${alert.summary}` });
-  });
-  setHandler(incidentNoteSignal, ({ event, detail }) => {
+  }, dropped);
+  handleSignal(incidentNoteSignal, schemas.incidentNote, ({ event, detail }) => {
     tracker.note(event, { detail });
     pager.announce(`${event}: ${detail}`);
-  });
+  }, dropped);
   // Slack's Acknowledge button knows the clicker's Slack user id, not their name.
   const pagedPerson = (who: string) => {
     const tier = status.tier ? policy.tiers[status.tier.index] : undefined;
     return tier?.people.find((p) => p.name === who || p.slack === who);
   };
-  setHandler(ackUpdate, (args) => {
-    const by = pagedPerson(args.by)?.name ?? args.by;
+  setHandler(ackUpdate, (ack) => {
+    const by = pagedPerson(ack.by)?.name ?? ack.by;
     status.state = 'acknowledged';
     status.acknowledged = { by, at: isoNow() };
-    tracker.note('acknowledged', { by, reason: args.reason });
+    tracker.note('acknowledged', { by, reason: ack.reason });
     pager.announce(`Acknowledged by ${by}: escalation stopped.`);
     return `acknowledged ${status.incidentId}; escalation stopped`;
   }, {
-    validator: (args) => {
-      const { by } = validArgs(commandArgsSchema, args);
+    validator: (ack) => {
+      const { by } = parseArg('command', schemas.ack, ack);
       if (status.state !== 'open') throw new Error(`incident ${status.incidentId} is already ${status.state}`);
       if (!pagedPerson(by)) {
         throw new Error(`${by} is not on the paged tier ${status.tier?.name ?? '(none yet)'} (roster: ${roster().join(', ') || 'none'})`);
       }
     },
   });
-  setHandler(escalateUpdate, async (args) => {
+  setHandler(escalateUpdate, async (escalation) => {
     const request = ++escalationRequests;
-    tracker.note('escalation requested', { by: args.by, reason: args.reason });
+    tracker.note('escalation requested', { by: escalation.by, reason: escalation.reason });
     // Answer once the next tier is paged, so the caller sees who holds the incident now.
     await condition(() => servedAndPaged >= request || chainExhausted || answered());
     if (servedAndPaged >= request) return `escalated ${status.incidentId} to tier ${status.tier?.name} (${roster().join(', ')})`;
     return `${status.incidentId} is already at its last tier ${status.tier?.name}; it stays paged`;
   }, {
-    validator: (args) => {
-      validArgs(commandArgsSchema, args);
+    validator: (escalation) => {
+      parseArg('command', schemas.escalate, escalation);
       if (status.state !== 'open') throw new Error(`incident ${status.incidentId} is ${status.state}; only an open incident escalates`);
     },
   });
-  setHandler(resolveUpdate, (args) => {
+  setHandler(resolveUpdate, (resolution) => {
     status.state = 'resolved';
-    status.resolved = { by: args.by, at: isoNow(), reason: args.reason ?? null };
-    if (args.rootCause) status.details.rootCause = args.rootCause;
-    tracker.note('resolved', { by: args.by, reason: args.reason });
+    status.resolved = { by: resolution.by, at: isoNow(), reason: resolution.reason ?? null };
+    if (resolution.rootCause) status.details.rootCause = resolution.rootCause;
+    tracker.note('resolved', { by: resolution.by, reason: resolution.reason });
     return `resolved ${status.incidentId}`;
   }, {
-    validator: (args) => {
-      validArgs(resolveArgsSchema, args);
+    validator: (resolution) => {
+      parseArg('command', schemas.resolve, resolution);
       if (status.state === 'resolved') throw new Error(`incident ${status.incidentId} is already resolved`);
     },
   });
@@ -103,7 +99,8 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
       tracker.page(index, tier, cycle);
       pager.page(index, tier, cycle);
       servedAndPaged = escalationsServed;
-      await condition(() => answered() || escalationRequests > escalationsServed, tier.ackDeadline);
+      // Bounded: a deadline too large for a timer would fail every task from here on, and nobody would be paged.
+      await condition(() => answered() || escalationRequests > escalationsServed, boundedWait(tier.ackDeadline));
       escalationsServed = escalationRequests;
       if (answered()) break chain;
     }

@@ -1,6 +1,7 @@
 import { setHandler, type ChildWorkflowHandle } from '@temporalio/workflow';
-import { commandArgsSchema, stopArgsSchema, type CommandArgs } from '../contract/commandArgs';
-import { describeErrors, parseInput } from '../domain/issues';
+import { z } from 'zod';
+import type { CommandArgs } from '../contract/commandArgs';
+import { messageArgSchemas as schemas } from '../contract/messageArgs';
 import { FINAL_STATES, type RolloutState } from '../domain/rolloutStatus';
 import {
   approveUpdate,
@@ -13,6 +14,7 @@ import {
   stopUpdate,
 } from '../contract/rollout';
 import { stepControlSignal, type StepControl } from '../contract/step';
+import { parseArg } from './messages';
 import type { RolloutTracker } from './rolloutTracker';
 import type { stepWorkflow } from './step';
 
@@ -47,14 +49,12 @@ export class RolloutControls {
   }
 }
 
+/** customerView's one argument, named so a refusal says which it is. */
+const customerViewArgs = z.strictObject({ customerId: schemas.customerView });
+
 /** A command that makes no sense now: rejected by the validator, so it never enters history. */
 function reject(message: string): never {
   throw new Error(message);
-}
-
-function parsed<T>(result: ReturnType<typeof parseInput<any>>): T {
-  if (!result.ok) reject(`invalid command: ${describeErrors(result.errors)}`);
-  return result.value as T;
 }
 
 function requireLive(tracker: RolloutTracker): RolloutState {
@@ -74,7 +74,8 @@ export function registerRolloutCommands(
 ): void {
   const status = tracker.status;
   setHandler(statusQuery, () => tracker.answer());
-  setHandler(customerViewQuery, (customerId) => tracker.customerView(customerId));
+  // A Query cannot change the workflow, but a bad argument gets a clear refusal naming it, not an empty view.
+  setHandler(customerViewQuery, (customerId) => tracker.customerView(parseArg('customerView', customerViewArgs, { customerId }).customerId));
 
   setHandler(pauseUpdate, async (args) => {
     controls.paused = true;
@@ -83,7 +84,7 @@ export function registerRolloutCommands(
     return 'paused: no new target will start until resume';
   }, {
     validator: (args) => {
-      parsed(parseInput(commandArgsSchema, args));
+      parseArg('command', schemas.pause, args);
       const state = requireLive(tracker);
       if (controls.paused) reject(`rollout is already paused by ${status.pausedBy}`);
       if (state !== 'running' && state !== 'awaiting_approval') reject(`cannot pause a rollout that is ${state}`);
@@ -98,7 +99,7 @@ export function registerRolloutCommands(
     return 'resumed';
   }, {
     validator: (args) => {
-      parsed(parseInput(commandArgsSchema, args));
+      parseArg('command', schemas.resume, args);
       const state = requireLive(tracker);
       if (state !== 'paused' && state !== 'held' && !controls.paused) reject(`cannot resume: the rollout is ${state}, not paused`);
     },
@@ -106,7 +107,7 @@ export function registerRolloutCommands(
 
   setHandler(approveUpdate, (args) => approvals.approve(args), {
     validator: (args) => {
-      const { by } = parsed<CommandArgs>(parseInput(commandArgsSchema, args));
+      const { by } = parseArg('command', schemas.approve, args);
       requireLive(tracker);
       if (!status.awaitingApproval) reject('nothing is awaiting approval');
       const problem = approvals.canApprove(by);
@@ -121,7 +122,7 @@ export function registerRolloutCommands(
     return `promoted ${status.step}: the bake ends after the next passing health check`;
   }, {
     validator: (args) => {
-      parsed(parseInput(commandArgsSchema, args));
+      parseArg('command', schemas.promote, args);
       const state = requireLive(tracker);
       if (state !== 'running' || !controls.activeStep) reject(`cannot promote: no step is running (rollout is ${state})`);
       if (controls.promoted) reject(`${status.step} is already promoted`);
@@ -129,14 +130,14 @@ export function registerRolloutCommands(
   });
 
   setHandler(stopUpdate, async (args) => {
-    const { then, by, reason } = stopArgsSchema.parse(args);
+    const { then, by, reason } = schemas.stop.parse(args);
     controls.stop = { then, by };
     tracker.stopping(by, reason, then);
     await controls.forward();
     return `stopping: no new target will start, then ${then}`;
   }, {
     validator: (args) => {
-      parsed(parseInput(stopArgsSchema, args));
+      parseArg('command', schemas.stop, args);
       const state = requireLive(tracker);
       if (controls.halted || state === 'stopping' || state === 'rolling_back') reject(`the rollout is already ${state}`);
       if (state === 'held') reject('the rollout is already stopped and held; use rollback or resume');
@@ -150,7 +151,7 @@ export function registerRolloutCommands(
     return 'rolling back every target this rollout changed, newest first';
   }, {
     validator: (args) => {
-      parsed(parseInput(commandArgsSchema, args));
+      parseArg('command', schemas.rollback, args);
       const state = requireLive(tracker);
       if (controls.rollback || state === 'rolling_back') reject('the rollout is already rolling back');
     },

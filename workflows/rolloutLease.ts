@@ -1,8 +1,10 @@
-import { CancellationScope, condition, getExternalWorkflowHandle, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, condition, getExternalWorkflowHandle, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { RampartActivities } from '../activities';
 import { fleetLeaseWorkflowId } from '../contract/ids';
 import { leaseAnswerSignal, leaseReleaseSignal, type LeaseAnswer } from '../contract/lease';
+import { messageArgSchemas } from '../contract/messageArgs';
 import type { Fleet } from '../domain/fleet';
+import { handleSignal, type DropReport } from './messages';
 import type { RolloutControls } from './rolloutCommands';
 import type { RolloutTracker } from './rolloutTracker';
 
@@ -21,11 +23,21 @@ export class RolloutLease {
   private answer: LeaseAnswer | null = null;
   /** The lock this rollout checked in with: where the release goes. */
   private lockId: string | null = null;
+  /** Malformed answers dropped before the rollout's timeline existed, and where later ones go. */
+  private readonly drops: string[] = [];
+  private report: DropReport | null = null;
 
   constructor(readonly rolloutId: string) {
-    setHandler(leaseAnswerSignal, (answer) => {
+    // Anyone can signal a rollout through Temporal: an answer that breaks its schema is dropped.
+    handleSignal(leaseAnswerSignal, messageArgSchemas.leaseAnswer, (answer) => {
       this.answer = answer;
-    });
+    }, (detail) => (this.report ? this.report(detail) : this.drops.push(detail)));
+  }
+
+  /** Dropped answers are reported here (the rollout's timeline) from now on; earlier ones at once. */
+  reportDropsTo(report: DropReport): void {
+    this.report = report;
+    for (const detail of this.drops.splice(0)) report(detail);
   }
 
   /**

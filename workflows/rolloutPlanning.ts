@@ -10,6 +10,7 @@ import { ApprovalGate } from './approvals';
 import { registerDeferCommand } from './customerDefer';
 import { CustomerRollout } from './customerRollout';
 import { RolloutControls, registerRolloutCommands } from './rolloutCommands';
+import { dropReport } from './messages';
 import type { RolloutLease } from './rolloutLease';
 import { RolloutRun } from './rolloutRun';
 import { RolloutTracker } from './rolloutTracker';
@@ -51,6 +52,7 @@ export async function planRollout(input: RolloutInput, lease: RolloutLease): Pro
   const fleetParse = parseInput(fleetSchema, input.fleet);
   const tracker = new RolloutTracker(input, fleetParse.ok ? fleetParse.value.version : 'unknown');
   const controls = new RolloutControls();
+  lease.reportDropsTo(dropReport(`rollout ${input.rolloutId}`, (detail) => tracker.messageDropped(detail)));
   const playbookParse = parseInput(playbookSchema, input.playbook);
   const customersParse = input.customers === undefined ? null : parseInput(customersFileSchema, input.customers);
   const approvals = new ApprovalGate(tracker, playbookParse.ok ? playbookParse.value.approvals : []);

@@ -122,6 +122,11 @@ export class RolloutTracker {
     this.s.timeline.push(entry);
   }
 
+  /** A Signal sent to the rollout broke its schema and was dropped: nothing else changed. */
+  messageDropped(detail: string): void {
+    this.note('message dropped', { detail });
+  }
+
   // --- planning ---------------------------------------------------------------------------------
 
   /** The playbook and fleet passed the planning checks: `stepCount` steps before customers are placed. */

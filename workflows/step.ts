@@ -1,14 +1,19 @@
 import { condition, continueAsNew, setHandler } from '@temporalio/workflow';
+import { messageArgSchemas } from '../contract/messageArgs';
+import { describeErrors, parseInput } from '../domain/issues';
 import type { GateResult } from '../domain/evaluateGate';
 import type { StepState } from '../domain/rolloutStatus';
 import { HealthAnalysis, spreadSample } from './analysis';
 import { handoverDue } from './handover';
 import { installTargets } from './stepInstall';
 import { stepControlSignal, stepProgressQuery, type StepCarry, type StepControl, type StepInput, type StepResult, type TargetChangeRecord } from '../contract/step';
-import { isoNow } from './time';
+import { dropReport, handleSignal } from './messages';
+import { boundedWait, isoAt, isoNow } from './time';
 
 /** Windows past the bake time a gate may take to gather enough samples before it counts as failed. */
 const EXTRA_WINDOWS_FOR_SAMPLES = 3;
+/** The playbook's default analysis interval: what an interval that is no duration at all falls back to. */
+const DEFAULT_ANALYSIS_INTERVAL_MS = 60_000;
 const HANDOVER_PATCH = 'step-continue-as-new';
 
 /**
@@ -23,20 +28,32 @@ const HANDOVER_PATCH = 'step-continue-as-new';
  */
 export async function stepWorkflow(input: StepInput): Promise<StepResult> {
   const { step } = input;
+  // Bounded where they come in: a bake that is not a finite duration (NaN, Infinity as JSON null,
+  // a huge number) waits the longest timer, so only a human ends it (stop or promote), and no
+  // arithmetic on it can throw in the path a stop takes.
+  const bakeMs = boundedWait(step.bakeMs);
+  const analysisInterval = boundedWait(input.health.analysisInterval, DEFAULT_ANALYSIS_INTERVAL_MS);
   const carry = input.carry;
-  let control: StepControl = input.control;
+  // Only the parent signals a step, but anyone can through Temporal: a malformed control is
+  // dropped (logged; a step has no timeline), the one in the input too, which would otherwise
+  // throw at every check of `control.halted` so that no stop could arrive. A stop, once heard,
+  // is never taken back: the parent runs a halted step again as a new child.
+  const dropped = dropReport(`step ${input.rolloutId}/${step.name}`);
+  const initial = parseInput(messageArgSchemas.stepControl, input.control);
+  if (!initial.ok) dropped(`input control: ${describeErrors(initial.errors)}`);
+  let control: StepControl = initial.ok ? initial.value : { paused: false, halted: false, promoted: false };
+  handleSignal(stepControlSignal, messageArgSchemas.stepControl, (next) => {
+    control = { ...next, halted: control.halted || next.halted };
+  }, dropped);
   let state: StepState = carry?.phase ?? 'installing';
   let lastGate: GateResult | null = carry?.lastGate ?? null;
-  let bakeEndsAt: string | null = carry?.bake ? new Date(carry.bake.endsAt).toISOString() : null;
+  let bakeEndsAt: string | null = carry?.bake ? isoAt(carry.bake.endsAt) : null;
   let health: StepResult['health'] = carry?.health ?? {};
   const installing = new Set<string>();
   const changes: TargetChangeRecord[] = (carry?.installed ?? []).map(([targetId, version, previousVersion, at]) => ({ targetId, step: step.name, version, previousVersion, at }));
   const failures: { targetId: string; error: string }[] = [...(carry?.failures ?? [])];
   const handovers = carry?.handovers ?? 0;
 
-  setHandler(stepControlSignal, (next) => {
-    control = next;
-  });
   setHandler(stepProgressQuery, () => ({
     step: step.name,
     state,
@@ -79,7 +96,7 @@ export async function stepWorkflow(input: StepInput): Promise<StepResult> {
     return result('breached', failures.map((f) => `install failed on ${f.targetId}: ${f.error}`));
   }
   if (control.halted) return result('halted', ['stopped by command']);
-  if (step.bakeMs === 0) return result('passed', []);
+  if (bakeMs === 0) return result('passed', []);
 
   state = 'baking';
   const changed = new Set(changes.map((c) => c.targetId));
@@ -93,10 +110,10 @@ export async function stepWorkflow(input: StepInput): Promise<StepResult> {
     ({ endsAt: bakeEnd, breaches, extraWindows } = carry.bake);
   } else {
     await analysis.start();
-    bakeEnd = Date.now() + step.bakeMs;
+    bakeEnd = Date.now() + bakeMs;
   }
-  bakeEndsAt = new Date(bakeEnd).toISOString();
-  const interval = Math.min(input.health.analysisInterval, step.bakeMs);
+  bakeEndsAt = isoAt(bakeEnd);
+  const interval = Math.min(analysisInterval, bakeMs);
   for (;;) {
     if (handoverDue(HANDOVER_PATCH)) {
       return handOver({ phase: 'baking', bake: { endsAt: bakeEnd, breaches, extraWindows, analysis: analysis.snapshot() } });

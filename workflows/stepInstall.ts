@@ -57,6 +57,8 @@ export async function installTargets(run: InstallRun): Promise<boolean> {
       await installOne(queue.shift() as Target);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(step.maxParallel, queue.length) }, lane));
+  // At least one lane: a parallelism that is no positive whole number would otherwise install nothing and let the step pass.
+  const lanes = Number.isInteger(step.maxParallel) && step.maxParallel > 0 ? step.maxParallel : 1;
+  await Promise.all(Array.from({ length: Math.min(lanes, queue.length) }, lane));
   return handingOver;
 }
