@@ -1,8 +1,8 @@
 import { createDeployAdapters } from './adapters';
 import { customerNoticeActivities } from './customerNotify';
 import { noticeDecisionLogIn } from './customerNotify/noticeDecisionLog';
-import { readCustomerRoster } from './customerDirectory';
-import { scheduleCustomerUpdate, scheduleCustomerUpdates } from './customerSchedule';
+import { readCustomerRoster, type RosterArgs } from './customerDirectory';
+import { scheduleCustomerUpdate, scheduleCustomerUpdates, type ScheduleCustomerUpdatesArgs } from './customerSchedule';
 import type { ActivityDependencies } from './dependencies';
 import { featureActivities } from './featureToggle';
 import { fleetLeaseActivities } from './fleetLeases';
@@ -12,7 +12,7 @@ import { fileLedgerIn } from './notify/sentLedger';
 import { slackClientSource } from './notify/slackClient';
 import { measureWithPrometheus } from './prometheus/prometheusProvider';
 import { targetActivities } from './targetActions';
-import { verifyArtifact } from './verifyArtifact';
+import { verifyArtifactIn } from './verifyArtifact';
 
 export type { ActivityDependencies } from './dependencies';
 
@@ -26,17 +26,17 @@ export function createActivities(deps: ActivityDependencies) {
   const slack = slackClientSource(deps.slack);
   const notify = notifyActivities({ slack, mail: deps.mail, ledger });
   return {
-    verifyArtifact,
-    ...targetActivities(adapters),
+    verifyArtifact: verifyArtifactIn(deps.artifactStore),
+    ...targetActivities(adapters, deps.artifactStore),
     ...incidentReportActivities(deps.stateDir),
     measureWithPrometheus,
     ...notify,
     ...featureActivities(adapters),
     scheduleCustomerUpdate,
-    scheduleCustomerUpdates,
-    readCustomerRoster,
+    scheduleCustomerUpdates: (args: ScheduleCustomerUpdatesArgs) => scheduleCustomerUpdates(args, deps.artifactStore),
+    readCustomerRoster: (args: RosterArgs) => readCustomerRoster(args, deps.artifactStore),
     ...fleetLeaseActivities,
-    ...customerNoticeActivities({ notify, slack, mail: deps.mail, secret: deps.secret, ledger, decisions: deps.noticeDecisions ?? noticeDecisionLogIn(deps.stateDir) }),
+    ...customerNoticeActivities({ notify, slack, mail: deps.mail, secret: deps.secret, artifactStore: deps.artifactStore, ledger, decisions: deps.noticeDecisions ?? noticeDecisionLogIn(deps.stateDir) }),
   };
 }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { durationSchema } from './duration';
 import { severitySchema } from './incident';
+import { safeUrlSchema } from './safeUrl';
 
 /** A share of the fleet: "25%" of all targets, or a count of targets. */
 const sizeSchema = z.union(
@@ -64,7 +65,7 @@ const healthSchema = z.strictObject({
       z.strictObject({
         type: z.literal('prometheus'),
         /** A Prometheus that scrapes the fleet with a `target="<target id>"` label on every series. */
-        url: z.url({ protocol: /^https?$/, error: 'expected the http(s) URL of a Prometheus server' }),
+        url: safeUrlSchema({ rule: 'expected the http(s) URL of a Prometheus server' }),
         /** Range of each query; default: the time since the previous analysis. */
         window: durationSchema.optional(),
         /** Only series of this scrape job; default: any job. */
@@ -99,7 +100,7 @@ export const customerPlanSchema = z.strictObject({
   expectedDowntime: z.string().min(1).default('none expected'),
   reportProblem: z.string().min(1).default('Reply to this message or open a ticket with support.'),
   /** Public address of the status portal, quoted in notices. */
-  portalUrl: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
+  portalUrl: safeUrlSchema().optional(),
 });
 
 export type CustomerPlan = z.infer<typeof customerPlanSchema>;

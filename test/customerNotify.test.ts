@@ -100,6 +100,7 @@ before(async () => {
   mailer = new MailTransport({ smtpUrl: smtp.url, from: 'updates@rampart.test' });
   ({ deliverCustomerNotice, deliverCustomerNotices } = createActivities({
     stateDir: path.join(stateDir, 'state'),
+    artifactStore: [stateDir],
     slack: { token: TOKEN, apiUrl: slack.url },
     mail: mailer,
     secret: (name) => process.env[name],

@@ -99,6 +99,8 @@ async function main(): Promise<number> {
         TEMPORAL_TEST_SERVER: testServer,
         // Reports and the notification ledger of in-process workers go to the run's own folder.
         RAMPART_STATE_DIR: path.join(dataDir, 'state'),
+        // Tests build their artifacts in temp folders, the demo under the repo: the workers' store is both.
+        RAMPART_ARTIFACT_STORE: process.env.RAMPART_ARTIFACT_STORE ?? `${os.tmpdir()}${path.delimiter}${REPO_ROOT}`,
       },
     });
     const runner = child;

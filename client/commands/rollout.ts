@@ -18,7 +18,9 @@ import { planSteps } from '../../domain/planSteps';
 import { releaseSchema, type Release } from '../../domain/release';
 import { FINAL_STATES } from '../../domain/rolloutStatus';
 import type { RolloutInput } from '../../domain/rolloutInput';
+import { checkArchiveEntries } from '../../artifacts/entries';
 import { readArtifactManifest } from '../../artifacts/manifest';
+import { ARTIFACT_STORE_ENV, artifactStoreFolders, checkInStore } from '../../artifacts/store';
 import { EXIT, UserError } from '../exitCodes';
 import { loadDocument } from '../loadDocument';
 import { parseFlags } from '../parseFlags';
@@ -38,8 +40,30 @@ async function readDigest(artifact: string, explicit?: string): Promise<string> 
   return digest;
 }
 
+/**
+ * The refusals the worker would make, made early: outside the artifact store (when this
+ * environment names it, as the worker's does), or an archive holding an entry extraction would
+ * drop or that leads out of the release folder.
+ */
+async function checkArtifact(artifactPath: string): Promise<void> {
+  const setting = process.env[ARTIFACT_STORE_ENV];
+  if (setting) {
+    let folders: string[];
+    try {
+      folders = artifactStoreFolders(setting);
+    } catch (err) {
+      throw new UserError((err as Error).message);
+    }
+    const inStore = await checkInStore(folders, artifactPath);
+    if (!inStore.ok) throw new UserError(`--artifact: ${inStore.reason}`);
+  }
+  const entries = await checkArchiveEntries(artifactPath);
+  if (!entries.ok) throw new UserError(`--artifact: ${entries.error}`);
+}
+
 async function buildRelease(flags: { artifact: string; sha256?: string; notes?: string }): Promise<Release> {
   const artifactPath = resolve(flags.artifact);
+  await checkArtifact(artifactPath);
   const manifest = await readArtifactManifest(artifactPath);
   if (!manifest.ok) throw new UserError(`--artifact: ${manifest.error}`);
   const release = parseInput(releaseSchema, {
