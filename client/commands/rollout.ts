@@ -46,6 +46,9 @@ async function readDigest(artifact: string, explicit?: string): Promise<string> 
  * drop or that leads out of the release folder.
  */
 async function checkArtifact(artifactPath: string): Promise<void> {
+  // The archive first: a file that is missing or not an archive is the mistake to report, wherever it is.
+  const entries = await checkArchiveEntries(artifactPath);
+  if (!entries.ok) throw new UserError(`--artifact: ${entries.error}`);
   const setting = process.env[ARTIFACT_STORE_ENV];
   if (setting) {
     let folders: string[];
@@ -57,8 +60,6 @@ async function checkArtifact(artifactPath: string): Promise<void> {
     const inStore = await checkInStore(folders, artifactPath);
     if (!inStore.ok) throw new UserError(`--artifact: ${inStore.reason}`);
   }
-  const entries = await checkArchiveEntries(artifactPath);
-  if (!entries.ok) throw new UserError(`--artifact: ${entries.error}`);
 }
 
 async function buildRelease(flags: { artifact: string; sha256?: string; notes?: string }): Promise<Release> {
