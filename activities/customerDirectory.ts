@@ -33,6 +33,7 @@ async function load(ref: CustomersFileRef, store: readonly string[]): Promise<Ma
   // Only from the artifact store, and only a regular file of bounded size: a hand-made reference
   // must not make the worker read /etc/shadow or /dev/zero.
   const inStore = await checkInStore(store, ref.path, 'customers file');
+  if (!inStore.ok && inStore.kind === 'missing') throw unreadable(ref, 'ENOENT');
   if (!inStore.ok) throw ApplicationFailure.nonRetryable(`${inStore.reason}; put large customers files in the store too`, 'CustomersFileUnreadable');
   const info = await stat(inStore.realPath).catch(() => undefined);
   if (!info?.isFile() || info.size > MAX_CUSTOMERS_FILE_BYTES) {
@@ -42,8 +43,7 @@ async function load(ref: CustomersFileRef, store: readonly string[]): Promise<Ma
   try {
     bytes = await readFile(inStore.realPath);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? String(err);
-    throw ApplicationFailure.nonRetryable(`customers file ${ref.path} cannot be read on this worker (${code}): workers must see the file at the path the rollout was started with`, 'CustomersFileUnreadable');
+    throw unreadable(ref, (err as NodeJS.ErrnoException).code ?? String(err));
   }
   const actual = createHash('sha256').update(bytes).digest('hex');
   if (actual !== ref.sha256) {
@@ -52,6 +52,10 @@ async function load(ref: CustomersFileRef, store: readonly string[]): Promise<Ma
   const parsed = parseInput(customersFileSchema, parse(bytes.toString('utf8')));
   if (!parsed.ok) throw ApplicationFailure.nonRetryable(`customers file ${ref.path}: ${describeErrors(parsed.errors)}`, 'InvalidInput');
   return new Map(parsed.value.customers.map((c) => [c.id, c]));
+}
+
+function unreadable(ref: CustomersFileRef, code: string): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(`customers file ${ref.path} cannot be read on this worker (${code}): workers must see the file at the path the rollout was started with`, 'CustomersFileUnreadable');
 }
 
 /** The whole customer behind an activity argument. */

@@ -25,7 +25,7 @@ export interface VerifiedArtifact {
  */
 export async function artifactInStore(store: readonly string[], path: string): Promise<string> {
   const check = await checkInStore(store, path);
-  if (!check.ok) throw ApplicationFailure.nonRetryable(check.reason, check.reason.startsWith('artifact not found') ? 'ArtifactMissing' : 'ArtifactOutsideStore');
+  if (!check.ok) throw ApplicationFailure.nonRetryable(check.reason, check.kind === 'missing' ? 'ArtifactMissing' : 'ArtifactOutsideStore');
   return check.realPath;
 }
 

@@ -27,7 +27,7 @@ export function artifactStoreFolders(setting: string | undefined, cwd: string = 
 
 const below = (inner: string, outer: string) => inner.startsWith(outer.endsWith(path.sep) ? outer : `${outer}${path.sep}`);
 
-export type StoreCheck = { ok: true; realPath: string } | { ok: false; reason: string };
+export type StoreCheck = { ok: true; realPath: string } | { ok: false; kind: 'outside' | 'missing'; reason: string };
 
 /**
  * Whether `file` is a regular file inside the store, after symlinks: first by its name (so that
@@ -36,13 +36,13 @@ export type StoreCheck = { ok: true; realPath: string } | { ok: false; reason: s
  */
 export async function checkInStore(folders: readonly string[], file: string, what = 'artifact'): Promise<StoreCheck> {
   const named = path.resolve(file);
-  const outside: StoreCheck = { ok: false, reason: `${what} ${file} is outside the artifact store (${folders.join(path.delimiter)}, set by ${ARTIFACT_STORE_ENV}): workers read ${what}s only from there` };
+  const outside: StoreCheck = { ok: false, kind: 'outside', reason: `${what} ${file} is outside the artifact store (${folders.join(path.delimiter)}, set by ${ARTIFACT_STORE_ENV}): workers read ${what}s only from there` };
   if (!folders.some((folder) => below(named, folder))) return outside;
   const real = await realpath(named).catch(() => undefined);
-  if (real === undefined) return { ok: false, reason: `${what} not found: ${file}` };
+  if (real === undefined) return { ok: false, kind: 'missing', reason: `${what} not found: ${file}` };
   const realFolders = await Promise.all(folders.map((folder) => realpath(folder).catch(() => undefined)));
   if (!realFolders.some((folder) => folder !== undefined && below(real, folder))) {
-    return { ok: false, reason: `${what} ${file} leads to ${real} (through a symlink), outside the artifact store (${folders.join(path.delimiter)}, set by ${ARTIFACT_STORE_ENV})` };
+    return { ok: false, kind: 'outside', reason: `${what} ${file} leads to ${real} (through a symlink), outside the artifact store (${folders.join(path.delimiter)}, set by ${ARTIFACT_STORE_ENV})` };
   }
   return { ok: true, realPath: real };
 }

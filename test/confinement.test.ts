@@ -6,7 +6,7 @@
  * real 2-target fleet, one in-process worker on the shared dev server, the real CLI.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -194,5 +194,20 @@ describe('local target dirs at the worker', () => {
     assert.match(JSON.stringify(b), /target t-01: dir \\"escape\\" leads to .* outside the fleet's root/);
     assert.equal(existsSync(path.join(outside, 'releases')), false, 'nothing was unpacked outside the root');
     await assertNothingInstalled();
+    rmSync(outside, { recursive: true, force: true });
+  });
+
+  test('started straight through Temporal with a root that is not a fleet folder (no fleet.json naming the target), the install is refused and nothing is written there', async () => {
+    const fakeRoot = path.join(os.tmpdir(), `rampart-confine-fake-root-${process.pid}`);
+    mkdirSync(path.join(fakeRoot, 'targets', 't-01'), { recursive: true });
+    const fleet = JSON.parse(JSON.stringify(h.fleet.fleet)) as { root: string; targets: Record<string, unknown>[] };
+    fleet.root = fakeRoot;
+    fleet.targets = [{ ...fleet.targets[0]!, root: fakeRoot }];
+    const status = await startRaw('confine-fake-root', { fleet });
+    assert.ok(FINAL_STATES.includes(status.state), status.state);
+    assert.match(JSON.stringify(status), /target t-01: dir \\"targets\/t-01\\" is not one of the fleet's: .*fleet.json does not name target t-01/);
+    assert.deepEqual(readdirSync(path.join(fakeRoot, 'targets', 't-01')), [], 'nothing was unpacked in the hand-made root');
+    await assertNothingInstalled();
+    rmSync(fakeRoot, { recursive: true, force: true });
   });
 });
