@@ -65,30 +65,35 @@ export const fleetSchema = z
   })
   .transform((fleet) => ({
     ...fleet,
-    targets: fleet.targets.map((t) => (t.adapter === 'local' && fleet.root !== undefined ? { ...t, root: fleet.root } : t)),
+    targets: fleet.targets.map((t) => {
+      const root = t.adapter === 'local' ? (t.root ?? fleet.root) : undefined;
+      return t.adapter === 'local' && root !== undefined ? { ...t, root } : t;
+    }),
   }));
 
 /**
- * Local targets write releases into their own folder: each below the fleet's root, and no two the
- * same or one inside another (two targets switching one `current` link would run each other's
- * releases, and a rollback of one would undo the other).
+ * Local targets write releases into their own folder: each below its fleet's root (the fleet's
+ * `root`, or the one a parsed target already carries), and no two the same or one inside another
+ * (two targets switching one `current` link would run each other's releases, and a rollback of
+ * one would undo the other).
  */
 function checkLocalDirs(fleet: { root?: string | undefined; targets: z.output<typeof targetSchema>[] }, ctx: z.RefinementCtx): void {
-  const locals = fleet.targets.flatMap((t, index) => (t.adapter === 'local' ? [{ target: t as LocalTargetShape, index }] : []));
-  if (locals.length === 0) return;
-  if (fleet.root === undefined) {
-    ctx.addIssue({ code: 'custom', path: ['root'], message: `is required with local targets (${locals[0]!.target.id} …): the absolute folder their dirs are relative to, such as "/srv/fleet"` });
+  const locals = fleet.targets.flatMap((t, index) => (t.adapter === 'local' ? [{ target: t as LocalTargetShape, index, root: (t as LocalTargetShape).root ?? fleet.root }] : []));
+  const rootless = locals.find((l) => l.root === undefined);
+  if (rootless) {
+    ctx.addIssue({ code: 'custom', path: ['root'], message: `is required with local targets (${rootless.target.id} …): the absolute folder their dirs are relative to, such as "/srv/fleet"` });
     return;
   }
   for (const { target, index } of locals) {
-    if (target.root !== undefined && target.root !== fleet.root) {
+    if (target.root !== undefined && fleet.root !== undefined && target.root !== fleet.root) {
       ctx.addIssue({ code: 'custom', path: ['targets', index, 'root'], message: `target ${target.id}: root "${target.root}" differs from the fleet's root "${fleet.root}"; leave it out` });
     }
   }
-  locals.forEach(({ target, index }, i) => {
-    const clash = locals.slice(0, i).find((other) => isSameOrBelow(target.dir, other.target.dir) || isSameOrBelow(other.target.dir, target.dir));
+  const placed = locals.map((l) => ({ ...l, folder: joinBelow(l.root!, l.target.dir) }));
+  placed.forEach(({ target, index, folder }, i) => {
+    const clash = placed.slice(0, i).find((other) => isSameOrBelow(folder, other.folder) || isSameOrBelow(other.folder, folder));
     if (!clash) return;
-    const how = clash.target.dir === target.dir ? 'is also' : isSameOrBelow(target.dir, clash.target.dir) ? 'is inside' : 'contains';
+    const how = clash.folder === folder ? 'is also' : isSameOrBelow(folder, clash.folder) ? 'is inside' : 'contains';
     ctx.addIssue({ code: 'custom', path: ['targets', index, 'dir'], message: `target ${target.id}: dir "${target.dir}" ${how} target ${clash.target.id}'s dir "${clash.target.dir}"; every local target needs a folder of its own` });
   });
 }
