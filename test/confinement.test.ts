@@ -29,7 +29,12 @@ before(async () => {
   playbookFile = h.writeFile('playbook.json', JSON.stringify(fastPlaybook({ name: 'confine' })));
   good = await h.artifact('1.1.0');
 });
-after(async () => h.stop());
+/** Folders made outside the harness's own, removed whatever the tests did. */
+const strays: string[] = [];
+after(async () => {
+  for (const dir of strays) rmSync(dir, { recursive: true, force: true });
+  await h.stop();
+});
 
 /** A fleet file like the harness's, with `change` applied to a copy of its raw form. */
 function fleetFile(name: string, change: (fleet: { root: string; targets: Record<string, unknown>[] }) => void): string {
@@ -177,6 +182,7 @@ describe('artifacts: only from the store, only entries that stay in the release 
 describe('local target dirs at the worker', () => {
   test('started straight through Temporal with a "../" dir, planning fails naming the field; with a symlink out of the root, the install is refused and nothing is written outside', async () => {
     const outside = path.join(os.tmpdir(), `rampart-confine-outside-${process.pid}`);
+    strays.push(outside);
     mkdirSync(outside, { recursive: true });
     symlinkSync(outside, path.join(h.fleet.stateDir, 'escape'));
     const raw = JSON.parse(JSON.stringify(h.fleet.fleet)) as { targets: Record<string, unknown>[] };
@@ -194,11 +200,11 @@ describe('local target dirs at the worker', () => {
     assert.match(JSON.stringify(b), /target t-01: dir \\"escape\\" leads to .* outside the fleet's root/);
     assert.equal(existsSync(path.join(outside, 'releases')), false, 'nothing was unpacked outside the root');
     await assertNothingInstalled();
-    rmSync(outside, { recursive: true, force: true });
   });
 
   test('started straight through Temporal with a root that is not a fleet folder (no fleet.json naming the target), the install is refused and nothing is written there', async () => {
     const fakeRoot = path.join(os.tmpdir(), `rampart-confine-fake-root-${process.pid}`);
+    strays.push(fakeRoot);
     mkdirSync(path.join(fakeRoot, 'targets', 't-01'), { recursive: true });
     const fleet = JSON.parse(JSON.stringify(h.fleet.fleet)) as { root: string; targets: Record<string, unknown>[] };
     fleet.root = fakeRoot;
@@ -208,6 +214,5 @@ describe('local target dirs at the worker', () => {
     assert.match(JSON.stringify(status), /target t-01: dir \\"targets\/t-01\\" is not one of the fleet's: .*fleet.json does not name target t-01/);
     assert.deepEqual(readdirSync(path.join(fakeRoot, 'targets', 't-01')), [], 'nothing was unpacked in the hand-made root');
     await assertNothingInstalled();
-    rmSync(fakeRoot, { recursive: true, force: true });
   });
 });
