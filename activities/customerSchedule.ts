@@ -76,10 +76,10 @@ export interface CustomerBookings {
  * Many customers' bookings in one activity: a step with thousands of customers costs a few
  * history events per batch instead of per customer. Same answers as one call each.
  */
-export async function scheduleCustomerUpdates(args: ScheduleCustomerUpdatesArgs): Promise<CustomerBookings> {
+export async function scheduleCustomerUpdates(args: ScheduleCustomerUpdatesArgs, store: readonly string[]): Promise<CustomerBookings> {
   const booked: CustomerSchedule[] = [];
   for (const item of args.items) {
-    const customer = await resolveCustomer(item, args.customersFile);
+    const customer = await resolveCustomer(item, args.customersFile, store);
     booked.push(await scheduleCustomerUpdate({ customer, after: item.after, noticeBefore: args.noticeBefore, urgent: args.urgent }));
   }
   const { distinct: slots, of } = distinctIndexed(booked.map((b) => b.slot));

@@ -11,6 +11,11 @@ import type { SecretLookup } from './secrets';
 export interface ActivityDependencies {
   /** Local state: the sent ledger, customer-notice decisions, incident reports. */
   stateDir: string;
+  /**
+   * The artifact store (RAMPART_ARTIFACT_STORE): the only folders release archives and customers
+   * files that go by reference are read from; any other path a workflow names is refused.
+   */
+  artifactStore: readonly string[];
   /** Slack bot token and API base. */
   slack: SlackSettings;
   /** The pooled SMTP transport and sender; whoever made it closes it. */

@@ -1,8 +1,8 @@
 import { createDeployAdapters } from './adapters';
 import { customerNoticeActivities } from './customerNotify';
 import { noticeDecisionLogIn } from './customerNotify/noticeDecisionLog';
-import { readCustomerRoster } from './customerDirectory';
-import { scheduleCustomerUpdate, scheduleCustomerUpdates } from './customerSchedule';
+import { readCustomerRoster, type RosterArgs } from './customerDirectory';
+import { scheduleCustomerUpdate, scheduleCustomerUpdates, type ScheduleCustomerUpdatesArgs } from './customerSchedule';
 import type { ActivityDependencies } from './dependencies';
 import { featureActivities } from './featureToggle';
 import { fleetLeaseActivities } from './fleetLeases';
@@ -13,7 +13,7 @@ import { slackClientSource } from './notify/slackClient';
 import { measureWithPrometheus } from './prometheus/prometheusProvider';
 import { rolloutChangeActivities } from './rolloutChanges';
 import { targetActivities } from './targetActions';
-import { verifyArtifact } from './verifyArtifact';
+import { verifyArtifactIn } from './verifyArtifact';
 
 export type { ActivityDependencies } from './dependencies';
 
@@ -27,18 +27,18 @@ export function createActivities(deps: ActivityDependencies) {
   const slack = slackClientSource(deps.slack);
   const notify = notifyActivities({ slack, mail: deps.mail, ledger });
   return {
-    verifyArtifact,
-    ...targetActivities(adapters),
+    verifyArtifact: verifyArtifactIn(deps.artifactStore),
+    ...targetActivities(adapters, deps.artifactStore),
     ...rolloutChangeActivities(adapters),
     ...incidentReportActivities(deps.stateDir),
     measureWithPrometheus,
     ...notify,
     ...featureActivities(adapters),
     scheduleCustomerUpdate,
-    scheduleCustomerUpdates,
-    readCustomerRoster,
+    scheduleCustomerUpdates: (args: ScheduleCustomerUpdatesArgs) => scheduleCustomerUpdates(args, deps.artifactStore),
+    readCustomerRoster: (args: RosterArgs) => readCustomerRoster(args, deps.artifactStore),
     ...fleetLeaseActivities,
-    ...customerNoticeActivities({ notify, slack, mail: deps.mail, secret: deps.secret, ledger, decisions: deps.noticeDecisions ?? noticeDecisionLogIn(deps.stateDir) }),
+    ...customerNoticeActivities({ notify, slack, mail: deps.mail, secret: deps.secret, artifactStore: deps.artifactStore, ledger, decisions: deps.noticeDecisions ?? noticeDecisionLogIn(deps.stateDir) }),
   };
 }
 

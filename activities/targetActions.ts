@@ -4,6 +4,7 @@ import type { Target } from '../domain/fleet';
 import type { TargetSample } from '../domain/metrics';
 import type { DeployAdapters } from './adapters';
 import type { ChangeResult, HealthProbe, TargetChange } from './adapters/types';
+import { artifactInStore } from './verifyArtifact';
 import { rollBackIfStillOurs, type RollbackChange, type RollbackResult } from './rollbackGuard';
 
 /** Errors that no retry can fix: they end the attempt at once instead of looping. */
@@ -40,11 +41,14 @@ export async function heartbeating<T>(run: (signal: AbortSignal) => Promise<T>):
 }
 
 /** Installs, rollbacks and reads of targets, each through the adapter of its kind. */
-export function targetActivities(adapters: DeployAdapters) {
+export function targetActivities(adapters: DeployAdapters, artifactStore: readonly string[]) {
   const adapterFor = (target: Target) => adapters[target.adapter];
   return {
     async installTarget(change: TargetChange): Promise<ChangeResult> {
-      return withFinalErrors(() => heartbeating((signal) => adapterFor(change.target).install(change, signal)));
+      // Checked here as in verifyArtifact: a step started by hand must not install from outside the store either.
+      const artifact = change.artifact ? { ...change.artifact, path: await artifactInStore(artifactStore, change.artifact.path) } : undefined;
+      const confined = artifact ? { ...change, artifact } : change;
+      return withFinalErrors(() => heartbeating((signal) => adapterFor(change.target).install(confined, signal)));
     },
 
     async rollbackTarget(change: RollbackChange): Promise<RollbackResult> {

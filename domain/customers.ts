@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { durationSchema } from './duration';
 import { nameText } from './freeText';
+import { safeUrlSchema } from './safeUrl';
 
 const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a 24-hour time such as "02:30"');
@@ -32,7 +33,7 @@ const customerSchema = z.strictObject({
     emails: z.array(z.email('expected an email address')).default([]),
     slack: z.string().regex(/^(#[a-z0-9._-]{1,80}|[CG][A-Z0-9]{2,})$/, 'expected "#channel-name" or a channel id').optional(),
     webhook: z.strictObject({
-      url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }),
+      url: safeUrlSchema({ secretHome: 'the environment variable that secretEnv names (the signing secret), or the receiver\'s own configuration' }),
       /** Environment variable holding the HMAC secret: never the secret itself. */
       secretEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'expected an environment variable name'),
     }).optional(),

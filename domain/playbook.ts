@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { durationSchema } from './duration';
 import { severitySchema } from './incident';
 import { lineText, nameText, noteText } from './freeText';
+import { safeUrlSchema } from './safeUrl';
 
 /** A share of the fleet: "25%" of all targets, or a count of targets. */
 const sizeSchema = z.union(
@@ -65,7 +66,7 @@ const healthSchema = z.strictObject({
       z.strictObject({
         type: z.literal('prometheus'),
         /** A Prometheus that scrapes the fleet with a `target="<target id>"` label on every series. */
-        url: z.url({ protocol: /^https?$/, error: 'expected the http(s) URL of a Prometheus server' }),
+        url: safeUrlSchema({ rule: 'expected the http(s) URL of a Prometheus server' }),
         /** Range of each query; default: the time since the previous analysis. */
         window: durationSchema.optional(),
         /** Only series of this scrape job; default: any job. */
@@ -100,7 +101,7 @@ export const customerPlanSchema = z.strictObject({
   expectedDowntime: lineText().min(1).default('none expected'),
   reportProblem: noteText().min(1).default('Reply to this message or open a ticket with support.'),
   /** Public address of the status portal, quoted in notices. */
-  portalUrl: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
+  portalUrl: safeUrlSchema().optional(),
 });
 
 export type CustomerPlan = z.infer<typeof customerPlanSchema>;

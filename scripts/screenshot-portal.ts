@@ -73,6 +73,8 @@ async function main(): Promise<void> {
   const outDir = path.resolve(values.out);
   mkdirSync(outDir, { recursive: true });
   const dir = mkdtempSync(path.join(os.tmpdir(), 'rampart-screenshot-'));
+  // The artifacts are built below this folder: it is the in-process worker's artifact store.
+  process.env.RAMPART_ARTIFACT_STORE ??= dir;
   process.env.RAMPART_STATE_DIR = path.join(dir, 'state');
   Runtime.install({ logger: new DefaultLogger('WARN') });
 

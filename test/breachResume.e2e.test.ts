@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { temporal } from '@temporalio/proto';
+import { targetFolder, type LocalTarget } from '../domain/fleet';
 import { Worker } from '@temporalio/worker';
 import { after, before, describe, test } from 'node:test';
 import { writeFeature } from '../activities/adapters/local/featureSwitches';
@@ -28,7 +29,7 @@ describe('breach, resume and rollback paths (dev server, real fleet)', () => {
   });
   after(async () => h.stop());
 
-  const targetDir = (id: string) => (h.fleet.fleet.targets.find((t) => t.id === id) as { dir: string }).dir;
+  const targetDir = (id: string) => targetFolder(h.fleet.fleet.targets.find((t) => t.id === id) as LocalTarget);
   const features = async (id: string) => {
     const url = (h.fleet.fleet.targets.find((t) => t.id === id) as { url: string }).url;
     return ((await (await fetch(`${url}/health`)).json()) as { features: Record<string, boolean> }).features;

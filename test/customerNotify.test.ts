@@ -76,7 +76,7 @@ async function startWebhookReceiver(secret: string): Promise<WebhookReceiver> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}/rampart/notices?token=not-for-logs`,
+    url: `http://127.0.0.1:${port}/rampart/notices?team=not-for-logs`,
     deliveries,
     answerNext: (status, count = 1) => scripted.push(...Array<number>(count).fill(status)),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
@@ -100,6 +100,7 @@ before(async () => {
   mailer = new MailTransport({ smtpUrl: smtp.url, from: 'updates@rampart.test' });
   ({ deliverCustomerNotice, deliverCustomerNotices } = createActivities({
     stateDir: path.join(stateDir, 'state'),
+    artifactStore: [stateDir],
     slack: { token: TOKEN, apiUrl: slack.url },
     mail: mailer,
     secret: (name) => process.env[name],

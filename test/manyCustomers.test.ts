@@ -154,5 +154,12 @@ describe('a rollout with 10,000 customers (time-skipping server, noop targets)',
       assert.match(status.outcome?.reason ?? '', rule);
       assert.ok(status.timeline.every((e) => e.event !== 'step started'), 'no step started');
     }
+    // A reference written by hand to a file outside the worker's artifact store is never read (nor hashed).
+    const outside = await rig.startRollout({ ...rig.input('ref-outside', playbook), fleet: fleetOf('ref-outside', 10), customersFile: { path: '/etc/passwd', sha256: '0'.repeat(64) } });
+    await outside.result().catch(() => undefined);
+    const status = await rig.rollouts.status('ref-outside');
+    assert.equal(status.state, 'failed');
+    assert.match(status.outcome?.reason ?? '', /customers file \/etc\/passwd is outside the artifact store .*RAMPART_ARTIFACT_STORE/);
+    assert.doesNotMatch(status.outcome?.reason ?? '', /sha256/);
   });
 });

@@ -27,7 +27,7 @@ let prom: PrometheusServer | undefined;
 const pids = new Set<number>();
 const stoppedPids = new Set<number>();
 const adapter = new LocalAdapter({ healthTimeoutMs: 10_000, pollIntervalMs: 100 });
-const { sampleTargets } = targetActivities(createDeployAdapters({ secret: () => undefined }));
+const { sampleTargets } = targetActivities(createDeployAdapters({ secret: () => undefined }), []);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const target = (id: string): Target => {

@@ -101,7 +101,12 @@ async function main(): Promise<number> {
     if (interrupted) throw new Error('interrupted before the tests started');
 
     const runTimeoutMs = Number(process.env.RAMPART_TEST_RUN_TIMEOUT_MS ?? 60 * 60_000);
-    const env = { ...process.env, [DEV_SERVER_ADDRESS_ENV]: server.address, TEMPORAL_CLI: cli, TEMPORAL_TEST_SERVER: testServer };
+    const env = {
+      ...process.env,
+      [DEV_SERVER_ADDRESS_ENV]: server.address, TEMPORAL_CLI: cli, TEMPORAL_TEST_SERVER: testServer,
+      // Tests build their artifacts in temp folders, the demo under the repo: the workers' store is both.
+      RAMPART_ARTIFACT_STORE: process.env.RAMPART_ARTIFACT_STORE ?? `${os.tmpdir()}${path.delimiter}${REPO_ROOT}`,
+    };
     const lanes = splitLanes(files).map((laneFiles, index) => ({
       name: index === 0 ? 'main' : 'side',
       files: laneFiles,

@@ -23,6 +23,16 @@ test('activity dependencies from the environment: defaults, empty as unset, secr
   assert.equal(config.temporal.taskQueue, 'q1');
 });
 
+test('RAMPART_ARTIFACT_STORE: default the working directory, several folders joined by ":", the file system root refused naming the variable', () => {
+  const mailOf = (deps: { mail: { close(): void } }) => deps.mail.close();
+  const byDefault = activityDependenciesFromEnv({});
+  assert.deepEqual(byDefault.artifactStore, [path.resolve('.')]);
+  const several = activityDependenciesFromEnv({ RAMPART_ARTIFACT_STORE: `/srv/artifacts${path.delimiter}builds` });
+  assert.deepEqual(several.artifactStore, ['/srv/artifacts', path.resolve('builds')]);
+  [byDefault, several].forEach(mailOf);
+  assert.throws(() => workerConfigFromEnv({ RAMPART_ARTIFACT_STORE: '/' }), (err: Error) => err.name === 'WorkerConfigError' && /RAMPART_ARTIFACT_STORE "\/" names the file system's root/.test(err.message));
+});
+
 test('TLS files come through the given reader; an unreadable one names the file and its variable', () => {
   const read: string[] = [];
   const files = readTlsFiles({ caPath: '/ca.pem', certPath: '/c.pem', keyPath: '/k.pem', serverName: 'temporal.example' }, (file) => {

@@ -7,6 +7,7 @@ import { PgSentLedger } from '../activities/notify/pgSentLedger';
 import { PgStore } from '../activities/notify/pgStore';
 import { temporalConfigFromEnv, type TemporalConfig } from '../domain/temporalConfig';
 import { ledgerUrlSchema } from './ledgerUrl';
+import { ARTIFACT_STORE_ENV, artifactStoreFolders } from '../artifacts/store';
 
 type Env = Record<string, string | undefined>;
 
@@ -43,6 +44,7 @@ function setting(env: Env, name: string): string | undefined {
  * | variable | what |
  * |---|---|
  * | RAMPART_STATE_DIR | local state (sent ledger, customer-notice decisions, incident reports); default `.rampart` |
+ * | RAMPART_ARTIFACT_STORE | the folders (joined by ":") artifacts and customers files by reference are read from; any other path is refused; default the working directory |
  * | SLACK_BOT_TOKEN, SLACK_API_URL | the Slack bot token and API base (default Slack's own) |
  * | SMTP_URL, MAIL_FROM | the SMTP server (`smtp://user:pass@host:587`) and the sender (default rampart@localhost) |
  * | RAMPART_WORKFLOW_BUNDLE | a prebuilt workflow bundle (`npm run bundle:workflows`), read by workerConfigFromEnv; default: bundle at start |
@@ -61,6 +63,7 @@ function workerSettingsFromEnv(env: Env): { activities: ActivityDependencies; le
   const shared = sharedLedgerFrom(setting(env, 'RAMPART_LEDGER_URL'));
   const activities: ActivityDependencies = {
     stateDir,
+    artifactStore: artifactStoreFromEnv(env),
     slack: { token: setting(env, 'SLACK_BOT_TOKEN'), apiUrl: setting(env, 'SLACK_API_URL') },
     mail: new MailTransport({ smtpUrl: setting(env, 'SMTP_URL'), from: setting(env, 'MAIL_FROM') }),
     // Secrets are named by the files a rollout brings, so they are looked up by name, not listed here.
@@ -68,6 +71,15 @@ function workerSettingsFromEnv(env: Env): { activities: ActivityDependencies; le
     ...(shared ? { sentLedger: new PgSentLedger(shared.store), noticeDecisions: new PgNoticeDecisionLog(shared.store) } : {}),
   };
   return { activities, ledger: shared ? { kind: 'postgres', ...shared } : { kind: 'file', stateDir } };
+}
+
+/** RAMPART_ARTIFACT_STORE: the folders artifacts (and customers files by reference) are read from; default the working directory. */
+function artifactStoreFromEnv(env: Env): string[] {
+  try {
+    return artifactStoreFolders(setting(env, ARTIFACT_STORE_ENV));
+  } catch (err) {
+    throw new WorkerConfigError((err as Error).message);
+  }
 }
 
 /**

@@ -1,6 +1,7 @@
 import { ActivityFailure, ApplicationFailure, patched } from '@temporalio/workflow';
 import { customersFileSchema, type CustomersFileRef, type RosterEntry } from '../domain/customers';
 import { fleetSchema, type Fleet } from '../domain/fleet';
+import { legacyFleetSchema } from '../domain/legacyFleet';
 import { parseInput, type InputError } from '../domain/issues';
 import { playbookSchema, type Playbook } from '../domain/playbook';
 import { planSteps, type PlannedStep } from '../domain/planSteps';
@@ -49,7 +50,11 @@ async function readRoster(file: CustomersFileRef, tracker: RolloutTracker): Prom
  * else may change it.
  */
 export async function planRollout(input: RolloutInput, lease: RolloutLease): Promise<RolloutRun> {
-  const fleetParse = parseInput(fleetSchema, input.fleet);
+  // Local target dirs confined to the fleet's root and http(s) URLs only; a history recorded
+  // before that rule is replayed with the fleet as it was read then.
+  const fleetParse: ReturnType<typeof parseInput<typeof fleetSchema>> = patched('confined-fleet-dirs')
+    ? parseInput(fleetSchema, input.fleet)
+    : parseInput(legacyFleetSchema, input.fleet);
   const tracker = new RolloutTracker(input, fleetParse.ok ? fleetParse.value.version : 'unknown');
   const controls = new RolloutControls();
   lease.reportDropsTo(dropReport(`rollout ${input.rolloutId}`, (detail) => tracker.messageDropped(detail)));

@@ -29,6 +29,8 @@ export function httpRequest(req: HttpRequest): Promise<HttpResponse> {
   const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
   const maxBytes = req.maxBytes ?? 1024 * 1024;
   const url = new URL(req.url);
+  // The schemas allow only http(s) (domain/safeUrl.ts); a hand-made workflow input is refused here too.
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return Promise.reject(new Error(`${method} ${url.protocol} URLs are refused: only http and https`));
   const client = url.protocol === 'https:' ? https : http;
 
   return new Promise<HttpResponse>((resolve, reject) => {

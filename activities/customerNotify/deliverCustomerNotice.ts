@@ -17,6 +17,8 @@ import { webhookNotice } from './webhookNotice';
 type Sender = (notice: CustomerNotice, customer: Customer, rendered: RenderedNotice) => Promise<void>;
 
 export interface CustomerNoticeDependencies extends ChannelDependencies {
+  /** Where a customers file that went by reference may be read from (the artifact store). */
+  artifactStore: readonly string[];
   /** The worker's own mail and Slack activities: their ledger keeps each channel's send once. */
   notify: Pick<NotifyActivities, 'sendEmail' | 'postSlackMessage'>;
   /** The sent ledger, for the webhook channel. */
@@ -59,7 +61,7 @@ export function customerNoticeActivities(deps: CustomerNoticeDependencies) {
   return {
     deliverCustomerNotice,
     /** Many notices in one activity, each exactly as deliverCustomerNotice would (deliverNoticeBatch.ts). */
-    deliverCustomerNotices: (args: DeliverNoticeBatchArgs): Promise<BatchOutcomes> => deliverNoticeBatch(args, deliverCustomerNotice),
+    deliverCustomerNotices: (args: DeliverNoticeBatchArgs): Promise<BatchOutcomes> => deliverNoticeBatch(args, deliverCustomerNotice, deps.artifactStore),
   };
 }
 

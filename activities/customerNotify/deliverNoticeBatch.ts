@@ -35,7 +35,7 @@ export interface BatchOutcomes {
   of: number[];
 }
 
-export async function deliverNoticeBatch(args: DeliverNoticeBatchArgs, deliverOne: (item: DeliverNoticeArgs) => Promise<NoticeOutcome>): Promise<BatchOutcomes> {
+export async function deliverNoticeBatch(args: DeliverNoticeBatchArgs, deliverOne: (item: DeliverNoticeArgs) => Promise<NoticeOutcome>, store: readonly string[]): Promise<BatchOutcomes> {
   const { attempt } = Context.current().info;
   const outcomes = new Array<BatchNoticeOutcome>(args.items.length);
   const notYet: { key: string; error: unknown }[] = [];
@@ -43,7 +43,7 @@ export async function deliverNoticeBatch(args: DeliverNoticeBatchArgs, deliverOn
   let done = 0;
   while (left.length > 0) {
     const chunk = sideBySide(args.items, left);
-    const settled = await Promise.allSettled(chunk.map(async (i) => deliverOne(await whole(args, args.items[i]!))));
+    const settled = await Promise.allSettled(chunk.map(async (i) => deliverOne(await whole(args, args.items[i]!, store))));
     settled.forEach((result, k) => {
       const i = chunk[k]!;
       if (result.status === 'fulfilled') return (outcomes[i] = result.value);
@@ -77,8 +77,8 @@ function sideBySide(items: DeliverNoticeBatchArgs['items'], left: number[]): num
 }
 
 /** One notice as deliverCustomerNotice takes it: its own facts over the shared ones, its whole customer. */
-async function whole(args: DeliverNoticeBatchArgs, item: DeliverNoticeBatchArgs['items'][number]): Promise<DeliverNoticeArgs> {
-  const customer = await resolveCustomer(item, args.customersFile);
+async function whole(args: DeliverNoticeBatchArgs, item: DeliverNoticeBatchArgs['items'][number], store: readonly string[]): Promise<DeliverNoticeArgs> {
+  const customer = await resolveCustomer(item, args.customersFile, store);
   const facts = { ...args.shared.facts, ...item.notice.facts } as NoticeFacts;
   if (facts.howToDefer) facts.howToDefer = facts.howToDefer.replaceAll('{customer}', customer.id);
   const { seq: _seq, ...fields } = { ...args.shared, ...item.notice };

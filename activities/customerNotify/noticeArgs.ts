@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { URGENT_CATEGORIES, type CustomerNotice, type DeliverNoticeArgs } from '../../domain/customerNotice';
 import { ROUTINE_CATEGORIES, type Customer } from '../../domain/customers';
 import { describeErrors, parseInput } from '../../domain/issues';
+import { safeUrlSchema } from '../../domain/safeUrl';
 
 const KINDS = ['pre-deployment', 'post-deployment', 'incident', 'incident-update', 'incident-resolved', 'digest'] as const;
 const CATEGORIES = ['pre-deployment', 'post-deployment', 'digest', 'security', 'incident'] as const;
@@ -26,7 +27,7 @@ const factsSchema = z.object({
   nextUpdateAt: iso.optional(),
   reportProblem: prose.optional(),
   changes: z.array(z.object({ at: iso, text: z.string().min(1).max(2_000) })).max(200).optional(),
-  portalUrl: z.url({ protocol: /^https?$/ }).optional(),
+  portalUrl: safeUrlSchema().optional(),
 });
 
 const noticeSchema = z
@@ -71,7 +72,7 @@ const customerSchema = z.looseObject({
   contacts: z.looseObject({
     emails: z.array(z.email()),
     slack: z.string().min(1).optional(),
-    webhook: z.object({ url: z.url({ protocol: /^https?$/ }), secretEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/) }).optional(),
+    webhook: z.object({ url: safeUrlSchema(), secretEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/) }).optional(),
   }),
   optOut: z.array(z.enum(ROUTINE_CATEGORIES)),
   quietHours: z.object({ start: clock, end: clock }).optional(),

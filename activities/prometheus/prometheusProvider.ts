@@ -12,6 +12,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import type { GroupMeasurement } from '../../domain/evaluateGate';
 import { describeErrors, parseInput } from '../../domain/issues';
+import { safeUrlSchema } from '../../domain/safeUrl';
 import { httpRequest, joinUrl } from '../adapters/http';
 import type { TargetSeen } from '../../domain/metrics';
 
@@ -43,7 +44,7 @@ export interface PrometheusMeasurement {
 
 const targetIds = z.array(z.string().min(1, 'expected a non-empty target id').max(256)).max(1000);
 const inputSchema = z.strictObject({
-  prometheusUrl: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }),
+  prometheusUrl: safeUrlSchema({ rule: 'expected the http(s) URL of a Prometheus server' }),
   candidates: targetIds.min(1, 'expected at least one candidate target'),
   baseline: targetIds,
   windowSeconds: z.number().positive().max(31 * 86_400),

@@ -103,6 +103,8 @@ async function main(): Promise<number> {
   const rss = new RssSampler(100);
   rss.start();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'rampart-bench-'));
+  // Every measure builds its artifacts below this folder: it is the workers' artifact store (they inherit it).
+  process.env.RAMPART_ARTIFACT_STORE ??= dir;
   const stack = new BenchStack(log);
   try {
     await stack.start(path.join(dir, 'temporal'));

@@ -140,7 +140,7 @@ export async function measureCustomerNotices(progress: Progress, stateDir: strin
   const webhook = options.webhook ? await startWebhookCounter(secret) : undefined;
   const mail = new MailTransport({ smtpUrl: smtp.url, from: 'rampart-bench@localhost' });
   try {
-    const { deliverCustomerNotice } = createActivities({ stateDir, slack: {}, mail, secret: (name) => (name === SECRET_ENV ? secret : undefined) });
+    const { deliverCustomerNotice } = createActivities({ stateDir, artifactStore: [stateDir], slack: {}, mail, secret: (name) => (name === SECRET_ENV ? secret : undefined) });
     const rolloutId = `bench-${randomBytes(4).toString('hex')}`;
     const deliveries = Array.from({ length: options.customers }, (_, i) => {
       const customer = benchCustomer(i, webhook?.url);

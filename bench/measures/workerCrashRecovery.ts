@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import { RolloutClient } from '../../client/rolloutClient';
 import { stepWorkflowId } from '../../contract/ids';
+import { targetFolder } from '../../domain/fleet';
 import { FINAL_STATES } from '../../domain/rolloutStatus';
 import type { RampartActivities } from '../../activities';
 import { readJournal } from '../../activities/adapters/local/installJournal';
@@ -163,7 +164,7 @@ export async function measureWorkerCrashRecovery(ctx: BenchContext, options: Wor
         startedBy: 'bench',
       });
       const began = await waitFor('the install journal showing the change begun', 60_000, ctx.signal, async () =>
-        (await readJournal(target.dir)).find((r) => r.action === 'install' && r.to === VERSION && r.phase === 'begin'),
+        (await readJournal(targetFolder(target))).find((r) => r.action === 'install' && r.to === VERSION && r.phase === 'begin'),
       );
       const running = await waitFor('the install attempt showing as started', 10_000, ctx.signal, async () => {
         const p = await pendingInstall(ctx.client, rolloutId);
@@ -197,7 +198,7 @@ export async function measureWorkerCrashRecovery(ctx: BenchContext, options: Wor
         const s = await rollouts.status(rolloutId).catch(() => undefined);
         return s && FINAL_STATES.includes(s.state) ? s : undefined;
       });
-      const records = (await readJournal(target.dir)).filter((r) => r.action === 'install' && r.to === VERSION);
+      const records = (await readJournal(targetFolder(target))).filter((r) => r.action === 'install' && r.to === VERSION);
       const trial: Trial = {
         killAfterBeginMs: killedAt - Date.parse(began.at),
         lastHeartbeatBeforeKillMs: lastHeartbeatMs === null ? null : killedAt - lastHeartbeatMs,

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { customersFileSchema } from '../../domain/customers';
+import { safeUrlSchema } from '../../domain/safeUrl';
 import { EXIT, UserError } from '../exitCodes';
 import { loadDocument } from '../loadDocument';
 import { parseFlags } from '../parseFlags';
@@ -12,7 +13,7 @@ const serveFlags = z.strictObject({
   customers: z.string({ error: 'expected a customers file' }).min(1),
   port: z.coerce.number({ error: 'expected a port number' }).int().min(0).max(65535),
   host: z.string().min(1),
-  publicUrl: z.url({ protocol: /^https?$/, error: 'expected the http(s) address customers open, e.g. https://status.example.com' }).optional(),
+  publicUrl: safeUrlSchema({ rule: 'expected the http(s) address customers open, e.g. https://status.example.com' }).optional(),
   trustedProxy: z.union([z.ipv4(), z.ipv6()], { error: 'expected the IP address of the proxy in front of the portal, e.g. 10.0.0.5' }).optional(),
 });
 

@@ -18,7 +18,9 @@ import { planSteps } from '../../domain/planSteps';
 import { releaseSchema, type Release } from '../../domain/release';
 import { FINAL_STATES } from '../../domain/rolloutStatus';
 import type { RolloutInput } from '../../domain/rolloutInput';
+import { checkArchiveEntries } from '../../artifacts/entries';
 import { readArtifactManifest } from '../../artifacts/manifest';
+import { ARTIFACT_STORE_ENV, artifactStoreFolders, checkInStore } from '../../artifacts/store';
 import { EXIT, UserError } from '../exitCodes';
 import { loadDocument } from '../loadDocument';
 import { parseFlags } from '../parseFlags';
@@ -40,8 +42,35 @@ async function readDigest(artifact: string, explicit?: string): Promise<string> 
   return digest;
 }
 
+/**
+ * The refusals the worker would make, made early: outside the artifact store (when this
+ * environment names it, as the worker's does), or an archive holding an entry extraction would
+ * drop or that leads out of the release folder.
+ */
+async function checkArtifact(artifactPath: string): Promise<void> {
+  // The archive first: a file that is missing or not an archive is the mistake to report, wherever it is.
+  const entries = await checkArchiveEntries(artifactPath);
+  if (!entries.ok) throw new UserError(`--artifact: ${entries.error}`);
+  await checkStore('--artifact', artifactPath, 'artifact');
+}
+
+/** When this environment names the artifact store (RAMPART_ARTIFACT_STORE), what the workers will read must be in it. */
+async function checkStore(flag: string, file: string, what: string): Promise<void> {
+  const setting = process.env[ARTIFACT_STORE_ENV];
+  if (!setting) return;
+  let folders: string[];
+  try {
+    folders = artifactStoreFolders(setting);
+  } catch (err) {
+    throw new UserError((err as Error).message);
+  }
+  const inStore = await checkInStore(folders, file, what);
+  if (!inStore.ok) throw new UserError(`${flag}: ${inStore.reason}`);
+}
+
 async function buildRelease(flags: { artifact: string; sha256?: string; notes?: string }): Promise<Release> {
   const artifactPath = resolve(flags.artifact);
+  await checkArtifact(artifactPath);
   const manifest = await readArtifactManifest(artifactPath);
   if (!manifest.ok) throw new UserError(`--artifact: ${manifest.error}`);
   const release = parseInput(releaseSchema, {
@@ -77,6 +106,8 @@ async function startRollout(raw: unknown): Promise<void> {
   const plan = planSteps(playbook.value, fleet.value.targets);
   if (!plan.ok) throw new UserError(plan.errors.map((e) => `${flags.playbook}: ${e}`).join('\n'));
   const customers = flags.customers ? await loadCustomersForFleet(flags.customers, fleet.value) : undefined;
+  // A large customers file goes by reference: the workers read it, from their store only.
+  if (customers && 'customersFile' in customers) await checkStore('--customers', customers.customersFile.path, 'customers file');
   // The breaker's incident pages whoever the playbook's escalation policy names.
   const escalation = playbook.value.incidents
     ? (await loadDocument(resolve(dirname(resolve(flags.playbook)), playbook.value.incidents.policyFile), escalationPoliciesSchema)).raw

@@ -132,7 +132,8 @@ export function startWorkerStep(stack: Stack, workerEnv: NodeJS.ProcessEnv, { si
   const workerReady = track(
     stack,
     startWorkerProcess({
-      env: workerEnv,
+      // The demo builds its artifacts in its own folder (which --dir may put anywhere): that is the worker's store.
+      env: { ...workerEnv, RAMPART_ARTIFACT_STORE: workerEnv.RAMPART_ARTIFACT_STORE ?? stack.dir },
       cwd: REPO_ROOT,
       logFile: workerLog,
       readyTimeoutMs: 150_000,

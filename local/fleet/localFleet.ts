@@ -15,7 +15,7 @@ import { mkdir, readFile, rm, symlink, unlink, writeFile } from 'node:fs/promise
 import http from 'node:http';
 import { join, resolve } from 'node:path';
 import * as tar from 'tar';
-import { fleetSchema, type Fleet, type Target } from '../../domain/fleet';
+import { fleetSchema, targetFolder, type Fleet, type Target } from '../../domain/fleet';
 import { describeErrors, parseInput } from '../../domain/issues';
 import { versionSchema } from '../../domain/release';
 import { buildArtifact } from './artifactBuild';
@@ -108,13 +108,14 @@ export async function fleetUp(options: FleetUpOptions): Promise<FleetUpResult> {
   const targets: LocalTarget[] = [];
   for (let i = 0; i < size; i++) {
     const id = `t-${String(i + 1).padStart(2, '0')}`;
-    const dir = join(stateDir, 'targets', id);
-    await installInitialRelease(dir, version, artifact.path);
-    targets.push({ id, adapter: 'local', dir, url: `http://127.0.0.1:${targetPorts[i]}`, supervisorUrl, labels: { ring: i < internal ? 'internal' : 'external' } });
+    await installInitialRelease(join(stateDir, 'targets', id), version, artifact.path);
+    targets.push({ id, adapter: 'local', dir: `targets/${id}`, url: `http://127.0.0.1:${targetPorts[i]}`, supervisorUrl, labels: { ring: i < internal ? 'internal' : 'external' } });
   }
-  const fleet = fleetSchema.parse({ name: 'local', version, targets });
+  // Target dirs are relative to the fleet's root, this folder (domain/fleet.ts).
+  const written = { name: 'local', version, root: stateDir, targets };
+  const fleet = fleetSchema.parse(written);
   const fleetFile = join(stateDir, 'fleet.json');
-  await writeFile(fleetFile, `${JSON.stringify(fleet, null, 2)}\n`);
+  await writeFile(fleetFile, `${JSON.stringify(written, null, 2)}\n`);
 
   const supervisorPid = startSupervisor(stateDir, supervisorPort!, options.keepRunning ?? false);
   const logFile = join(stateDir, 'supervisor.log');
@@ -271,7 +272,7 @@ export async function readInstallJournals(options: { stateDir: string }): Promis
   return Promise.all(
     fleet.targets.map(async (target) => {
       if (target.adapter !== 'local') return { targetId: target.id, records: [] };
-      return { targetId: target.id, records: await readJournal(target.dir) };
+      return { targetId: target.id, records: await readJournal(targetFolder(target)) };
     }),
   );
 }

@@ -17,7 +17,7 @@ import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { fleetSchema, type Target } from '../../domain/fleet';
+import { fleetSchema, targetFolder, type Target } from '../../domain/fleet';
 import { describeErrors, parseInput } from '../../domain/issues';
 import { exitWithParent } from '../process/exitWithParent';
 import { killNow } from '../process/pids';
@@ -125,7 +125,8 @@ function main(): void {
   const targetArgs = targetServerCommand(stateDir, log);
 
   function start(m: ManagedTarget): Promise<void> {
-    const { id, dir } = m.target;
+    const { id } = m.target;
+    const dir = targetFolder(m.target);
     // Output to the supervisor's own log; an IPC channel so the target exits with the supervisor
     // (exitWithParent) even when the supervisor is killed outright.
     const child = spawnProcess(process.execPath, targetArgs(['--id', id, '--dir', dir, '--port', String(m.port)]), {

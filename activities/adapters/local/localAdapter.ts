@@ -1,4 +1,4 @@
-import type { Target } from '../../../domain/fleet';
+import type { LocalTarget, Target } from '../../../domain/fleet';
 import type { TargetSample } from '../../../domain/metrics';
 import { featureNameSchema } from '../../../domain/release';
 import { adapterError } from '../errors';
@@ -8,10 +8,10 @@ import type { ChangeResult, DeployAdapter, FeatureChange, FeatureResult, HealthP
 import { verifyArtifactDigest } from './artifactDigest';
 import { readFeatures, writeFeature } from './featureSwitches';
 import { appendJournal, findChange, readJournal } from './installJournal';
+import { confinedTargetFolder } from './targetFolder';
 import { currentVersion, hasRelease, switchCurrent, unpackRelease } from './releaseStore';
 import { readSupervisorToken, SUPERVISOR_TOKEN_HEADER, supervisorTokenFile } from './supervisorToken';
 
-type LocalTarget = Extract<Target, { adapter: 'local' }>;
 
 export interface LocalAdapterOptions {
   /** How long install/rollback wait for /health to report the new version; default 20 s. */
@@ -60,7 +60,8 @@ export class LocalAdapter implements DeployAdapter {
     if (!featureNameSchema.safeParse(change.feature).success) {
       throw adapterError('ConfigurationError', `cannot switch feature "${change.feature}" on ${target.id}: expected a name such as "new-checkout" (lower-case letters, digits and "-")`);
     }
-    const result = await this.serialized(target.dir, () => this.setFeatureNow(change, target, signal));
+    const dir = await confinedTargetFolder(target);
+    const result = await this.serialized(dir, () => this.setFeatureNow(change, target, dir, signal));
     if (!result.replayed) await this.waitForFeature(target, change.feature, change.enabled, signal);
     return result;
   }
@@ -77,14 +78,15 @@ export class LocalAdapter implements DeployAdapter {
   async installsBy(rolloutId: string, target: Target): Promise<{ from: string | null; to: string; at: string }[]> {
     const local = asLocal(target);
     const prefix = `${rolloutId}/${local.id}/`;
-    return (await readJournal(local.dir))
+    return (await readJournal(await confinedTargetFolder(local)))
       .filter((r) => r.action === 'install' && r.phase === 'begin' && r.key.startsWith(prefix))
       .map((r) => ({ from: r.from, to: r.to, at: r.at }));
   }
 
-  private apply(action: 'install' | 'rollback', change: TargetChange, signal?: AbortSignal): Promise<ChangeResult> {
+  private async apply(action: 'install' | 'rollback', change: TargetChange, signal?: AbortSignal): Promise<ChangeResult> {
     const target = asLocal(change.target);
-    return this.serialized(target.dir, () => this.applyNow(action, change, target, signal));
+    const dir = await confinedTargetFolder(target);
+    return this.serialized(dir, () => this.applyNow(action, change, target, dir, signal));
   }
 
   /** Runs `work` after every change already queued for this target directory. */
@@ -99,8 +101,7 @@ export class LocalAdapter implements DeployAdapter {
     return run;
   }
 
-  private async setFeatureNow(change: FeatureChange, target: LocalTarget, signal?: AbortSignal): Promise<FeatureResult> {
-    const { dir } = target;
+  private async setFeatureNow(change: FeatureChange, target: LocalTarget, dir: string, signal?: AbortSignal): Promise<FeatureResult> {
     const to = `${change.feature}=${change.enabled}`;
     const result = { targetId: target.id, feature: change.feature, enabled: change.enabled };
     const { begun, done } = findChange(await readJournal(dir), change.key);
@@ -129,8 +130,7 @@ export class LocalAdapter implements DeployAdapter {
     }
   }
 
-  private async applyNow(action: 'install' | 'rollback', change: TargetChange, target: LocalTarget, signal?: AbortSignal): Promise<ChangeResult> {
-    const { dir } = target;
+  private async applyNow(action: 'install' | 'rollback', change: TargetChange, target: LocalTarget, dir: string, signal?: AbortSignal): Promise<ChangeResult> {
     const { begun, done } = findChange(await readJournal(dir), change.key);
     if (done?.action === 'feature') {
       throw adapterError('ConfigurationError', `key ${change.key} was used for feature ${done.to} on ${target.id}; it cannot now mean ${action} of ${change.version}`);

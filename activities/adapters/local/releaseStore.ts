@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, readlink, rename, rm, symlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import * as tar from 'tar';
+import { checkArchiveEntries } from '../../../artifacts/entries';
 import { manifestSchema } from '../../../domain/release';
 import { adapterError } from '../errors';
 
@@ -33,12 +34,16 @@ export async function hasRelease(dir: string, version: string): Promise<boolean>
 /** Unpacks the artifact into releases/<version>, unless a complete copy is already there. */
 export async function unpackRelease(dir: string, version: string, artifactPath: string): Promise<void> {
   if (await hasRelease(dir, version)) return;
+  // The rules verification applied (artifacts/entries.ts), again on the bytes about to be
+  // unpacked; strict, so that tar turns any entry it would drop or rewrite into an error.
+  const entries = await checkArchiveEntries(artifactPath);
+  if (!entries.ok) throw adapterError('ArtifactInvalid', entries.error);
   const releases = join(dir, 'releases');
   await mkdir(releases, { recursive: true });
   const staging = join(releases, aside(version));
   await mkdir(staging);
   try {
-    await tar.x({ file: artifactPath, cwd: staging });
+    await tar.x({ file: artifactPath, cwd: staging, strict: true, preserveOwner: false });
     const manifest = manifestSchema.safeParse(JSON.parse(await readFile(join(staging, 'release.json'), 'utf8').catch(() => 'null')));
     if (!manifest.success) throw adapterError('ArtifactInvalid', `${artifactPath} has no valid release.json at its root`);
     if (manifest.data.version !== version) {

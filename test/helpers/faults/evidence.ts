@@ -1,3 +1,4 @@
+import { targetFolder } from '../../../domain/fleet';
 import type { JournalRecord } from '../../../activities/adapters/local/installJournal';
 import { readBootLog, type BootRecord } from '../../../local/fleet/bootLog';
 import { readInstallJournals, type FleetUpResult } from '../../../local/fleet/localFleet';
@@ -45,7 +46,7 @@ async function fleetEvidence(fleet: 'good' | 'bad', up: FleetUpResult): Promise<
       fleet,
       targetId: target.id,
       journal: journals.find((j) => j.targetId === target.id)?.records ?? [],
-      boots: await readBootLog(target.dir),
+      boots: await readBootLog(targetFolder(target)),
       serving: await servingVersion(target.url),
     };
   }));
