@@ -34,6 +34,9 @@ const noopTarget = z.strictObject({
 
 export const targetSchema = z.discriminatedUnion('adapter', [localTarget, webhookTarget, noopTarget]);
 
+/** Targets in one fleet: what one rollout's planning, leases and batches are built for. */
+export const MAX_FLEET_TARGETS = 100_000;
+
 export const fleetSchema = z
   .strictObject({
     name: z.string().min(1),
@@ -42,7 +45,7 @@ export const fleetSchema = z
      * starts (its last known good state); this is only the fallback for a target that cannot say.
      */
     version: z.string().min(1),
-    targets: z.array(targetSchema).min(1, 'a fleet needs at least one target'),
+    targets: z.array(targetSchema).min(1, 'a fleet needs at least one target').max(MAX_FLEET_TARGETS, `expected at most ${MAX_FLEET_TARGETS} targets`),
   })
   .superRefine((fleet, ctx) => {
     const seen = new Set<string>();

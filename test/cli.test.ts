@@ -36,7 +36,7 @@ describe('rampart CLI: playbooks and bad input', () => {
     ].join('\n'));
     const r = await rampart(['playbook', 'validate', file]);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /bad\.yaml:8:15: phases\.canary\.bakeTime: expected a duration such as "10m"/);
+    assert.match(r.stderr, /bad\.yaml:8:15: phases\.canary\.bakeTime: expected a duration from 0s to 90d, such as "10m"/);
     assert.match(r.stderr, /phases\.waves\[0\]\.colour: unknown key/);
     assert.match(r.stderr, /bad\.yaml:12:\d+: surprise: unknown key/);
     assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');

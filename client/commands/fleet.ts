@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { durationSchema, formatDuration } from '../../domain/duration';
+import { HOUR, durationBetween, formatDuration } from '../../domain/duration';
 import { versionSchema } from '../../domain/release';
 import { defaultFleetReadyTimeoutMs, FleetAlreadyRunningError, FleetNotReadyError, fleetDown, fleetStatus, fleetUp } from '../../local/fleet/localFleet';
 import { EXIT, UserError } from '../exitCodes';
@@ -13,7 +13,7 @@ const upFlags = z.strictObject({
   version: versionSchema,
   internal: z.coerce.number({ error: 'expected a whole number' }).int('expected a whole number').min(0).optional(),
   dir: z.string().min(1),
-  timeout: durationSchema.refine((ms) => ms > 0, { message: 'expected a duration above 0' }).optional(),
+  timeout: durationBetween(1, HOUR).optional(),
   json: z.boolean().optional(),
 });
 
