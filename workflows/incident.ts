@@ -1,4 +1,4 @@
-import { condition, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
 import { commandArgsSchema, resolveArgsSchema } from '../contract/commandArgs';
 import type { IncidentInput, Tier } from '../domain/incident';
 import type { IncidentStatus } from '../domain/incidentStatus';
@@ -22,7 +22,11 @@ function validArgs(schema: typeof commandArgsSchema, args: unknown): { by: strin
  * and ends with the data a blameless retrospective needs.
  */
 export async function incidentWorkflow(input: IncidentInput): Promise<IncidentStatus> {
-  const policy = escalationPolicySchema.parse(input.policy);
+  // A policy it cannot run (a deadline of 0 or of 1e400 days) fails the incident at once, with
+  // the reason: thrown as a plain error it would fail every workflow task and page nobody, forever.
+  const parsedPolicy = parseInput(escalationPolicySchema, input.policy);
+  if (!parsedPolicy.ok) throw ApplicationFailure.nonRetryable(`escalation policy invalid: ${describeErrors(parsedPolicy.errors)}`, 'InvalidPolicy');
+  const policy = parsedPolicy.value;
   const tracker = new IncidentTracker(input, policy.name);
   const status = tracker.status;
   const pager = new IncidentPager(tracker, policy);

@@ -1,6 +1,7 @@
 import { ActivityFailure, ApplicationFailure, patched } from '@temporalio/workflow';
 import { customersFileSchema, type CustomersFileRef, type RosterEntry } from '../domain/customers';
 import { fleetSchema, type Fleet } from '../domain/fleet';
+import { escalationPoliciesSchema } from '../domain/incident';
 import { parseInput, type InputError } from '../domain/issues';
 import { playbookSchema, type Playbook } from '../domain/playbook';
 import { planSteps, type PlannedStep } from '../domain/planSteps';
@@ -53,6 +54,8 @@ export async function planRollout(input: RolloutInput, lease: RolloutLease): Pro
   const controls = new RolloutControls();
   const playbookParse = parseInput(playbookSchema, input.playbook);
   const customersParse = input.customers === undefined ? null : parseInput(customersFileSchema, input.customers);
+  // The policy the breaker would page by: one it could not run fails planning now, not at the breach.
+  const escalationParse = input.escalation === undefined ? null : parseInput(escalationPoliciesSchema, input.escalation);
   const approvals = new ApprovalGate(tracker, playbookParse.ok ? playbookParse.value.approvals : []);
   registerRolloutCommands(tracker, controls, approvals);
 
@@ -60,8 +63,9 @@ export async function planRollout(input: RolloutInput, lease: RolloutLease): Pro
     ...(playbookParse.ok ? [] : listErrors('playbook', playbookParse.errors)),
     ...(fleetParse.ok ? [] : listErrors('fleet', fleetParse.errors)),
     ...(customersParse && !customersParse.ok ? listErrors('customers', customersParse.errors) : []),
+    ...(escalationParse && !escalationParse.ok ? listErrors('escalation', escalationParse.errors) : []),
   ];
-  if (!playbookParse.ok || !fleetParse.ok || (customersParse && !customersParse.ok)) return failed(tracker, `planning check failed: ${planningErrors.join('; ')}`);
+  if (planningErrors.length > 0 || !playbookParse.ok || !fleetParse.ok) return failed(tracker, `planning check failed: ${planningErrors.join('; ')}`);
   const playbook: Playbook = playbookParse.value;
   const fleet: Fleet = fleetParse.value;
   const checked = planSteps(playbook, fleet.targets);
