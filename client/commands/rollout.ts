@@ -17,7 +17,9 @@ import { playbookSchema } from '../../domain/playbook';
 import { planSteps } from '../../domain/planSteps';
 import { releaseSchema, type Release } from '../../domain/release';
 import { FINAL_STATES } from '../../domain/rolloutStatus';
-import type { RolloutInput } from '../../domain/rolloutInput';
+import { MAX_ROLLOUT_INPUT_BYTES, type RolloutInput } from '../../domain/rolloutInput';
+import { checkInputSize } from '../inputSize';
+import { regularFileProblem } from '../regularFile';
 import { readArtifactManifest } from '../../artifacts/manifest';
 import { EXIT, UserError } from '../exitCodes';
 import { loadDocument } from '../loadDocument';
@@ -40,6 +42,9 @@ async function readDigest(artifact: string, explicit?: string): Promise<string> 
 
 async function buildRelease(flags: { artifact: string; sha256?: string; notes?: string }): Promise<Release> {
   const artifactPath = resolve(flags.artifact);
+  // Reading a FIFO would wait forever, a device read forever.
+  const notAFile = await regularFileProblem(artifactPath);
+  if (notAFile) throw new UserError(`--artifact: ${notAFile}`);
   const manifest = await readArtifactManifest(artifactPath);
   if (!manifest.ok) throw new UserError(`--artifact: ${manifest.error}`);
   const release = parseInput(releaseSchema, {
@@ -90,6 +95,7 @@ async function startRollout(raw: unknown): Promise<void> {
     ...(escalation !== undefined ? { escalation } : {}),
     ...customers,
   };
+  checkInputSize('the rollout input (playbook, fleet, escalation policy and customers together)', input, MAX_ROLLOUT_INPUT_BYTES);
   await withRollouts(async (rollouts) => {
     let lease: LeaseGrant | null;
     try {
