@@ -1,9 +1,10 @@
-import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, condition, patched, setHandler } from '@temporalio/workflow';
 import { commandArgsSchema, resolveArgsSchema } from '../contract/commandArgs';
 import type { IncidentInput, Tier } from '../domain/incident';
 import type { IncidentStatus } from '../domain/incidentStatus';
 import { describeErrors, parseInput } from '../domain/issues';
 import { escalationPolicySchema } from '../domain/incident';
+import { escalationPolicySchemaBeforeLimits } from '../domain/beforeLimits/escalation';
 import { ackUpdate, alertSignal, escalateUpdate, incidentNoteSignal, incidentStatusQuery, resolveUpdate } from '../contract/incident';
 import { IncidentTracker } from './incidentTracker';
 import { IncidentPager } from './incidentPager';
@@ -24,7 +25,8 @@ function validArgs(schema: typeof commandArgsSchema, args: unknown): { by: strin
 export async function incidentWorkflow(input: IncidentInput): Promise<IncidentStatus> {
   // A policy it cannot run (a deadline of 0 or of 1e400 days) fails the incident at once, with
   // the reason: thrown as a plain error it would fail every workflow task and page nobody, forever.
-  const parsedPolicy = parseInput(escalationPolicySchema, input.policy);
+  // An incident recorded before the ranges is replayed with the policy schema as it was then.
+  const parsedPolicy = parseInput(patched('bounded-input') ? escalationPolicySchema : escalationPolicySchemaBeforeLimits, input.policy);
   if (!parsedPolicy.ok) throw ApplicationFailure.nonRetryable(`escalation policy invalid: ${describeErrors(parsedPolicy.errors)}`, 'InvalidPolicy');
   const policy = parsedPolicy.value;
   const tracker = new IncidentTracker(input, policy.name);

@@ -1,5 +1,7 @@
 import { ActivityFailure, ApplicationFailure, patched } from '@temporalio/workflow';
 import { customersFileSchema, type CustomersFileRef, type RosterEntry } from '../domain/customers';
+import { customersFileSchemaBeforeLimits } from '../domain/beforeLimits/customers';
+import { playbookSchemaBeforeLimits } from '../domain/beforeLimits/playbook';
 import { fleetSchema, type Fleet } from '../domain/fleet';
 import { escalationPoliciesSchema } from '../domain/incident';
 import { parseInput, type InputError } from '../domain/issues';
@@ -52,10 +54,13 @@ export async function planRollout(input: RolloutInput, lease: RolloutLease): Pro
   const fleetParse = parseInput(fleetSchema, input.fleet);
   const tracker = new RolloutTracker(input, fleetParse.ok ? fleetParse.value.version : 'unknown');
   const controls = new RolloutControls();
-  const playbookParse = parseInput(playbookSchema, input.playbook);
-  const customersParse = input.customers === undefined ? null : parseInput(customersFileSchema, input.customers);
+  // Every duration and count within its range; a history recorded before the ranges is replayed
+  // with the schemas as they were then (domain/beforeLimits), so it issues the commands it did.
+  const bounded = patched('bounded-input');
+  const playbookParse = parseInput(bounded ? playbookSchema : playbookSchemaBeforeLimits, input.playbook);
+  const customersParse = input.customers === undefined ? null : parseInput(bounded ? customersFileSchema : customersFileSchemaBeforeLimits, input.customers);
   // The policy the breaker would page by: one it could not run fails planning now, not at the breach.
-  const escalationParse = input.escalation === undefined ? null : parseInput(escalationPoliciesSchema, input.escalation);
+  const escalationParse = input.escalation === undefined || !bounded ? null : parseInput(escalationPoliciesSchema, input.escalation);
   const approvals = new ApprovalGate(tracker, playbookParse.ok ? playbookParse.value.approvals : []);
   registerRolloutCommands(tracker, controls, approvals);
 
