@@ -13,7 +13,7 @@ export async function prepareOutputFolder(dir: string): Promise<string | undefin
   for (let path = wanted; ; path = dirname(path)) {
     const info = await stat(path).catch((err: NodeJS.ErrnoException) => err);
     if (info instanceof Error) {
-      if (info.code !== 'ENOENT') return `cannot use ${path} (${info.code})`;
+      if (info.code !== 'ENOENT' && info.code !== 'ENOTDIR') return `cannot use ${path} (${info.code})`;
       if (dirname(path) === path) return `cannot create ${wanted}`;
       missing.unshift(path);
       continue;
@@ -27,4 +27,11 @@ export async function prepareOutputFolder(dir: string): Promise<string | undefin
     if (failed) return `cannot create ${path} (${failed})`;
   }
   return undefined;
+}
+
+/** Why `dir`, when it exists, is not a folder (so nothing can be in it), or undefined. */
+export async function notAFolderProblem(dir: string): Promise<string | undefined> {
+  const info = await stat(dir).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? null : err));
+  if (info instanceof Error) return `cannot use ${resolve(dir)} (${(info as NodeJS.ErrnoException).code})`;
+  return info && !info.isDirectory() ? `${resolve(dir)} is not a folder` : undefined;
 }

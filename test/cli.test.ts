@@ -88,7 +88,7 @@ describe('rampart CLI: rollouts (dev server, real fleet)', () => {
     const playbook = h.writeFile('pb.yaml', JSON.stringify(fastPlaybook()));
     const missing = (await rampart(['rollout', 'start', '--playbook', playbook, '--fleet', h.fleet.fleetFile, '--artifact', '/nonexistent.tar.gz', '--id', 'never-1'], env));
     assert.equal(missing.code, 2);
-    assert.match(missing.stderr, /--artifact: \/nonexistent\.tar\.gz is not a readable gzip tar archive/);
+    assert.match(missing.stderr, /--artifact: \/nonexistent\.tar\.gz: file not found/);
     const badPlaybook = h.writeFile('bad.json', JSON.stringify({ ...fastPlaybook(), method: 'yolo' }));
     const bad = (await rampart(['rollout', 'start', '--playbook', badPlaybook, '--fleet', h.fleet.fleetFile, '--artifact', artifact.path, '--id', 'never-2'], env));
     assert.equal(bad.code, 2);

@@ -34,7 +34,8 @@ const DEFAULT_FLEET = '.rampart/fleet/fleet.json';
 
 async function readDigest(artifact: string, explicit?: string): Promise<string> {
   if (explicit) return explicit;
-  const text = await readFile(`${artifact}.sha256`, 'utf8').catch(() => undefined);
+  // A digest file that is a FIFO or a device would hang the read: only a regular file is read.
+  const text = (await regularFileProblem(`${artifact}.sha256`)) ? undefined : await readFile(`${artifact}.sha256`, 'utf8').catch(() => undefined);
   const digest = text?.trim().split(/\s+/)[0];
   if (!digest) throw new UserError(`--sha256: no digest given and ${artifact}.sha256 not found beside the artifact`);
   return digest;
