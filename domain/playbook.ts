@@ -143,7 +143,8 @@ export const SECURITY_FIX_DEFAULT_DEFERRAL_MS = 86_400_000;
 
 export const playbookSchema = z
   .strictObject({
-    name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a lower-case name of letters, digits and "-"'),
+    /** At most 50 characters: it starts every default rollout id (`<name>-<version>-<hex>`, at most 128). */
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,49}$/, 'expected a lower-case name of letters, digits and "-", at most 50 characters'),
     description: z.string().optional(),
     method: z.enum(['direct', 'phased', 'pilot', 'parallel'], {
       error: 'expected one of direct, phased, pilot, parallel',

@@ -102,6 +102,7 @@ const FLAG_CASES: Case[] = [
   { name: 'playbook validate on a folder', args: (rig) => ['playbook', 'validate', rig.tmp], expect: ['is a folder, expected a file'] },
   { name: 'playbook validate on a missing file', args: (rig) => ['playbook', 'validate', path.join(rig.tmp, 'missing.yaml')], expect: ['missing.yaml', 'file not found'] },
   { name: 'a 2 MB playbook', args: (rig) => ['playbook', 'validate', inTmp(rig, 'huge.yaml', `description: "${'z'.repeat(2_000_000)}"\n`)], expect: ['huge.yaml', 'files of this kind may be at most 1048576 bytes'] },
+  { name: 'a small playbook whose aliases expand past 1 MiB', args: (rig) => ['playbook', 'validate', inTmp(rig, 'expands.yaml', aliasedPlaybook().replace(/preMortem: \[[^\]]*\]/, `preMortem: [${Array(12).fill('*big').join(', ')}]`))], expect: ['expands.yaml', 'as data (aliases expanded); files of this kind may be at most 1048576 bytes'] },
   { name: 'a playbook in broken JSON', args: (rig) => ['playbook', 'validate', inTmp(rig, 'broken.json', '{"name": "x", "method": "phased",')], expect: ['broken.json', 'not valid YAML'] },
   { name: 'escalation validate on a FIFO', args: (rig) => ['escalation', 'validate', path.join(rig.tmp, 'fifo')], expect: ['is not a regular file'] },
   { name: 'customers validate on /dev/zero', args: () => ['customers', 'validate', '/dev/zero'], expect: ['is not a regular file'] },
@@ -127,6 +128,10 @@ const FLAG_CASES: Case[] = [
   // Other flags.
   { name: 'fleet up --timeout 2h', args: (rig) => ['fleet', 'up', '--size', '1', '--version', '1.0.0', '--dir', path.join(rig.tmp, 'fleet-a'), '--timeout', '2h'], expect: ['--timeout: expected a duration from 1ms to 1h'] },
   { name: 'fleet up --timeout 10^20 days', args: (rig) => ['fleet', 'up', '--size', '1', '--version', '1.0.0', '--dir', path.join(rig.tmp, 'fleet-b'), '--timeout', '99999999999999999999d'], expect: ['--timeout: expected a duration from 1ms to 1h'] },
+  { name: 'fleet up --dir below a file', args: (rig) => ['fleet', 'up', '--size', '1', '--version', '1.0.0', '--dir', path.join(rig.tmp, 'below-file', 'fleet')], expect: ['--dir:', 'below-file is not a folder'] },
+  { name: 'fleet up --dir where nothing can be created (Node\'s mkdir -p spun forever)', args: () => ['fleet', 'up', '--size', '1', '--version', '1.0.0', '--dir', '/proc/rampart-bad-input/fleet'], expect: ['--dir: cannot create /proc/rampart-bad-input'] },
+  { name: 'server start --dir where nothing can be created', args: () => ['server', 'start', '--dir', '/proc/rampart-bad-input/server', '--port', '1', '--ui-port', '2'], expect: ['--dir: cannot create /proc/rampart-bad-input'] },
+  { name: 'server stop --dir a file', args: (rig) => ['server', 'stop', '--dir', path.join(rig.tmp, 'below-file')], expect: ['--dir:', 'below-file is not a folder'] },
   { name: 'artifact build --fault latency of 10^20 s', args: (rig) => ['artifact', 'build', '--version', '1.0.0', '--out', path.join(rig.tmp, 'out-a'), '--fault', 'latency=99999999999999999999s'], expect: ['--fault', 'latency must be a whole number of ms or s from 0ms to 60s'] },
   { name: 'artifact build --fault error-rate=2', args: (rig) => ['artifact', 'build', '--version', '1.0.0', '--out', path.join(rig.tmp, 'out-b'), '--fault', 'error-rate=2'], expect: ['--fault', 'error-rate must be a number from 0 to 1'] },
   {
