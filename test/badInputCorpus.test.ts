@@ -38,6 +38,8 @@ interface Case {
   exit?: number;
   /** A rollout id the command would have started: no workflow with it may exist afterwards. */
   startedId?: string;
+  /** Environment on top of the dev server's address and the test's task queue. */
+  env?: Record<string, string>;
   /** Checks after the run (e.g. nothing written). */
   after?: (rig: Rig) => void;
 }
@@ -149,6 +151,7 @@ const FLAG_CASES: Case[] = [
   { name: 'incident ack given a rollout id', args: (rig) => ['incident', 'ack', rig.rolloutId, '--by', 'olga'], expect: ['no incident with id'], exit: 4 },
   { name: 'incident report given a rollout id', args: (rig) => ['incident', 'report', rig.rolloutId], expect: ['no incident with id'], exit: 4 },
   { name: 'rollout status given an incident id', args: (rig) => ['rollout', 'status', rig.incidentId], expect: ['no rollout with id'], exit: 4 },
+  { name: 'a mistyped TEMPORAL_NAMESPACE', args: () => ['rollout', 'status', 'anything'], env: { TEMPORAL_NAMESPACE: 'no-such-namespace' }, expect: ['TEMPORAL_NAMESPACE: no namespace "no-such-namespace"'] },
   { name: 'rollout pause given an incident id', args: (rig) => ['rollout', 'pause', rig.incidentId, '--by', 'alice'], expect: ['no rollout with id'], exit: 4 },
 ];
 
@@ -188,7 +191,7 @@ describe('bad-input corpus: every file and flag case is exit 2 (or its code), na
     const env = { TEMPORAL_ADDRESS: devServerAddress(), RAMPART_TASK_QUEUE: taskQueue };
     const settled: Record<string, (r: { code: number | null; stdout: string; stderr: string }) => void> = {};
     for (const c of cases) results.set(c.name, new Promise((resolve) => (settled[c.name] = resolve)));
-    void eachBounded(cases, PARALLEL, async (c) => settled[c.name]!(await rampart(c.args(rig), env)));
+    void eachBounded(cases, PARALLEL, async (c) => settled[c.name]!(await rampart(c.args(rig), { ...env, ...c.env })));
   });
 
   after(async () => {
