@@ -75,8 +75,15 @@ function toData(file: string, doc: Document.Parsed, maxBytes: number): unknown {
     const why = err instanceof ReferenceError && /alias/i.test(err.message) ? 'too many aliases (a YAML alias bomb?)' : (err as Error).message;
     throw fail(file, `not valid YAML: ${why}`);
   }
-  // Aliases can make a small file large data: the data is capped as well as the file.
-  const bytes = Buffer.byteLength(JSON.stringify(raw) ?? '');
+  // Aliases can make a small file large data: the data is capped as well as the file. An alias
+  // inside the node it names makes the data a cycle, which no workflow input can carry.
+  let json: string;
+  try {
+    json = JSON.stringify(raw) ?? '';
+  } catch {
+    throw fail(file, 'not valid YAML: an alias refers to a node that contains it (a cycle)');
+  }
+  const bytes = Buffer.byteLength(json);
   if (bytes > maxBytes) throw fail(file, `is ${bytes} bytes as data (aliases expanded); files of this kind may be at most ${maxBytes} bytes`);
   return raw;
 }
