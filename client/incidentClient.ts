@@ -77,7 +77,22 @@ export class IncidentClient {
     return { incidentId, opened: run.memo?.openingAlertId === alertId };
   }
 
+  /**
+   * NotFoundError unless `incidentId` names an incident workflow: a rollout's id (or any other
+   * workflow's) is no incident, and querying it would fail with Temporal's QueryNotRegisteredError.
+   */
+  async ensureIncident(incidentId: string): Promise<void> {
+    try {
+      const { type } = await this.handle(incidentId).describe();
+      if (type !== WorkflowType.incident) throw new NotFoundError('incident', incidentId);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new NotFoundError('incident', incidentId);
+      throw err;
+    }
+  }
+
   async status(incidentId: string): Promise<IncidentStatus> {
+    await this.ensureIncident(incidentId);
     try {
       return await this.handle(incidentId).query(incidentStatusQuery);
     } catch (err) {

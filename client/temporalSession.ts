@@ -1,4 +1,4 @@
-import type { Client } from '@temporalio/client';
+import { NamespaceNotFoundError, type Client } from '@temporalio/client';
 import { temporalConfigFromEnv, TemporalConfigError, type TemporalConfig } from '../domain/temporalConfig';
 import { UnreachableError } from './errors';
 import { IncidentClient } from './incidentClient';
@@ -29,6 +29,10 @@ export async function withTemporal<T>(use: (client: Client, config: TemporalConf
   }
   try {
     return await use(client, config);
+  } catch (err) {
+    // Temporal answers a mistyped namespace only at the first call: a setting to fix, not a crash.
+    if (err instanceof NamespaceNotFoundError) throw new UserError(`TEMPORAL_NAMESPACE: no namespace "${config.namespace}" on ${config.address}`, EXIT.badInput);
+    throw err;
   } finally {
     await client.connection.close();
   }

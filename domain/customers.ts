@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationSchema } from './duration';
+import { DAY, HOUR, MINUTE, durationBetween } from './duration';
 import { nameText } from './freeText';
 import { safeUrlSchema } from './safeUrl';
 
@@ -21,7 +21,7 @@ export const ROUTINE_CATEGORIES = ['pre-deployment', 'post-deployment', 'digest'
 const maintenanceWindowSchema = z.strictObject({
   day: z.enum(DAYS, { error: `expected one of ${DAYS.join(', ')}` }),
   start: clock,
-  duration: durationSchema.refine((ms) => ms >= 15 * 60_000 && ms <= 24 * 3_600_000, { message: 'expected a window from 15m to 24h' }),
+  duration: durationBetween(15 * MINUTE, 24 * HOUR),
 });
 
 const customerSchema = z.strictObject({
@@ -40,9 +40,9 @@ const customerSchema = z.strictObject({
   }).refine((c) => c.emails.length > 0 || c.slack !== undefined || c.webhook !== undefined, { message: 'give at least one way to reach the customer' }),
   channel: z.enum(['early-access', 'stable'], { error: 'expected early-access or stable' }).default('stable'),
   timeZone: timeZoneSchema,
-  maintenanceWindows: z.array(maintenanceWindowSchema).min(1, 'a customer needs at least one maintenance window'),
+  maintenanceWindows: z.array(maintenanceWindowSchema).min(1, 'a customer needs at least one maintenance window').max(50, 'expected at most 50 maintenance windows'),
   /** How long the customer may put an update off. */
-  maxDeferral: durationSchema.default(7 * 86_400_000),
+  maxDeferral: durationBetween(0, 90 * DAY).default(7 * 86_400_000),
   /** Stay on the previous release line (N-1): rollouts of a new line skip this customer. */
   pinToPrevious: z.boolean().default(false),
   optOut: z.array(z.enum(ROUTINE_CATEGORIES, { error: `expected one of ${ROUTINE_CATEGORIES.join(', ')}; security and incident notices cannot be opted out of` })).default([]),
@@ -50,8 +50,11 @@ const customerSchema = z.strictObject({
   routineNoticesPerWeek: z.number().int().min(0).max(50).default(3),
 });
 
+/** Customers in one file: the notice and booking batches are sized for this many. */
+export const MAX_CUSTOMERS = 100_000;
+
 export const customersFileSchema = z.strictObject({
-  customers: z.array(customerSchema).min(1),
+  customers: z.array(customerSchema).min(1).max(MAX_CUSTOMERS, `expected at most ${MAX_CUSTOMERS} customers`),
 }).superRefine((file, ctx) => {
   const ids = new Map<string, number>();
   const owners = new Map<string, string>();

@@ -41,6 +41,9 @@ export const targetSchema = z.discriminatedUnion('adapter', [localTarget, webhoo
 
 type LocalTargetShape = z.output<typeof localTarget>;
 
+/** Targets in one fleet: what one rollout's planning, leases and batches are built for. */
+export const MAX_FLEET_TARGETS = 100_000;
+
 export const fleetSchema = z
   .strictObject({
     name: z.string().min(1),
@@ -51,7 +54,7 @@ export const fleetSchema = z
     version: z.string().min(1),
     /** The folder every local target's `dir` is relative to and confined to (absolute). */
     root: absoluteFolderSchema.optional(),
-    targets: z.array(targetSchema).min(1, 'a fleet needs at least one target'),
+    targets: z.array(targetSchema).min(1, 'a fleet needs at least one target').max(MAX_FLEET_TARGETS, `expected at most ${MAX_FLEET_TARGETS} targets`),
   })
   .superRefine((fleet, ctx) => {
     const seen = new Set<string>();

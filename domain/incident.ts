@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationSchema } from './duration';
+import { DAY, SECOND, durationBetween } from './duration';
 import { freeText, lineText, nameText, proseText } from './freeText';
 
 export const SEVERITIES = ['sev1', 'sev2', 'sev3', 'sev4'] as const;
@@ -25,27 +25,38 @@ export const channelSchema = z.union([
   z.strictObject({ email: z.email('expected an email address') }),
 ], { error: 'expected { slack: "#channel" } or { email: "list@example.com" }' });
 
+/**
+ * The ranges of an escalation policy: an acknowledgement deadline above zero (0 would page every
+ * tier at once) and at most a week; chains short enough to walk.
+ */
+export const ESCALATION_LIMITS = {
+  ackDeadline: { min: SECOND, max: 7 * DAY },
+  tiers: 20,
+  peoplePerTier: 50,
+  policies: 20,
+} as const;
+
 export const tierSchema = z.strictObject({
   name: nameText().min(1),
   /** How long this tier has to acknowledge before the next tier is paged. */
-  ackDeadline: durationSchema,
-  people: z.array(contactSchema).min(1, 'a tier needs at least one person'),
-  channels: z.array(channelSchema).default([]),
+  ackDeadline: durationBetween(ESCALATION_LIMITS.ackDeadline.min, ESCALATION_LIMITS.ackDeadline.max),
+  people: z.array(contactSchema).min(1, 'a tier needs at least one person').max(ESCALATION_LIMITS.peoplePerTier, `expected at most ${ESCALATION_LIMITS.peoplePerTier} people`),
+  channels: z.array(channelSchema).max(10, 'expected at most 10 channels').default([]),
 });
 
 export const escalationPolicySchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a lower-case name of letters, digits and "-"'),
   severities: z.array(severitySchema).min(1),
   /** Index of the tier a new incident of this policy pages first (0 = the first tier). */
-  startTier: z.number().int().min(0).default(0),
+  startTier: z.number().int('expected a whole number').min(0).max(ESCALATION_LIMITS.tiers - 1).default(0),
   /** How many times the whole chain is walked before the incident stays at the last tier. */
   repeat: z.number().int().min(1).max(10).default(1),
-  tiers: z.array(tierSchema).min(1, 'a policy needs at least one tier'),
+  tiers: z.array(tierSchema).min(1, 'a policy needs at least one tier').max(ESCALATION_LIMITS.tiers, `expected at most ${ESCALATION_LIMITS.tiers} tiers`),
 }).refine((p) => p.startTier < p.tiers.length, { message: 'startTier must name one of the tiers', path: ['startTier'] });
 
 /** An escalation policy file: which chain each severity walks. */
 export const escalationPoliciesSchema = z.strictObject({
-  policies: z.array(escalationPolicySchema).min(1),
+  policies: z.array(escalationPolicySchema).min(1).max(ESCALATION_LIMITS.policies, `expected at most ${ESCALATION_LIMITS.policies} policies`),
 }).superRefine((file, ctx) => {
   const owner = new Map<string, string>();
   file.policies.forEach((policy, i) => {

@@ -1,13 +1,44 @@
 import { z } from 'zod';
-import { durationSchema } from './duration';
+import { DAY, HOUR, MINUTE, SECOND, durationBetween } from './duration';
+import { MAX_FLEET_TARGETS } from './fleet';
 import { severitySchema } from './incident';
 import { lineText, nameText, noteText } from './freeText';
 import { safeUrlSchema } from './safeUrl';
 
+/**
+ * The ranges of a playbook's durations and counts: what a rollout workflow can really run
+ * (finite timers, bounded loops); the README lists them.
+ */
+export const PLAYBOOK_LIMITS = {
+  /** Soak and bake times: 0 (no bake) to 90 days. */
+  bake: { min: 0, max: 90 * DAY },
+  /** How often the health gate reads the new version: 1 s to 1 h. */
+  analysisInterval: { min: SECOND, max: HOUR },
+  /** A Prometheus query's range: 1 s to 1 day. */
+  queryWindow: { min: SECOND, max: DAY },
+  /** Lead time of the customer notice: 0 to 30 days. */
+  noticeBefore: { min: 0, max: 30 * DAY },
+  /** How long a customer may put the update off: 0 to 90 days. */
+  maxDeferral: { min: 0, max: 90 * DAY },
+  /** Incident updates to customers: every 1 min to 1 day. */
+  incidentUpdateEvery: { min: MINUTE, max: DAY },
+  /** Targets in one step, as a count: at most a whole fleet. */
+  targets: MAX_FLEET_TARGETS,
+  waves: 50,
+  /** Requests a window needs: 1 to 1,000,000. */
+  minSamples: 1_000_000,
+  /** p99 latency ceiling, in ms: above 0, at most 10 minutes. */
+  p99LatencyMs: 10 * MINUTE,
+  /** New/old p99 ratio: 1 to 1000. */
+  maxRatio: 1000,
+} as const;
+
+const bake = durationBetween(PLAYBOOK_LIMITS.bake.min, PLAYBOOK_LIMITS.bake.max);
+
 /** A share of the fleet: "25%" of all targets, or a count of targets. */
 const sizeSchema = z.union(
   [
-    z.number().int().min(1, 'expected at least 1 target'),
+    z.number().int('expected a whole number of targets').min(1, 'expected at least 1 target').max(PLAYBOOK_LIMITS.targets, `expected at most ${PLAYBOOK_LIMITS.targets} targets`),
     z
       .string()
       .regex(/^(100|[1-9][0-9]?)%$/, 'expected a percentage from "1%" to "100%" or a whole number of targets')
@@ -23,20 +54,20 @@ const selectorSchema = z.strictObject({
 });
 
 const dogfoodSchema = selectorSchema
-  .extend({ soakTime: durationSchema })
+  .extend({ soakTime: bake })
   .refine((d) => d.targets !== undefined || d.labels !== undefined, {
     message: 'name the internal targets with "targets" or "labels"',
   });
 
 const canarySchema = selectorSchema
-  .extend({ size: sizeSchema.optional(), bakeTime: durationSchema })
+  .extend({ size: sizeSchema.optional(), bakeTime: bake })
   .refine((c) => [c.targets, c.labels, c.size].filter((x) => x !== undefined).length === 1, {
     message: 'give exactly one of "size", "targets" or "labels"',
   });
 
 const waveSchema = z.strictObject({
   size: sizeSchema,
-  bakeTime: durationSchema,
+  bakeTime: bake,
   maxParallel: z.number().int().min(1).max(500).optional(),
 });
 
@@ -49,14 +80,14 @@ const healthSchema = z.strictObject({
   }),
   p99LatencyMs: z
     .strictObject({
-      max: z.number().positive().optional(),
+      max: z.number().positive().max(PLAYBOOK_LIMITS.p99LatencyMs, `expected at most ${PLAYBOOK_LIMITS.p99LatencyMs} ms`).optional(),
       /** Largest allowed new/old ratio of p99 latency. */
-      maxRatio: z.number().min(1).optional(),
+      maxRatio: z.number().min(1, 'expected a ratio from 1 to 1000').max(PLAYBOOK_LIMITS.maxRatio, 'expected a ratio from 1 to 1000').optional(),
     })
     .optional(),
   /** Requests a window needs on the new version before it can pass. */
-  minSamples: z.number().int().min(1).default(20),
-  analysisInterval: durationSchema.default(60_000),
+  minSamples: z.number().int('expected a whole number').min(1, 'expected from 1 to 1000000 requests').max(PLAYBOOK_LIMITS.minSamples, 'expected from 1 to 1000000 requests').default(20),
+  analysisInterval: durationBetween(PLAYBOOK_LIMITS.analysisInterval.min, PLAYBOOK_LIMITS.analysisInterval.max).default(60_000),
   /** Windows in a row that must breach before the breaker trips. */
   consecutiveBreaches: z.number().int().min(1).max(100).default(2),
   /** Where the gate's numbers come from: each target's /metrics (default) or PromQL. */
@@ -68,7 +99,7 @@ const healthSchema = z.strictObject({
         /** A Prometheus that scrapes the fleet with a `target="<target id>"` label on every series. */
         url: safeUrlSchema({ rule: 'expected the http(s) URL of a Prometheus server' }),
         /** Range of each query; default: the time since the previous analysis. */
-        window: durationSchema.optional(),
+        window: durationBetween(PLAYBOOK_LIMITS.queryWindow.min, PLAYBOOK_LIMITS.queryWindow.max).optional(),
         /** Only series of this scrape job; default: any job. */
         job: z.string().min(1).optional(),
       }),
@@ -92,11 +123,11 @@ export const customerPlanSchema = z.strictObject({
   /** What customers know the software as, in notices and on the status portal. */
   component: nameText().min(1).default('the service'),
   /** Lead time of the pre-deployment notice: no customer is updated sooner after being told. */
-  noticeBefore: durationSchema.default(24 * 3_600_000),
+  noticeBefore: durationBetween(PLAYBOOK_LIMITS.noticeBefore.min, PLAYBOOK_LIMITS.noticeBefore.max).default(24 * 3_600_000),
   /** Caps every customer's own deferral allowance; a security fix defaults to 1d. */
-  maxDeferral: durationSchema.optional(),
+  maxDeferral: durationBetween(PLAYBOOK_LIMITS.maxDeferral.min, PLAYBOOK_LIMITS.maxDeferral.max).optional(),
   /** How often affected customers hear from us while an incident lasts. */
-  incidentUpdateEvery: durationSchema.refine((ms) => ms >= 60_000, { message: 'expected at least 1m' }).default(3_600_000),
+  incidentUpdateEvery: durationBetween(PLAYBOOK_LIMITS.incidentUpdateEvery.min, PLAYBOOK_LIMITS.incidentUpdateEvery.max).default(3_600_000),
   expectedImpact: noteText().min(1).default('Services restart one at a time; requests in flight are retried.'),
   expectedDowntime: lineText().min(1).default('none expected'),
   reportProblem: noteText().min(1).default('Reply to this message or open a ticket with support.'),
@@ -114,7 +145,8 @@ export const SECURITY_FIX_DEFAULT_DEFERRAL_MS = 86_400_000;
 
 export const playbookSchema = z
   .strictObject({
-    name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a lower-case name of letters, digits and "-"'),
+    /** At most 50 characters: it starts every default rollout id (`<name>-<version>-<hex>`, at most 128). */
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,49}$/, 'expected a lower-case name of letters, digits and "-", at most 50 characters'),
     description: noteText().optional(),
     method: z.enum(['direct', 'phased', 'pilot', 'parallel'], {
       error: 'expected one of direct, phased, pilot, parallel',
@@ -133,7 +165,7 @@ export const playbookSchema = z
     phases: z.strictObject({
       dogfood: dogfoodSchema.optional(),
       canary: canarySchema.optional(),
-      waves: z.array(waveSchema).min(1, 'list at least one wave'),
+      waves: z.array(waveSchema).min(1, 'list at least one wave').max(PLAYBOOK_LIMITS.waves, `expected at most ${PLAYBOOK_LIMITS.waves} waves`),
     }),
     health: healthSchema,
     onBreach: z.enum(['rollback', 'pause'], { error: 'expected rollback or pause' }).default('rollback'),

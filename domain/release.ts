@@ -29,7 +29,8 @@ export const featureStatesSchema = z.record(featureNameSchema, z.boolean());
 export const faultSchema = z
   .strictObject({
     errorRate: z.number().min(0).max(1).optional(),
-    latencyMs: z.number().int().min(0).optional(),
+    /** Added to every request: at most a minute, so a target still answers within a health read's patience. */
+    latencyMs: z.number().int().min(0).max(60_000, 'expected at most 60000 ms (1 minute)').optional(),
     crash: z.boolean().optional(),
     /** A slow boot: the process serves nothing (not even /health) for this long after it starts, so installing it is slow. */
     startDelayMs: z.number().int().min(0).max(600_000).optional(),

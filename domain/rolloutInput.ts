@@ -28,3 +28,10 @@ export type RolloutInput = z.infer<typeof rolloutInputSchema>;
 export function changeKey(rolloutId: string, targetId: string, version: string, step: string): string {
   return `${rolloutId}/${targetId}/${version}/${step}`;
 }
+
+/**
+ * The largest rollout input (as JSON) a client starts: Temporal refuses a payload above 2 MB
+ * (its default blob size limit) with an error of its own, and the input is also copied into the
+ * history; 1.5 MiB leaves room. Above it, big customers files already go by reference.
+ */
+export const MAX_ROLLOUT_INPUT_BYTES = 1536 * 1024;

@@ -1,7 +1,9 @@
-import { condition, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, condition, patched, setHandler } from '@temporalio/workflow';
+import { describeErrors, parseInput } from '../domain/issues';
 import type { IncidentInput, Tier } from '../domain/incident';
 import type { IncidentStatus } from '../domain/incidentStatus';
 import { escalationPolicySchema } from '../domain/incident';
+import { escalationPolicySchemaBeforeLimits } from '../domain/beforeLimits/escalation';
 import { ackUpdate, alertSignal, escalateUpdate, incidentNoteSignal, incidentStatusQuery, resolveUpdate } from '../contract/incident';
 import { messageArgSchemas as schemas } from '../contract/messageArgs';
 import { IncidentTracker } from './incidentTracker';
@@ -16,7 +18,12 @@ import { reads } from './activityProxies';
  * and ends with the data a blameless retrospective needs.
  */
 export async function incidentWorkflow(input: IncidentInput): Promise<IncidentStatus> {
-  const policy = escalationPolicySchema.parse(input.policy);
+  // A policy it cannot run (a deadline of 0 or of 1e400 days) fails the incident at once, with
+  // the reason: thrown as a plain error it would fail every workflow task and page nobody, forever.
+  // An incident recorded before the ranges is replayed with the policy schema as it was then.
+  const parsedPolicy = parseInput(patched('bounded-input') ? escalationPolicySchema : escalationPolicySchemaBeforeLimits, input.policy);
+  if (!parsedPolicy.ok) throw ApplicationFailure.nonRetryable(`escalation policy invalid: ${describeErrors(parsedPolicy.errors)}`, 'InvalidPolicy');
+  const policy = parsedPolicy.value;
   const tracker = new IncidentTracker(input, policy.name);
   const status = tracker.status;
   const pager = new IncidentPager(tracker, policy);

@@ -1,7 +1,10 @@
 import { ActivityFailure, ApplicationFailure, patched } from '@temporalio/workflow';
 import { customersFileSchema, type CustomersFileRef, type RosterEntry } from '../domain/customers';
+import { customersFileSchemaBeforeLimits } from '../domain/beforeLimits/customers';
+import { playbookSchemaBeforeLimits } from '../domain/beforeLimits/playbook';
 import { fleetSchema, type Fleet } from '../domain/fleet';
 import { legacyFleetSchema } from '../domain/legacyFleet';
+import { escalationPoliciesSchema } from '../domain/incident';
 import { parseInput, type InputError } from '../domain/issues';
 import { playbookSchema, type Playbook } from '../domain/playbook';
 import { planSteps, type PlannedStep } from '../domain/planSteps';
@@ -58,8 +61,13 @@ export async function planRollout(input: RolloutInput, lease: RolloutLease): Pro
   const tracker = new RolloutTracker(input, fleetParse.ok ? fleetParse.value.version : 'unknown');
   const controls = new RolloutControls();
   lease.reportDropsTo(dropReport(`rollout ${input.rolloutId}`, (detail) => tracker.messageDropped(detail)));
-  const playbookParse = parseInput(playbookSchema, input.playbook);
-  const customersParse = input.customers === undefined ? null : parseInput(customersFileSchema, input.customers);
+  // Every duration and count within its range; a history recorded before the ranges is replayed
+  // with the schemas as they were then (domain/beforeLimits), so it issues the commands it did.
+  const bounded = patched('bounded-input');
+  const playbookParse = parseInput(bounded ? playbookSchema : playbookSchemaBeforeLimits, input.playbook);
+  const customersParse = input.customers === undefined ? null : parseInput(bounded ? customersFileSchema : customersFileSchemaBeforeLimits, input.customers);
+  // The policy the breaker would page by: one it could not run fails planning now, not at the breach.
+  const escalationParse = input.escalation === undefined || !bounded ? null : parseInput(escalationPoliciesSchema, input.escalation);
   const approvals = new ApprovalGate(tracker, playbookParse.ok ? playbookParse.value.approvals : []);
   registerRolloutCommands(tracker, controls, approvals);
 
@@ -67,8 +75,9 @@ export async function planRollout(input: RolloutInput, lease: RolloutLease): Pro
     ...(playbookParse.ok ? [] : listErrors('playbook', playbookParse.errors)),
     ...(fleetParse.ok ? [] : listErrors('fleet', fleetParse.errors)),
     ...(customersParse && !customersParse.ok ? listErrors('customers', customersParse.errors) : []),
+    ...(escalationParse && !escalationParse.ok ? listErrors('escalation', escalationParse.errors) : []),
   ];
-  if (!playbookParse.ok || !fleetParse.ok || (customersParse && !customersParse.ok)) return failed(tracker, `planning check failed: ${planningErrors.join('; ')}`);
+  if (planningErrors.length > 0 || !playbookParse.ok || !fleetParse.ok) return failed(tracker, `planning check failed: ${planningErrors.join('; ')}`);
   const playbook: Playbook = playbookParse.value;
   const fleet: Fleet = fleetParse.value;
   const checked = planSteps(playbook, fleet.targets);

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { versionSchema } from '../../domain/release';
 import { buildArtifact, parseFaultFlag } from '../../local/fleet/artifactBuild';
 import { UserError } from '../exitCodes';
+import { prepareOutputFolder } from '../outputFolder';
 import { parseFlags } from '../parseFlags';
 
 const buildFlags = z.strictObject({
@@ -17,11 +18,17 @@ async function build(raw: unknown): Promise<void> {
   const flags = parseFlags(buildFlags, raw);
   const fault = flags.fault === undefined ? undefined : parseFaultFlag(flags.fault);
   if (fault && !fault.ok) throw new UserError(fault.error);
+  const problem = await prepareOutputFolder(flags.out);
+  if (problem) throw new UserError(`--out: ${problem}`);
   const artifact = await buildArtifact({
     version: flags.version,
     outDir: flags.out,
     ...(flags.notes ? { notes: flags.notes } : {}),
     ...(fault?.ok ? { fault: fault.fault } : {}),
+  }).catch((err: NodeJS.ErrnoException) => {
+    // What the check above cannot foresee (a read-only mount, a folder where the artifact goes).
+    if (typeof err.code === 'string' && /^E[A-Z]+$/.test(err.code)) throw new UserError(`--out: cannot write the artifact into ${flags.out} (${err.code})`);
+    throw err;
   });
   if (flags.json) console.log(JSON.stringify(artifact));
   else console.log(`built ${artifact.path}\nsha256 ${artifact.sha256} (also in ${artifact.path}.sha256)`);

@@ -1,18 +1,22 @@
 import type { Command } from 'commander';
-import { customersFileSchema } from '../../domain/customers';
 import { formatDuration } from '../../domain/duration';
-import { loadDocument } from '../loadDocument';
+import { loadCustomersFile } from '../loadCustomers';
 import { deferArgsSchema } from '../../domain/deferral';
-import { parseDuration } from '../../domain/duration';
+import { MAX_DURATION, SECOND, durationBetween } from '../../domain/duration';
+import { z } from 'zod';
 import { parseFlags } from '../parseFlags';
 import { terminalJson, terminalText } from '../../domain/escape/terminal';
 import { withRollouts } from '../temporalSession';
 import { defaultUser } from '../defaultUser';
 
+/** How far ahead `--until 3d` may reach: a year (a customer's allowance is at most 90 days anyway). */
+const UNTIL_FROM_NOW = durationBetween(SECOND, MAX_DURATION);
+
 /** "3d" means three days from now; anything else must be an ISO time, checked by the schema. */
 function untilFromFlag(text: unknown): unknown {
-  const ms = typeof text === 'string' ? parseDuration(text) : undefined;
-  return ms === undefined ? text : new Date(Date.now() + ms).toISOString();
+  if (typeof text !== 'string' || !/^\s*\d+\s*(ms|s|m|h|d)\s*$/.test(text)) return text;
+  const ms = parseFlags(z.object({ until: UNTIL_FROM_NOW }), { until: text }).until;
+  return new Date(Date.now() + ms).toISOString();
 }
 
 async function deferCustomer(rolloutId: string, opts: { customer?: string; until?: string; by?: string; reason?: string; json?: boolean }): Promise<void> {
@@ -29,7 +33,7 @@ async function deferCustomer(rolloutId: string, opts: { customer?: string; until
 }
 
 async function validateCustomers(file: string, opts: { json?: boolean }): Promise<void> {
-  const { value } = await loadDocument(file, customersFileSchema);
+  const { value } = await loadCustomersFile(file);
   if (opts.json) {
     console.log(JSON.stringify({ file, valid: true, customers: value.customers.map((c) => c.id) }));
     return;

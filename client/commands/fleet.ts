@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { durationSchema, formatDuration } from '../../domain/duration';
+import { HOUR, durationBetween, formatDuration } from '../../domain/duration';
 import { versionSchema } from '../../domain/release';
 import { defaultFleetReadyTimeoutMs, FleetAlreadyRunningError, FleetNotReadyError, fleetDown, fleetStatus, fleetUp } from '../../local/fleet/localFleet';
 import { EXIT, UserError } from '../exitCodes';
+import { prepareOutputFolder } from '../outputFolder';
 import { parseFlags } from '../parseFlags';
 
 export const DEFAULT_FLEET_DIR = '.rampart/fleet';
@@ -13,7 +14,7 @@ const upFlags = z.strictObject({
   version: versionSchema,
   internal: z.coerce.number({ error: 'expected a whole number' }).int('expected a whole number').min(0).optional(),
   dir: z.string().min(1),
-  timeout: durationSchema.refine((ms) => ms > 0, { message: 'expected a duration above 0' }).optional(),
+  timeout: durationBetween(1, HOUR).optional(),
   json: z.boolean().optional(),
 });
 
@@ -22,6 +23,8 @@ async function up(raw: unknown): Promise<void> {
   if (flags.internal !== undefined && flags.internal > flags.size) {
     parseFlags(z.object({ internal: z.number().max(flags.size, `at most the fleet size (${flags.size})`) }), { internal: flags.internal });
   }
+  const unusable = await prepareOutputFolder(flags.dir);
+  if (unusable) throw new UserError(`--dir: ${unusable}`);
   const readyTimeoutMs = flags.timeout ?? defaultFleetReadyTimeoutMs(flags.size);
   const result = await fleetUp({
     stateDir: flags.dir,

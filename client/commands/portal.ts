@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { customersFileSchema } from '../../domain/customers';
 import { safeUrlSchema } from '../../domain/safeUrl';
 import { EXIT, UserError } from '../exitCodes';
-import { loadDocument } from '../loadDocument';
+import { loadCustomersFile } from '../loadCustomers';
 import { parseFlags } from '../parseFlags';
 import { customerToken, MIN_PORTAL_SECRET_LENGTH, PORTAL_SECRET_ENV } from '../portal/customerTokens';
 import { startPortal } from '../portal/portalServer';
@@ -40,7 +39,7 @@ async function serve(raw: unknown): Promise<void> {
   if ((flags.host === '0.0.0.0' || flags.host === '::') && !flags.publicUrl) {
     throw new UserError(`--public-url: required with --host ${flags.host}: the address customers open, whose origin the portal accepts changes from`);
   }
-  const { value: file } = await loadDocument(flags.customers, customersFileSchema);
+  const { value: file } = await loadCustomersFile(flags.customers);
   await withTemporal(async (client, config) => {
     const portal = await startPortal({
       client,
@@ -70,7 +69,7 @@ async function serve(raw: unknown): Promise<void> {
 async function printToken(raw: unknown): Promise<void> {
   const flags = parseFlags(tokenFlags, raw);
   const secret = portalSecret();
-  const { value: file } = await loadDocument(flags.customers, customersFileSchema);
+  const { value: file } = await loadCustomersFile(flags.customers);
   if (!file.customers.some((c) => c.id === flags.customer)) {
     throw new UserError(`--customer: no customer "${flags.customer}" in ${flags.customers} (known: ${file.customers.map((c) => c.id).join(', ')})`);
   }

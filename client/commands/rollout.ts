@@ -17,8 +17,10 @@ import { playbookSchema } from '../../domain/playbook';
 import { planSteps } from '../../domain/planSteps';
 import { releaseSchema, type Release } from '../../domain/release';
 import { FINAL_STATES } from '../../domain/rolloutStatus';
-import type { RolloutInput } from '../../domain/rolloutInput';
+import { MAX_ROLLOUT_INPUT_BYTES, type RolloutInput } from '../../domain/rolloutInput';
 import { checkArchiveEntries } from '../../artifacts/entries';
+import { checkInputSize } from '../inputSize';
+import { regularFileProblem } from '../regularFile';
 import { readArtifactManifest } from '../../artifacts/manifest';
 import { ARTIFACT_STORE_ENV, artifactStoreFolders, checkInStore } from '../../artifacts/store';
 import { EXIT, UserError } from '../exitCodes';
@@ -36,7 +38,8 @@ const DEFAULT_FLEET = '.rampart/fleet/fleet.json';
 
 async function readDigest(artifact: string, explicit?: string): Promise<string> {
   if (explicit) return explicit;
-  const text = await readFile(`${artifact}.sha256`, 'utf8').catch(() => undefined);
+  // A digest file that is a FIFO or a device would hang the read: only a regular file is read.
+  const text = (await regularFileProblem(`${artifact}.sha256`)) ? undefined : await readFile(`${artifact}.sha256`, 'utf8').catch(() => undefined);
   const digest = text?.trim().split(/\s+/)[0];
   if (!digest) throw new UserError(`--sha256: no digest given and ${artifact}.sha256 not found beside the artifact`);
   return digest;
@@ -70,6 +73,9 @@ async function checkStore(flag: string, file: string, what: string): Promise<voi
 
 async function buildRelease(flags: { artifact: string; sha256?: string; notes?: string }): Promise<Release> {
   const artifactPath = resolve(flags.artifact);
+  // Reading a FIFO would wait forever, a device read forever.
+  const notAFile = await regularFileProblem(artifactPath);
+  if (notAFile) throw new UserError(`--artifact: ${notAFile}`);
   await checkArtifact(artifactPath);
   const manifest = await readArtifactManifest(artifactPath);
   if (!manifest.ok) throw new UserError(`--artifact: ${manifest.error}`);
@@ -123,6 +129,7 @@ async function startRollout(raw: unknown): Promise<void> {
     ...(escalation !== undefined ? { escalation } : {}),
     ...customers,
   };
+  checkInputSize('the rollout input (playbook, fleet, escalation policy and customers together)', input, MAX_ROLLOUT_INPUT_BYTES);
   await withRollouts(async (rollouts) => {
     let lease: LeaseGrant | null;
     try {

@@ -2,6 +2,8 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { startDevServer, stopDevServer } from '../../local/temporal/devServer';
+import { notAFolderProblem, prepareOutputFolder } from '../outputFolder';
+import { UserError } from '../exitCodes';
 import { parseFlags } from '../parseFlags';
 import { signalPid } from '../../local/process/pids';
 import { spawnProcess } from '../../local/process/processes';
@@ -12,6 +14,8 @@ const startFlags = z.strictObject({ dir: z.string().min(1), port, uiPort: port, 
 
 async function start(raw: unknown): Promise<void> {
   const flags = parseFlags(startFlags, raw);
+  const unusable = await prepareOutputFolder(flags.dir);
+  if (unusable) throw new UserError(`--dir: ${unusable}`);
   const server = await startDevServer({ dataDir: flags.dir, port: flags.port, uiPort: flags.uiPort, detached: true });
   if (flags.json) {
     console.log(JSON.stringify(server));
@@ -23,6 +27,8 @@ async function start(raw: unknown): Promise<void> {
 }
 
 async function stop(raw: { dir: string }): Promise<void> {
+  const notAFolder = await notAFolderProblem(raw.dir);
+  if (notAFolder) throw new UserError(`--dir: ${notAFolder}`);
   const stopped = await stopDevServer(raw.dir);
   console.log(stopped ? 'Temporal dev server stopped' : 'no Temporal dev server was running');
 }

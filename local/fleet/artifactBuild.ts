@@ -91,10 +91,13 @@ export async function readSha256File(artifactPath: string): Promise<string> {
   return hex.toLowerCase();
 }
 
+/** The slowest a faulty test release answers: a minute (faultSchema's cap). */
+const MAX_FAULT_LATENCY_MS = 60_000;
+
 export type FaultFlagResult = { ok: true; fault: Fault } | { ok: false; error: string };
 
 const FAULT_RULE =
-  'expected "error-rate=<0..1>", "latency=<n>ms" (or <n>s), "crash" or "feature=<name>" (error rate and latency then apply only while that feature is on), several joined by ","';
+  'expected "error-rate=<0..1>", "latency=<n>ms" (or <n>s, at most 60s), "crash" or "feature=<name>" (error rate and latency then apply only while that feature is on), several joined by ","';
 
 /**
  * Parses the CLI's --fault flag: "error-rate=0.3", "latency=800ms", "crash", or a comma-joined
@@ -119,9 +122,10 @@ export function parseFaultFlag(text: string): FaultFlagResult {
       if (!/^\d*\.?\d+$/.test(value) || rate < 0 || rate > 1) return fail(`error-rate must be a number from 0 to 1, got "${value}"`);
       fault.errorRate = rate;
     } else if (key === 'latency') {
-      const match = /^(\d+)(ms|s)$/.exec(value);
-      if (!match) return fail(`latency must be a whole number of ms or s such as "800ms", got "${value}"`);
-      fault.latencyMs = Number(match[1]) * (match[2] === 's' ? 1000 : 1);
+      const match = /^(\d{1,6})(ms|s)$/.exec(value);
+      const ms = match ? Number(match[1]) * (match[2] === 's' ? 1000 : 1) : undefined;
+      if (ms === undefined || ms > MAX_FAULT_LATENCY_MS) return fail(`latency must be a whole number of ms or s from 0ms to 60s such as "800ms", got "${value}"`);
+      fault.latencyMs = ms;
     } else if (key === 'feature') {
       if (!featureNameSchema.safeParse(value).success) {
         return fail(`feature must be a name such as "new-checkout" (lower-case letters, digits and "-", at most 63), got "${value}"`);

@@ -1,0 +1,202 @@
+/**
+ * The playbook as rollouts and incidents read it before issue 9 gave every duration and count a range
+ * (patch 'bounded-input' in workflows/rolloutPlanning.ts and workflows/incident.ts). Only a history
+ * recorded before that patch is replayed with it, so it issues the commands it issued then; every
+ * new workflow, and every client, reads the bounded schemas. Frozen: do not change.
+ */
+import { z } from 'zod';
+import { durationSchema } from './duration';
+import { severitySchema } from '../incident';
+
+/** A share of the fleet: "25%" of all targets, or a count of targets. */
+const sizeSchema = z.union(
+  [
+    z.number().int().min(1, 'expected at least 1 target'),
+    z
+      .string()
+      .regex(/^(100|[1-9][0-9]?)%$/, 'expected a percentage from "1%" to "100%" or a whole number of targets')
+      .transform((text) => ({ percent: Number(text.slice(0, -1)) })),
+  ],
+  { error: 'expected a percentage such as "25%" or a whole number of targets' },
+);
+
+/** Which targets: explicit ids, or every target carrying all the given labels. */
+const selectorSchema = z.strictObject({
+  targets: z.array(z.string().min(1)).min(1).optional(),
+  labels: z.record(z.string(), z.string()).optional(),
+});
+
+const dogfoodSchema = selectorSchema
+  .extend({ soakTime: durationSchema })
+  .refine((d) => d.targets !== undefined || d.labels !== undefined, {
+    message: 'name the internal targets with "targets" or "labels"',
+  });
+
+const canarySchema = selectorSchema
+  .extend({ size: sizeSchema.optional(), bakeTime: durationSchema })
+  .refine((c) => [c.targets, c.labels, c.size].filter((x) => x !== undefined).length === 1, {
+    message: 'give exactly one of "size", "targets" or "labels"',
+  });
+
+const waveSchema = z.strictObject({
+  size: sizeSchema,
+  bakeTime: durationSchema,
+  maxParallel: z.number().int().min(1).max(500).optional(),
+});
+
+const healthSchema = z.strictObject({
+  errorRate: z.strictObject({
+    /** Absolute ceiling on the new version's error ratio, 0..1. */
+    max: z.number().min(0).max(1),
+    /** Largest allowed rise over the targets still on the old version, in ratio points. */
+    maxIncrease: z.number().min(0).max(1).optional(),
+  }),
+  p99LatencyMs: z
+    .strictObject({
+      max: z.number().positive().optional(),
+      /** Largest allowed new/old ratio of p99 latency. */
+      maxRatio: z.number().min(1).optional(),
+    })
+    .optional(),
+  /** Requests a window needs on the new version before it can pass. */
+  minSamples: z.number().int().min(1).default(20),
+  analysisInterval: durationSchema.default(60_000),
+  /** Windows in a row that must breach before the breaker trips. */
+  consecutiveBreaches: z.number().int().min(1).max(100).default(2),
+  /** Where the gate's numbers come from: each target's /metrics (default) or PromQL. */
+  provider: z
+    .discriminatedUnion('type', [
+      z.strictObject({ type: z.literal('metrics') }),
+      z.strictObject({
+        type: z.literal('prometheus'),
+        /** A Prometheus that scrapes the fleet with a `target="<target id>"` label on every series. */
+        url: z.url({ protocol: /^https?$/, error: 'expected the http(s) URL of a Prometheus server' }),
+        /** Range of each query; default: the time since the previous analysis. */
+        window: durationSchema.optional(),
+        /** Only series of this scrape job; default: any job. */
+        job: z.string().min(1).optional(),
+      }),
+    ], { error: 'expected { type: metrics } or { type: prometheus, url: "http://…" }' })
+    .default({ type: 'metrics' }),
+});
+
+const APPROVAL_STEPS = ['start', 'dogfood', 'canary', 'waves', 'every-wave'] as const;
+
+const approvalSchema = z.strictObject({
+  step: z.enum(APPROVAL_STEPS, { error: `expected one of ${APPROVAL_STEPS.join(', ')}` }),
+  count: z.number().int().min(1).max(10).default(1),
+  /** Who may approve; anyone when absent. */
+  approvers: z.array(z.string().min(1)).min(1).optional(),
+  /** Four eyes: the person who started the rollout may not approve it. */
+  excludeStarter: z.boolean().default(true),
+});
+
+/** The customer notification plan of a playbook; every field has a default a careful operator would pick. */
+const customerPlanSchema = z.strictObject({
+  /** What customers know the software as, in notices and on the status portal. */
+  component: z.string().min(1).max(80).default('the service'),
+  /** Lead time of the pre-deployment notice: no customer is updated sooner after being told. */
+  noticeBefore: durationSchema.default(24 * 3_600_000),
+  /** Caps every customer's own deferral allowance; a security fix defaults to 1d. */
+  maxDeferral: durationSchema.optional(),
+  /** How often affected customers hear from us while an incident lasts. */
+  incidentUpdateEvery: durationSchema.refine((ms) => ms >= 60_000, { message: 'expected at least 1m' }).default(3_600_000),
+  expectedImpact: z.string().min(1).default('Services restart one at a time; requests in flight are retried.'),
+  expectedDowntime: z.string().min(1).default('none expected'),
+  reportProblem: z.string().min(1).default('Reply to this message or open a ticket with support.'),
+  /** Public address of the status portal, quoted in notices. */
+  portalUrl: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
+});
+
+
+const ROLLBACK_MAX_PARALLEL = 20;
+
+export const playbookSchemaBeforeLimits = z
+  .strictObject({
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a lower-case name of letters, digits and "-"'),
+    description: z.string().optional(),
+    method: z.enum(['direct', 'phased', 'pilot', 'parallel'], {
+      error: 'expected one of direct, phased, pilot, parallel',
+    }),
+    cadence: z.enum(['patch-tuesday', 'security-fix', 'scheduled', 'ad-hoc'], {
+      error: 'expected one of patch-tuesday, security-fix, scheduled, ad-hoc',
+    }),
+    planning: z.strictObject({
+      riskAssessment: z.strictObject({
+        level: z.enum(['low', 'medium', 'high', 'critical'], { error: 'expected one of low, medium, high, critical' }),
+        summary: z.string().min(1),
+      }),
+      preMortem: z.array(z.string().min(1)).min(1, 'list at least one way this release could fail'),
+      successCriteria: z.array(z.string().min(1)).min(1, 'list at least one success criterion'),
+    }),
+    phases: z.strictObject({
+      dogfood: dogfoodSchema.optional(),
+      canary: canarySchema.optional(),
+      waves: z.array(waveSchema).min(1, 'list at least one wave'),
+    }),
+    health: healthSchema,
+    onBreach: z.enum(['rollback', 'pause'], { error: 'expected rollback or pause' }).default('rollback'),
+    maxParallel: z.number().int().min(1).max(500).default(5),
+    /**
+     * Returning to the last known good version is the emergency path: it may go wider than the
+     * rollout did (every changed target at once, up to this many), since each minute on the bad
+     * version is customer impact and the good version is known to work.
+     */
+    rollback: z.strictObject({ maxParallel: z.number().int().min(1).max(500).default(ROLLBACK_MAX_PARALLEL) }).prefault({}),
+    approvals: z.array(approvalSchema).default([]),
+    /**
+     * Graceful degradation: on a breach, first switch this feature off on every target the rollout
+     * changed. If health recovers, hold there (then: hold, instead of a rollback) or roll back
+     * anyway at lower impact (then: rollback); if it does not, roll back.
+     */
+    degrade: z
+      .strictObject({
+        feature: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'expected a feature name such as "new-checkout"'),
+        then: z.enum(['hold', 'rollback'], { error: 'expected hold or rollback' }).default('hold'),
+      })
+      .optional(),
+    /** What customers are told and how long they may put the update off (with a customers file). */
+    customers: customerPlanSchema.optional(),
+    /** What happens when the breaker trips, beyond the rollback: who is paged, what they are told. */
+    incidents: z
+      .strictObject({
+        /** Severity of the incident a breaker trip opens. */
+        severity: severitySchema.default('sev2'),
+        /** Escalation policy file, relative to the playbook. */
+        policyFile: z.string().min(1),
+        /** Documented recovery steps, for when automated rollback is not possible. */
+        manualRecovery: z.array(z.string().min(1)).optional(),
+        /** Automated rollback is impossible for this software: the incident tells on-call the manual steps instead. */
+        automatedRollback: z.boolean().default(true),
+      })
+      .optional(),
+  })
+  .superRefine((p, ctx) => {
+    const rule = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+    const needsCanary = p.method !== 'direct' || p.cadence === 'security-fix';
+    if (needsCanary && !p.phases.canary) {
+      rule(['phases', 'canary'], p.cadence === 'security-fix'
+        ? 'a security fix is urgent but never skips the canary'
+        : `the ${p.method} method needs a canary`);
+    }
+    if ((p.method === 'direct' || p.method === 'pilot') && p.phases.waves.length !== 1) {
+      rule(['phases', 'waves'], `the ${p.method} method installs the rest in exactly one wave`);
+    }
+    if (p.incidents && !p.incidents.automatedRollback && !p.incidents.manualRecovery) {
+      rule(['incidents', 'manualRecovery'], 'without automated rollback, list the manual recovery steps');
+    }
+    const elevated = p.planning.riskAssessment.level === 'high' || p.planning.riskAssessment.level === 'critical';
+    if (elevated && !p.approvals.some((a) => a.excludeStarter)) {
+      rule(['approvals'], 'a high or critical risk needs an approval by someone other than the starter');
+    }
+    const steps = new Set<string>();
+    p.approvals.forEach((a, i) => {
+      if (steps.has(a.step)) rule(['approvals', i, 'step'], `step "${a.step}" already has an approval rule`);
+      steps.add(a.step);
+      if (a.step === 'dogfood' && !p.phases.dogfood) rule(['approvals', i, 'step'], 'no dogfood phase to approve');
+      if (a.step === 'canary' && !p.phases.canary) rule(['approvals', i, 'step'], 'no canary phase to approve');
+      if (a.approvers && a.approvers.length < a.count) {
+        rule(['approvals', i, 'approvers'], `needs at least ${a.count} approvers for count ${a.count}`);
+      }
+    });
+  });
