@@ -13,6 +13,7 @@ import { Client, Connection } from '@temporalio/client';
 import { startPortal, type Portal } from '../client/portal/portalServer';
 import { fleetDown, fleetUp, type FleetUpResult } from '../local/fleet/localFleet';
 import { SUPERVISOR_TOKEN_HEADER, supervisorTokenFile } from '../activities/adapters/local/supervisorToken';
+import { targetFolder } from '../domain/fleet';
 import { devServerAddress, uniqueTaskQueue } from './helpers/temporal';
 
 interface Opened {
@@ -104,7 +105,7 @@ describe("the fleet supervisor's restart needs this run's token and refuses cros
     fleet = await fleetUp({ stateDir: path.join(dir, 'fleet'), size: 1, version: '1.0.0', internal: 0 });
     const target = fleet.fleet.targets[0]!;
     assert.ok(target.adapter === 'local');
-    targetDir = target.dir;
+    targetDir = targetFolder(target);
   });
   after(async () => {
     if (fleet) await fleetDown({ stateDir: fleet.stateDir });

@@ -117,7 +117,7 @@ function main(): void {
   // This run's control token, in every target's folder before anyone can ask for a restart.
   const token = newSupervisorToken();
   try {
-    for (const m of targets) writeSupervisorToken(m.target.dir, token);
+    for (const m of targets) writeSupervisorToken(targetFolder(m.target), token);
   } catch (err) {
     console.error(`supervisor: cannot write the control token: ${(err as Error).message}`);
     process.exit(1);
@@ -253,7 +253,7 @@ function main(): void {
   // Last line of defence on any exit path: no child outlives the supervisor, no stale pid file.
   process.on('exit', () => {
     for (const m of targets) if (m.child?.pid !== undefined) killNow(m.child.pid);
-    for (const m of targets) removeSupervisorToken(m.target.dir);
+    for (const m of targets) removeSupervisorToken(targetFolder(m.target));
     try {
       if (readFileSync(pidFile, 'utf8').trim() === String(process.pid)) unlinkSync(pidFile);
     } catch {

@@ -157,7 +157,7 @@ export class LocalAdapter implements DeployAdapter {
     // A change resumed after the switch may find the process already on the version: leave it be.
     const alreadyServing = !switched && (await this.probe(target)).version === change.version;
     if (!alreadyServing) {
-      await requestRestart(target, signal);
+      await requestRestart(target, dir, signal);
       await this.waitForVersion(target, change.version, signal);
     }
 
@@ -194,12 +194,13 @@ async function readFeatureState(target: LocalTarget, feature: string): Promise<b
   }
 }
 
-async function requestRestart(target: LocalTarget, signal?: AbortSignal): Promise<void> {
+/** `dir`: the target's folder as confinedTargetFolder resolved it (the token is written there). */
+async function requestRestart(target: LocalTarget, dir: string, signal?: AbortSignal): Promise<void> {
   const url = joinUrl(target.supervisorUrl, `/targets/${encodeURIComponent(target.id)}/restart`);
   // Read on every restart: a supervisor started again since has a new token.
-  const token = await readSupervisorToken(target.dir);
+  const token = await readSupervisorToken(dir);
   if (!token) {
-    throw adapterError('ConfigurationError', `cannot restart ${target.id}: no supervisor token at ${supervisorTokenFile(target.dir)} (is its fleet's supervisor running? "rampart fleet up" starts one)`);
+    throw adapterError('ConfigurationError', `cannot restart ${target.id}: no supervisor token at ${supervisorTokenFile(dir)} (is its fleet's supervisor running? "rampart fleet up" starts one)`);
   }
   let res;
   try {
