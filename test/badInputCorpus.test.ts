@@ -80,20 +80,31 @@ const start = (rig: Rig, id: string, extra: string[], files: { playbook?: string
   ['rollout', 'start', '--playbook', files.playbook ?? rig.playbook, '--fleet', files.fleet ?? rig.fleet, '--artifact', rig.artifact, '--id', id, ...extra];
 
 /** A playbook under the 1 MiB file cap whose data, aliases expanded, is ~950 KB. */
-function aliasedPlaybook(): string {
-  const big = 'x'.repeat(95_000);
+/** A playbook within every cap, ~690 KB: every text short enough, only the checklist is long. */
+function longPlaybook(): string {
+  const item = JSON.stringify('x'.repeat(490));
   const p = fastPlaybook();
   return [
     `name: ${p.name as string}`, 'method: phased', 'cadence: ad-hoc',
-    `description: &big "${big}"`,
-    'planning:', '  riskAssessment: { level: low, summary: s }', `  preMortem: [${Array(9).fill('*big').join(', ')}]`, '  successCriteria: [c]',
+    'planning:', '  riskAssessment: { level: low, summary: s }', `  preMortem: [${Array(1_400).fill(item).join(', ')}]`, '  successCriteria: [c]',
     `phases: ${JSON.stringify(p.phases)}`, `health: ${JSON.stringify(p.health)}`,
   ].join('\n');
 }
 
-/** A fleet under the cap whose labels, aliases expanded, are ~665 KB. */
+/** A small playbook whose aliases expand to ~1.1 MB of data. */
+function aliasedPlaybook(): string {
+  const p = fastPlaybook();
+  return [
+    `name: ${p.name as string}`, 'method: phased', 'cadence: ad-hoc',
+    `description: &big "${'x'.repeat(95_000)}"`,
+    'planning:', '  riskAssessment: { level: low, summary: s }', `  preMortem: [${Array(12).fill('*big').join(', ')}]`, '  successCriteria: [c]',
+    `phases: ${JSON.stringify(p.phases)}`, `health: ${JSON.stringify(p.health)}`,
+  ].join('\n');
+}
+
+/** A fleet under the cap whose labels, aliases expanded, are ~950 KB. */
 function aliasedFleet(): string {
-  const targets = Array.from({ length: 7 }, (_, i) => `  - { id: t-0${i + 1}, adapter: noop, labels: { note: ${i === 0 ? `&note "${'y'.repeat(95_000)}"` : '*note'} } }`);
+  const targets = Array.from({ length: 10 }, (_, i) => `  - { id: t-${String(i + 1).padStart(2, '0')}, adapter: noop, labels: { note: ${i === 0 ? `&note "${'y'.repeat(95_000)}"` : '*note'} } }`);
   return ['name: big-fleet', 'version: 1.0.0', 'targets:', ...targets].join('\n');
 }
 
@@ -104,7 +115,7 @@ const FLAG_CASES: Case[] = [
   { name: 'playbook validate on a folder', args: (rig) => ['playbook', 'validate', rig.tmp], expect: ['is a folder, expected a file'] },
   { name: 'playbook validate on a missing file', args: (rig) => ['playbook', 'validate', path.join(rig.tmp, 'missing.yaml')], expect: ['missing.yaml', 'file not found'] },
   { name: 'a 2 MB playbook', args: (rig) => ['playbook', 'validate', inTmp(rig, 'huge.yaml', `description: "${'z'.repeat(2_000_000)}"\n`)], expect: ['huge.yaml', 'files of this kind may be at most 1048576 bytes'] },
-  { name: 'a small playbook whose aliases expand past 1 MiB', args: (rig) => ['playbook', 'validate', inTmp(rig, 'expands.yaml', aliasedPlaybook().replace(/preMortem: \[[^\]]*\]/, `preMortem: [${Array(12).fill('*big').join(', ')}]`))], expect: ['expands.yaml', 'as data (aliases expanded); files of this kind may be at most 1048576 bytes'] },
+  { name: 'a small playbook whose aliases expand past 1 MiB', args: (rig) => ['playbook', 'validate', inTmp(rig, 'expands.yaml', aliasedPlaybook())], expect: ['expands.yaml', 'as data (aliases expanded); files of this kind may be at most 1048576 bytes'] },
   { name: 'a playbook in broken JSON', args: (rig) => ['playbook', 'validate', inTmp(rig, 'broken.json', '{"name": "x", "method": "phased",')], expect: ['broken.json', 'not valid YAML'] },
   { name: 'escalation validate on a FIFO', args: (rig) => ['escalation', 'validate', path.join(rig.tmp, 'fifo')], expect: ['is not a regular file'] },
   { name: 'customers validate on /dev/zero', args: () => ['customers', 'validate', '/dev/zero'], expect: ['is not a regular file'] },
@@ -118,8 +129,8 @@ const FLAG_CASES: Case[] = [
   },
   { name: 'rollout start with a customers file with a 10^20-day window', args: (rig) => start(rig, 'bad-start-customers', ['--customers', fixture('customers/window-huge.yaml')]), expect: ['customers[0].maintenanceWindows[0].duration'], startedId: 'bad-start-customers' },
   {
-    name: 'rollout start with an input above the payload limit (aliases in small files)',
-    args: (rig) => start(rig, 'bad-start-payload', [], { playbook: inTmp(rig, 'aliased.yaml', aliasedPlaybook()), fleet: inTmp(rig, 'aliased-fleet.yaml', aliasedFleet()) }),
+    name: 'rollout start with an input above the payload limit (two files, each within its cap)',
+    args: (rig) => start(rig, 'bad-start-payload', [], { playbook: inTmp(rig, 'long.yaml', longPlaybook()), fleet: inTmp(rig, 'aliased-fleet.yaml', aliasedFleet()) }),
     expect: ['the rollout input', 'bytes as JSON, more than the 1572864 bytes'],
     startedId: 'bad-start-payload',
   },

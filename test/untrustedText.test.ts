@@ -215,7 +215,8 @@ describe('untrusted text on the real servers (dev server, portal, Slack stand-in
     assert.equal(status.code, 0, status.stderr);
     assertClean('incident status', status.stdout);
     assert.match(status.stdout, /<!channel> checkout down all good evil/, 'the CLI stripped the summary it was given');
-    assert.match(status.stdout, /duplicate alert joined: webhook: <!here> again \\u001b\[2J/);
+    // A raw alert signal is parsed (and its text cleaned) by the workflow itself on the way in.
+    assert.match(status.stdout, /duplicate alert joined: webhook: <!here> again all good evil/);
     assertClean('incident status --json', json.stdout);
 
     assert.equal(report.code, 0, report.stderr);
