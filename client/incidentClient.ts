@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
 import { policyFor, type EscalationPolicies, type IncidentInput } from '../domain/incident';
 import type { IncidentStatus } from '../domain/incidentStatus';
 import { alertEventSchema, type AlertEvent } from '../contract/alertEvent';
@@ -8,6 +8,8 @@ import { incidentKeyFor, incidentWorkflowId } from '../contract/ids';
 import { alertSignal, incidentCommands, incidentStatusQuery, type IncidentCommand } from '../contract/incident';
 import { WorkflowType, type IncidentWorkflow } from '../contract/workflowTypes';
 import { NotFoundError, RejectedError } from './errors';
+import { incidentStatusFromInput } from './incidentFromInput';
+import { CLOSED_QUERY_MS, readInterruption, readStartInput } from './rolloutExecution';
 
 export type IncidentHandle = WorkflowHandle<IncidentWorkflow>;
 
@@ -81,18 +83,33 @@ export class IncidentClient {
    * NotFoundError unless `incidentId` names an incident workflow: a rollout's id (or any other
    * workflow's) is no incident, and querying it would fail with Temporal's QueryNotRegisteredError.
    */
-  async ensureIncident(incidentId: string): Promise<void> {
+  async ensureIncident(incidentId: string): Promise<WorkflowExecutionDescription> {
     try {
-      const { type } = await this.handle(incidentId).describe();
-      if (type !== WorkflowType.incident) throw new NotFoundError('incident', incidentId);
+      const description = await this.handle(incidentId).describe();
+      if (description.type !== WorkflowType.incident) throw new NotFoundError('incident', incidentId);
+      return description;
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw new NotFoundError('incident', incidentId);
       throw err;
     }
   }
 
+  /**
+   * The incident as it really stands. One ended outside Rampart (terminated, cancelled, timed out,
+   * failed) says so in `interrupted`, over its last known status: it would otherwise read "open"
+   * for ever while nobody is paged.
+   */
   async status(incidentId: string): Promise<IncidentStatus> {
-    await this.ensureIncident(incidentId);
+    const description = await this.ensureIncident(incidentId);
+    const interruption = await readInterruption(this.client, description);
+    if (!interruption) return this.query(incidentId);
+    // A closed workflow answers queries only while a worker polls its queue: bounded, then its input.
+    const answered = await this.client.withDeadline(Date.now() + CLOSED_QUERY_MS, () => this.query(incidentId)).catch(() => null);
+    const lastKnown = answered ?? incidentStatusFromInput(incidentId, await readStartInput(this.client, incidentId, description.runId), description.startTime);
+    return { ...lastKnown, interrupted: { ...interruption, ...(answered ? {} : { fromInputOnly: true as const }) } };
+  }
+
+  private async query(incidentId: string): Promise<IncidentStatus> {
     try {
       return await this.handle(incidentId).query(incidentStatusQuery);
     } catch (err) {
@@ -104,6 +121,10 @@ export class IncidentClient {
   /** Sends ack, escalate or resolve; a resolved incident or a validator's refusal is RejectedError. */
   async command<C extends IncidentCommand>(incidentId: string, command: C, args: C extends 'resolve' ? ResolveArgs : CommandArgs): Promise<string> {
     const status = await this.status(incidentId);
+    if (status.interrupted) {
+      const ended = status.interrupted;
+      throw new RejectedError(command, `incident ${incidentId} was ${ended.how.replace('_', ' ')} outside Rampart at ${ended.at}${ended.reason ? ` (${ended.reason})` : ''}: it pages nobody and takes no commands; open a new incident if the problem is still there`);
+    }
     if (status.state === 'resolved') throw new RejectedError(command, `incident ${incidentId} is already resolved`);
     try {
       return await this.handle(incidentId).executeUpdate(incidentCommands[command], { args: [args as ResolveArgs] });

@@ -12,6 +12,12 @@ import type { Interruption, RecoverySummary } from '../domain/rolloutStatus';
  * last status still says "running". Read from the execution and its history, never guessed.
  */
 
+/**
+ * How long a closed workflow's query may take: with no worker up it would never be answered. Under
+ * the portal's 5 s bound on a whole read, so the fallback to its input still fits inside it.
+ */
+export const CLOSED_QUERY_MS = 3000;
+
 /** Execution statuses that mean the rollout's own code did not end it. */
 const INTERRUPTED = { TERMINATED: 'terminated', CANCELLED: 'cancelled', TIMED_OUT: 'timed_out', FAILED: 'failed' } as const;
 
@@ -48,16 +54,21 @@ export async function readInterruption(client: Client, description: WorkflowExec
   return { how: INTERRUPTED[status], at, by, reason };
 }
 
-/** The input the rollout's latest run was started with, decoded as the client's data converter encodes it. */
-export async function readRolloutInput(client: Client, rolloutId: string, runId: string): Promise<RolloutInput> {
+/** The argument a workflow run was started with, decoded as the client's data converter encodes it. */
+export async function readStartInput(client: Client, workflowId: string, runId: string): Promise<unknown> {
   const page = await client.workflowService.getWorkflowExecutionHistory({
     namespace: client.options.namespace,
-    execution: { workflowId: rolloutWorkflowId(rolloutId), runId },
+    execution: { workflowId, runId },
     maximumPageSize: 1,
   });
   const started = page.history?.events?.[0]?.workflowExecutionStartedEventAttributes;
   const [input] = await decodeArrayFromPayloads(client.options.loadedDataConverter, started?.input?.payloads);
-  return rolloutInputSchema.parse(input);
+  return input;
+}
+
+/** The input the rollout's latest run was started with. */
+export async function readRolloutInput(client: Client, rolloutId: string, runId: string): Promise<RolloutInput> {
+  return rolloutInputSchema.parse(await readStartInput(client, rolloutWorkflowId(rolloutId), runId));
 }
 
 /** The `rollout recover` of this rollout, if there is one: running, or ended with its result. */

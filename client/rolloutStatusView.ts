@@ -4,13 +4,7 @@ import { FINAL_STATES, type RolloutStatus } from '../domain/rolloutStatus';
 import { renderInterruption } from './interruptionView';
 import { interruptedStatus, statusFromInput } from './interruptedStatus';
 import type { RolloutClient } from './rolloutClient';
-import { readRecovery, readRolloutInput } from './rolloutExecution';
-
-/**
- * How long a closed rollout's query may take: with no worker up it would never be answered. Under
- * the portal's 5 s bound on a whole read, so the fallback to its input still fits inside it.
- */
-const CLOSED_QUERY_MS = 3000;
+import { CLOSED_QUERY_MS, readRecovery, readRolloutInput } from './rolloutExecution';
 
 /**
  * The rollout's status as it really stands. A rollout ended behind Rampart's back (terminated,

@@ -1,4 +1,5 @@
 import type { Severity, IncidentSource } from './incident';
+import type { Interruption } from './rolloutStatus';
 import type { NearMiss, TimelineEntry } from './timeline';
 
 export type { NearMiss } from './timeline';
@@ -28,4 +29,9 @@ export interface IncidentStatus {
   nearMisses: NearMiss[];
   timeline: TimelineEntry[];
   details: Record<string, string>;
+  /**
+   * Set when the incident's execution was ended outside Rampart (terminated, cancelled, timed
+   * out, failed): it pages nobody any more and takes no commands, whatever `state` last said.
+   */
+  interrupted?: Omit<Interruption, 'lastState'>;
 }

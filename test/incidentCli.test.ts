@@ -74,4 +74,30 @@ describe('rampart incident (dev server)', () => {
     assert.ok(rows.some((r) => r.kind === 'escalation-last-tier' && r.workflow === opened.incidentId), JSON.stringify(rows));
     await rampart(['incident', 'resolve', opened.incidentId, '--by', 'olga'], env);
   });
+
+  // Last in the file: it stops the worker.
+  test('an incident terminated behind Rampart\'s back reads so (with a worker and without), and refuses ack and resolve', async () => {
+    const opened = JSON.parse((await rampart(['incident', 'open', '--severity', 'sev2', '--summary', 'queue backing up', '--policy', policy, '--json'], env)).stdout);
+    await h.client.workflow.getHandle(opened.incidentId).terminate('cleaning up by hand');
+    const text = await rampart(['incident', 'status', opened.incidentId], env);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /TERMINATED outside Rampart at \S+ by \S+ \(cleaning up by hand\): nobody is paged any more/);
+    assert.match(text.stdout, /last known state: open/);
+    const json = JSON.parse((await rampart(['incident', 'status', opened.incidentId, '--json'], env)).stdout);
+    assert.equal(json.interrupted.how, 'terminated');
+    assert.equal(json.interrupted.reason, 'cleaning up by hand');
+    for (const command of [['ack', '--by', 'olga'], ['resolve', '--by', 'olga']]) {
+      const refused = await rampart(['incident', command[0]!, opened.incidentId, ...command.slice(1)], env);
+      assert.equal(refused.code, 3, refused.stderr);
+      assert.match(refused.stderr, /was terminated outside Rampart .*pages nobody and takes no commands; open a new incident/);
+    }
+
+    await h.stopWorker();
+    const started = Date.now();
+    const alone = await rampart(['incident', 'status', opened.incidentId], env);
+    assert.equal(alone.code, 0, alone.stderr);
+    assert.match(alone.stdout, /incident inc-\S+ +sev2 +open +queue backing up/);
+    assert.match(alone.stdout, /TERMINATED outside Rampart .*\n  no worker answered for this closed incident/);
+    assert.ok(Date.now() - started < 20_000, 'answered without waiting for a worker');
+  });
 });

@@ -53,10 +53,23 @@ function renderIncident(s: IncidentStatus): string {
     tty`paged: ${s.tier ? tty`${s.tier.name} (${s.tier.roster.join(', ')}), walk ${s.cycle}` : 'nobody yet'}`,
     ...(s.acknowledged ? [tty`acknowledged by ${s.acknowledged.by} at ${s.acknowledged.at}`] : []),
     ...(s.resolved ? [tty`resolved by ${s.resolved.by} at ${s.resolved.at}`] : []),
+    ...renderIncidentEnd(s),
     tty`duplicate alerts joined: ${s.duplicateAlerts}`,
     '',
     ...s.timeline.map(renderTimelineEntry),
   ].join('\n');
+}
+
+/** An incident ended outside Rampart: loud, first, with what to do, since its state line still says what it last was. */
+function renderIncidentEnd(s: IncidentStatus): string[] {
+  const ended = s.interrupted;
+  if (!ended) return [];
+  return [
+    tty`${ended.how.toUpperCase()} outside Rampart at ${ended.at}${ended.by ? tty` by ${ended.by}` : ''}${ended.reason ? tty` (${ended.reason})` : ''}: nobody is paged any more`,
+    ended.fromInputOnly
+      ? '  no worker answered for this closed incident: the lines above are only what its input says'
+      : tty`  last known state: ${s.state}; open a new incident ("rampart incident open") if the problem is still there`,
+  ];
 }
 
 async function status(id: string, opts: { json?: boolean }): Promise<void> {
