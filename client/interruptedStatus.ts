@@ -1,7 +1,7 @@
 import { fleetSchema } from '../domain/fleet';
 import { playbookSchema } from '../domain/playbook';
 import type { RolloutInput } from '../domain/rolloutInput';
-import type { Interruption, RecoverySummary, RolloutStatus } from '../domain/rolloutStatus';
+import { startedRolloutStatus, type Interruption, type RecoverySummary, type RolloutStatus } from '../domain/rolloutStatus';
 
 /**
  * The status of a rollout that ended behind Rampart's back: what it last reported (or, when no
@@ -40,32 +40,16 @@ export function statusFromInput(input: RolloutInput, startedAt: string): Rollout
   const fleet = fleetSchema.safeParse(input.fleet);
   const playbook = playbookSchema.safeParse(input.playbook);
   const fromVersion = fleet.success ? fleet.data.version : 'unknown';
-  return {
+  return startedRolloutStatus({
     rolloutId: input.rolloutId,
     playbook: playbook.success ? playbook.data.name : 'unknown',
     method: playbook.success ? playbook.data.method : 'unknown',
     version: input.release.version,
     fromVersion,
-    state: 'running',
-    phase: 'planning',
-    step: null,
-    wave: null,
     startedBy: input.startedBy,
     startedAt,
-    endedAt: null,
-    pausedBy: null,
-    awaitingApproval: null,
-    approvals: [],
-    steps: [],
     // Unknown from the input alone: shown as not yet changed; the install journals have the truth.
     targets: fleet.success ? fleet.data.targets.map((t) => ({ id: t.id, step: null, version: fromVersion, previousVersion: null, state: 'pending', health: null })) : [],
-    breaker: null,
-    outcome: null,
-    nearMisses: [],
     timeline: [{ at: startedAt, event: 'started', by: input.startedBy, detail: 'no worker answered for this closed rollout: status read from its input only' }],
-    component: null,
-    customers: null,
-    notices: null,
-    publicIncidents: null,
-  };
+  });
 }

@@ -1,4 +1,4 @@
-import type { Severity, IncidentSource } from './incident';
+import type { IncidentInput, Severity, IncidentSource } from './incident';
 import type { Interruption } from './rolloutStatus';
 import type { NearMiss, TimelineEntry } from './timeline';
 
@@ -34,4 +34,30 @@ export interface IncidentStatus {
    * out, failed): it pages nobody any more and takes no commands, whatever `state` last said.
    */
   interrupted?: Omit<Interruption, 'lastState'>;
+}
+
+/** An incident as it stands when opened: what its tracker starts from, and all a closed incident's input can show. */
+export function openedIncidentStatus(input: Omit<IncidentInput, 'policy'>, policyName: string, openedAt: string): IncidentStatus {
+  return {
+    incidentId: input.incidentId,
+    severity: input.severity,
+    summary: input.summary,
+    source: input.source,
+    dedupKey: input.dedupKey,
+    rolloutId: input.rolloutId ?? null,
+    state: 'open',
+    policy: policyName,
+    tier: null,
+    cycle: 0,
+    openedAt,
+    openedBy: input.openedBy,
+    acknowledged: null,
+    resolved: null,
+    duplicateAlerts: 0,
+    slackThread: null,
+    emailThreadId: null,
+    nearMisses: [],
+    timeline: [],
+    details: input.details ?? {},
+  };
 }

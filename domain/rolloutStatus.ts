@@ -163,3 +163,26 @@ export interface PublicIncidentUpdate {
 
 /** A status (or part of one) as readers inside the workflow see it: read, never written. */
 export type Frozen<T> = T extends (infer U)[] ? readonly Frozen<U>[] : T extends object ? { readonly [K in keyof T]: Frozen<T[K]> } : T;
+
+/** A rollout as it stands when started: what its tracker starts from, and what a closed rollout's input alone can show. */
+export function startedRolloutStatus(start: Pick<RolloutStatus, 'rolloutId' | 'playbook' | 'method' | 'version' | 'fromVersion' | 'startedBy' | 'startedAt' | 'targets' | 'timeline'>): RolloutStatus {
+  return {
+    ...start,
+    state: 'running',
+    phase: 'planning',
+    step: null,
+    wave: null,
+    endedAt: null,
+    pausedBy: null,
+    awaitingApproval: null,
+    approvals: [],
+    steps: [],
+    breaker: null,
+    outcome: null,
+    nearMisses: [],
+    component: null,
+    customers: null,
+    notices: null,
+    publicIncidents: null,
+  };
+}

@@ -78,6 +78,12 @@ describe('rampart incident (dev server)', () => {
   // Last in the file: it stops the worker.
   test('an incident terminated behind Rampart\'s back reads so (with a worker and without), and refuses ack and resolve', async () => {
     const opened = JSON.parse((await rampart(['incident', 'open', '--severity', 'sev2', '--summary', 'queue backing up', '--policy', policy, '--json'], env)).stdout);
+    // Terminated once it has paged: a run ended before its first workflow task has no status to replay.
+    for (const deadline = Date.now() + 20_000; ; await new Promise((r) => setTimeout(r, 200))) {
+      const paged = JSON.parse((await rampart(['incident', 'status', opened.incidentId, '--json'], env)).stdout);
+      if (paged.tier) break;
+      assert.ok(Date.now() < deadline, 'the incident paged its first tier');
+    }
     await h.client.workflow.getHandle(opened.incidentId).terminate('cleaning up by hand');
     const text = await rampart(['incident', 'status', opened.incidentId], env);
     assert.equal(text.code, 0, text.stderr);

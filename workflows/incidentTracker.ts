@@ -1,6 +1,6 @@
 import type { IncidentEvent } from '../contract/timeline';
 import type { IncidentInput, Tier } from '../domain/incident';
-import type { IncidentStatus, NearMiss } from '../domain/incidentStatus';
+import { openedIncidentStatus, type IncidentStatus, type NearMiss } from '../domain/incidentStatus';
 import type { TimelineEntry } from '../domain/rolloutStatus';
 import { formatDuration } from '../domain/duration';
 import { isoNow } from './time';
@@ -10,28 +10,7 @@ export class IncidentTracker {
   readonly status: IncidentStatus;
 
   constructor(input: IncidentInput, policyName: string) {
-    this.status = {
-      incidentId: input.incidentId,
-      severity: input.severity,
-      summary: input.summary,
-      source: input.source,
-      dedupKey: input.dedupKey,
-      rolloutId: input.rolloutId ?? null,
-      state: 'open',
-      policy: policyName,
-      tier: null,
-      cycle: 0,
-      openedAt: isoNow(),
-      openedBy: input.openedBy,
-      acknowledged: null,
-      resolved: null,
-      duplicateAlerts: 0,
-      slackThread: null,
-      emailThreadId: null,
-      nearMisses: [],
-      timeline: [],
-      details: input.details ?? {},
-    };
+    this.status = openedIncidentStatus(input, policyName, isoNow());
     this.note('detected', { by: input.openedBy, detail: `${input.severity} from ${input.source}: ${input.summary}` });
   }
 

@@ -12,6 +12,7 @@ import type {
   TargetStatus,
   TimelineEntry,
 } from '../domain/rolloutStatus';
+import { startedRolloutStatus } from '../domain/rolloutStatus';
 import type { RolloutInput } from '../domain/rolloutInput';
 import type { NearMiss } from '../domain/incidentStatus';
 import type { LeaseAnswer } from '../contract/lease';
@@ -38,33 +39,17 @@ export class RolloutTracker {
   private readonly s: RolloutStatus;
 
   constructor(input: RolloutInput, fromVersion: string) {
-    this.s = {
+    this.s = startedRolloutStatus({
       rolloutId: input.rolloutId,
       playbook: '',
       method: '',
       version: input.release.version,
       fromVersion,
-      state: 'running',
-      phase: 'planning',
-      step: null,
-      wave: null,
       startedBy: input.startedBy,
       startedAt: isoNow(),
-      endedAt: null,
-      pausedBy: null,
-      awaitingApproval: null,
-      approvals: [],
-      steps: [],
       targets: [],
-      breaker: null,
-      outcome: null,
-      nearMisses: [],
       timeline: [],
-      component: null,
-      customers: null,
-      notices: null,
-      publicIncidents: null,
-    };
+    });
     this.note('started', { by: input.startedBy, reason: input.reason, detail: `version ${input.release.version}` });
   }
 

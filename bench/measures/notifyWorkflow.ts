@@ -1,6 +1,6 @@
 import { incidentBlocks } from '../../domain/incidentBlocks';
 import { renderIncidentMessage } from '../../domain/incidentMessages';
-import type { IncidentStatus } from '../../domain/incidentStatus';
+import { openedIncidentStatus, type IncidentStatus } from '../../domain/incidentStatus';
 import { notify } from '../../workflows/notifyActivities';
 
 export interface NotifyBatchInput {
@@ -24,28 +24,17 @@ export interface NotifyBatchResult {
 }
 
 function incident(input: NotifyBatchInput, n: number): IncidentStatus {
-  return {
+  const opened = openedIncidentStatus({
     incidentId: `${input.label}-inc-${n}`,
     severity: 'sev2',
     summary: `bench incident ${n}: error rate above 2% on wave 1`,
     source: 'breaker',
     dedupKey: `${input.label}/breaker/${n}`,
     rolloutId: `${input.label}-rollout-${n % 10}`,
-    state: 'open',
-    policy: 'default',
-    tier: { index: 0, name: 'primary', roster: ['alice', 'bob'], ackDeadline: null },
-    cycle: 1,
-    openedAt: input.openedAt,
     openedBy: 'breaker',
-    acknowledged: null,
-    resolved: null,
-    duplicateAlerts: 0,
-    slackThread: null,
-    emailThreadId: null,
-    nearMisses: [],
-    timeline: [],
     details: { reason: 'checkout error rate 2.4% > 2% for 60 s' },
-  };
+  }, 'default', input.openedAt);
+  return { ...opened, tier: { index: 0, name: 'primary', roster: ['alice', 'bob'], ackDeadline: null }, cycle: 1 };
 }
 
 /**
