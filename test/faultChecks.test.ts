@@ -12,12 +12,13 @@ import type { IncidentStatus } from '../domain/incidentStatus';
 import type { RolloutStatus } from '../domain/rolloutStatus';
 import type { RoundResult } from './helpers/faults/campaignRound';
 import type { RoundPlan } from './helpers/faults/campaignRollouts';
-import { checkDeliveries } from './helpers/faults/deliveryChecks';
+import { checkDeliveries, repeatedDeliveries } from './helpers/faults/deliveryChecks';
 import type { Evidence, TargetEvidence } from './helpers/faults/evidence';
 import { checkRoundTargets } from './helpers/faults/targetChecks';
 
 const T0 = Date.parse('2026-12-01T10:00:00Z');
-const at = (s: number) => new Date(T0 + s * 1000).toISOString();
+const ms = (s: number) => T0 + s * 1000;
+const at = (s: number) => new Date(ms(s)).toISOString();
 const GOOD = 'good-r1';
 const BAD = 'bad-r1';
 const INC = `inc-${BAD}`;
@@ -60,6 +61,8 @@ function cleanRound(): { result: RoundResult; evidence: Evidence } {
     mails: [mail(noticeMessageId(`${GOOD}/acme/pre-deployment/1`)), mail(noticeMessageId(`${GOOD}/acme/post-deployment/1`)), mail(`<${INC}.opened@rampart>`), mail(`<${INC}.page-1-1@rampart>`)],
     webhooks: [`${GOOD}/acme/pre-deployment/1`, `${GOOD}/acme/post-deployment/1`].map((key) => ({ endpoint: 'acme', key, accepted: true, status: 200, receivedAt: at(5), body: {} })),
     slack: [slack(`${BAD}/initech/incident/1/slack`), slack(`${BAD}/initech/incident-resolved/1/slack`), slack(`${INC}/slack/header`), slack(`${INC}/slack/page-1-0`), slack(`${INC}/slack/page-1-1`)],
+    interruptedSends: [],
+    killedAt: [],
     unexpectedWorkerExits: [],
   } as unknown as Evidence;
   return { result: { plan, startedAt: T0, endedAt: T0 + 60_000, good, bad, incident }, evidence };
@@ -97,17 +100,54 @@ describe('the fault campaign checks', () => {
   test('a mail and a webhook delivered twice, a lost notice and a lost page are reported', () => {
     const round = cleanRound();
     round.evidence.mails.push(structuredClone(round.evidence.mails[0]!));
-    // A second, different notice under one key; the same request again is what receivers drop.
+    // A second, different notice under one key, and the same request again with no kill to explain it.
     const repeated = structuredClone(round.evidence.webhooks[1]!);
     round.evidence.webhooks.push({ ...repeated, body: { ...(repeated.body as object), text: 'another notice' } }, structuredClone(round.evidence.webhooks[0]!));
     round.evidence.slack.splice(0, 1); // initech's incident notice never reached Slack
     round.evidence.slack.splice(-1, 1); // nor the page of the senior tier
+    round.evidence.mails.splice(2, 1); // nor the paging mail to on-call
     const found = judge(round);
-    assert.ok(found.includes(`mail ${noticeMessageId(`${GOOD}/acme/pre-deployment/1`)} was delivered 2 times`), found.join('\n'));
-    assert.ok(found.includes(`customer webhook ${GOOD}/acme/post-deployment/1 was delivered 2 times with 2 different bodies`), found.join('\n'));
-    assert.ok(!found.some((f) => f.includes(`${round.evidence.webhooks[0]!.key} was delivered`)), 'a repeat with the same key and body is the receiver\'s to drop');
+    assert.ok(found.includes(`mail ${noticeMessageId(`${GOOD}/acme/pre-deployment/1`)} was delivered 2 times, 0 of the repeats after a worker killed mid-send`), found.join('\n'));
+    assert.ok(found.includes(`customer webhook ${GOOD}/acme/post-deployment/1 was delivered 2 times with 2 different contents`), found.join('\n'));
+    assert.ok(found.includes(`customer webhook ${GOOD}/acme/pre-deployment/1 was delivered 2 times, 0 of the repeats after a worker killed mid-send`), found.join('\n'));
     assert.ok(found.includes(`${BAD} records notice ${BAD}/initech/incident/1 as sent by slack, but the slack stand-in never got it`), found.join('\n'));
-    assert.ok(found.includes(`${INC}: Slack page of senior (${INC}/slack/page-1-1) arrived 0 times, expected once`), found.join('\n'));
+    assert.ok(found.includes(`${INC}: Slack page of senior (${INC}/slack/page-1-1) never arrived`), found.join('\n'));
+    assert.ok(found.includes(`${INC}: paging mail to on-call (<${INC}.opened@rampart>) never arrived`), found.join('\n'));
+  });
+
+  test('a repeat is excused only by an interrupted attempt of its key with a worker kill between the attempt and its retry', () => {
+    const id = noticeMessageId(`${GOOD}/acme/pre-deployment/1`);
+    const webhookKey = `${GOOD}/acme/pre-deployment/1`;
+    const repeatedRound = () => {
+      const round = cleanRound();
+      round.evidence.mails.push(structuredClone(round.evidence.mails[0]!));
+      round.evidence.webhooks.push(structuredClone(round.evidence.webhooks[0]!));
+      round.evidence.interruptedSends = [
+        { key: `email:${webhookKey}/email`, messageId: id, beganAt: ms(4), retriedAt: ms(6) },
+        { key: `webhook:${webhookKey}/webhook`, beganAt: ms(4), retriedAt: ms(6) },
+      ];
+      return round;
+    };
+    const killedBetween = repeatedRound();
+    killedBetween.evidence.killedAt = [ms(5)];
+    assert.deepEqual(judge(killedBetween), []);
+    assert.deepEqual(repeatedDeliveries(killedBetween.evidence).explained, [`mail ${id} sent again after a worker was killed mid-send`, `customer webhook ${webhookKey} sent again after a worker was killed mid-send`]);
+
+    const killedElsewhere = repeatedRound();
+    killedElsewhere.evidence.killedAt = [ms(7)];
+    const found = judge(killedElsewhere);
+    assert.ok(found.includes(`mail ${id} was delivered 2 times, 0 of the repeats after a worker killed mid-send`), found.join('\n'));
+    assert.ok(found.includes(`customer webhook ${webhookKey} was delivered 2 times, 0 of the repeats after a worker killed mid-send`), found.join('\n'));
+
+    const thrice = repeatedRound();
+    thrice.evidence.killedAt = [ms(5)];
+    thrice.evidence.mails.push(structuredClone(thrice.evidence.mails[0]!));
+    assert.ok(judge(thrice).includes(`mail ${id} was delivered 3 times, 1 of the repeats after a worker killed mid-send`));
+
+    const otherSubject = repeatedRound();
+    otherSubject.evidence.killedAt = [ms(5)];
+    otherSubject.evidence.mails.at(-1)!.headers.subject = 'another notice';
+    assert.ok(judge(otherSubject).includes(`mail ${id} was delivered 2 times with 2 different contents`));
   });
 
   test('a rollout in the wrong end state and an incident that skipped a tier are reported', () => {

@@ -3,7 +3,7 @@ import { planRound } from './campaignRollouts';
 import { runRound, type RoundResult } from './campaignRound';
 import { TASK_QUEUE, type CampaignStack } from './campaignStack';
 import { measureDisruption, type Disruption } from './disruption';
-import { checkDeliveries } from './deliveryChecks';
+import { checkDeliveries, repeatedDeliveries } from './deliveryChecks';
 import { gatherEvidence } from './evidence';
 import { seededRandom } from './seededRandom';
 import { checkFinalVersions, checkRoundTargets } from './targetChecks';
@@ -34,6 +34,8 @@ export interface CampaignReport {
   serverKills: number;
   /** What the faults cut into, from the workflows' histories. */
   disruption: Disruption;
+  /** Mails and webhooks sent again because a worker was killed mid-send (deliveryChecks.ts, repeatedDeliveries). */
+  repeatsAfterKills: string[];
   durationMs: number;
   /** Everything that was wrong, one sentence each: empty when the campaign found nothing. */
   violations: string[];
@@ -80,7 +82,7 @@ export async function runCampaign(stack: CampaignStack, options: CampaignOptions
     await killer?.stop();
   }
 
-  const evidence = await gatherEvidence(stack);
+  const evidence = await gatherEvidence(stack, (killer?.kills ?? []).map((k) => k.at));
   const disruption = await measureDisruption(stack.stack.client, TASK_QUEUE, new Date(started - 1_000));
   rounds.forEach((round, i) => violations.push(...checkRoundTargets(round, evidence.targets, { previousEndedAt: rounds[i - 1]?.endedAt, nextStartedAt: rounds[i + 1]?.startedAt })));
   if (rounds.length > 0) violations.push(...checkFinalVersions(rounds.at(-1)!, evidence.targets));
@@ -88,7 +90,8 @@ export async function runCampaign(stack: CampaignStack, options: CampaignOptions
   violations.push(...evidence.unexpectedWorkerExits);
   const kills = killer?.kills ?? [];
   if (options.workerKills && kills.length < options.workerKills.atLeast) violations.push(`only ${kills.length} worker kills in ${rounds.length} rounds, wanted at least ${options.workerKills.atLeast}`);
-  return { seed: options.seed, rounds, kills, killWaits: killer?.waits ?? 0, serverKills, disruption, durationMs: Date.now() - started, violations };
+  const { explained: repeatsAfterKills } = repeatedDeliveries(evidence);
+  return { seed: options.seed, rounds, kills, killWaits: killer?.waits ?? 0, serverKills, disruption, repeatsAfterKills, durationMs: Date.now() - started, violations };
 }
 
 /** One line per round and the kills, for a test's diagnostics or the bench's JSON. */
@@ -101,6 +104,7 @@ export function summarize(report: CampaignReport): Record<string, unknown> {
     killWaits: report.killWaits,
     serverKills: report.serverKills,
     disruption: report.disruption,
+    repeatsAfterKills: report.repeatsAfterKills,
     durationMs: report.durationMs,
     roundSeconds: report.rounds.map((r) => Math.round((r.endedAt - r.startedAt) / 1000)),
     violations: report.violations,

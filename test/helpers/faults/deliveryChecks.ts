@@ -3,11 +3,13 @@ import type { NoticeKind } from '../../../domain/customerNotice';
 import type { CustomerRolloutStatus } from '../../../domain/customerRolloutStatus';
 import type { RoundResult } from './campaignRound';
 import type { Evidence } from './evidence';
+import type { InterruptedSend } from './interruptedSends';
 
 /**
  * Nothing delivered twice, nothing lost, judged from what the stand-ins received: Slack messages
  * by the key each carries in its metadata, mails by Message-ID, customer webhooks by
- * Idempotency-Key (every request counted, replays included). Then each round: every notice a
+ * Idempotency-Key (every request counted, replays included), repeats judged by
+ * repeatedDeliveries. Then each round: every notice a
  * rollout records as sent arrived once on each of its channels, the customers heard what their
  * rollout owed them, and the incident's thread and pages are there, each once.
  * Returns one sentence per violation.
@@ -18,15 +20,7 @@ export function checkDeliveries(results: RoundResult[], evidence: Evidence): str
   const mailsById = countBy(evidence.mails.map((m) => m.headers.messageId ?? '(no Message-ID)'));
   const webhooksByKey = countBy(evidence.webhooks.filter((d) => d.accepted).map((d) => d.key ?? '(no Idempotency-Key)'));
   for (const [key, n] of slackByKey) if (n > 1) violations.push(`Slack message ${key} was posted ${n} times`);
-  for (const [id, n] of mailsById) if (n > 1) violations.push(`mail ${id} was delivered ${n} times`);
-  // A worker killed between the receiver's 200 and the ledger's done row sends again on retry:
-  // webhooks have no way to ask the receiver what it got, so that repeat goes out with the same
-  // Idempotency-Key and the same body, which the receiver contract says to drop (README,
-  // Notices). A repeat that differs is a second notice under one key: a real duplicate.
-  for (const [key, n] of webhooksByKey) {
-    const bodies = new Set(evidence.webhooks.filter((d) => d.accepted && d.key === key).map((d) => JSON.stringify(d.body)));
-    if (n > 1 && bodies.size > 1) violations.push(`customer webhook ${key} was delivered ${n} times with ${bodies.size} different bodies`);
-  }
+  violations.push(...repeatedDeliveries(evidence).unexplained);
   const refused = evidence.webhooks.filter((d) => !d.accepted);
   if (refused.length > 0) violations.push(`${refused.length} customer webhook(s) refused by the receiver: ${refused.map((d) => `${d.key}: ${d.refused}`).join('; ')}`);
 
@@ -77,7 +71,7 @@ function owedNotices(result: RoundResult): string[] {
   return violations;
 }
 
-/** The incident's Slack thread, both pages and both paging mails, each there once. */
+/** The incident's Slack thread, both pages and both paging mails, each there (repeats are judged above). */
 function incidentDeliveries(incidentId: string, slackByKey: Map<string, number>, mailsById: Map<string, number>): string[] {
   const expected: [string, Map<string, number>, string][] = [
     [`${incidentId}/slack/header`, slackByKey, 'Slack thread'],
@@ -86,7 +80,7 @@ function incidentDeliveries(incidentId: string, slackByKey: Map<string, number>,
     [`<${incidentId}.opened@rampart>`, mailsById, 'paging mail to on-call'],
     [`<${incidentId}.page-1-1@rampart>`, mailsById, 'paging mail to senior'],
   ];
-  return expected.flatMap(([key, seen, what]) => (seen.get(key) === 1 ? [] : [`${incidentId}: ${what} (${key}) arrived ${seen.get(key) ?? 0} times, expected once`]));
+  return expected.flatMap(([key, seen, what]) => (seen.has(key) ? [] : [`${incidentId}: ${what} (${key}) never arrived`]));
 }
 
 function metadataKey(metadata: { event_payload: Record<string, unknown> } | undefined): string | undefined {
@@ -98,4 +92,38 @@ function countBy(values: string[]): Map<string, number> {
   const counts = new Map<string, number>();
   for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
   return counts;
+}
+
+/**
+ * Mails and customer webhooks that arrived more than once. SMTP and a webhook endpoint cannot be
+ * asked what they received, so a worker SIGKILLed after the other side took a send but before the
+ * ledger's `done` row sends it again on retry, the same mail (Message-ID, subject, recipients) or
+ * the same request (Idempotency-Key, body): README, Notices. Such a repeat is `explained` only when
+ * the ledger shows as many interrupted attempts of its key (interruptedSends.ts) as there are
+ * repeats, each with a worker kill between the attempt's begin and its retry's. Any other repeat,
+ * or one whose copies differ, is `unexplained`: a real duplicate.
+ */
+export function repeatedDeliveries(evidence: Evidence): { explained: string[]; unexplained: string[] } {
+  const explained: string[] = [];
+  const unexplained: string[] = [];
+  const judge = (what: string, copies: string[], interrupted: InterruptedSend[]) => {
+    const n = copies.length;
+    if (n < 2) return;
+    const distinct = new Set(copies).size;
+    const killed = interrupted.filter((send) => evidence.killedAt.some((at) => at >= send.beganAt && at <= send.retriedAt)).length;
+    if (distinct > 1) unexplained.push(`${what} was delivered ${n} times with ${distinct} different contents`);
+    else if (killed < n - 1) unexplained.push(`${what} was delivered ${n} times, ${killed} of the repeats after a worker killed mid-send`);
+    else explained.push(`${what} sent again after a worker was killed mid-send`);
+  };
+  const mailIds = new Set(evidence.mails.map((m) => m.headers.messageId ?? '(no Message-ID)'));
+  for (const id of mailIds) {
+    const copies = evidence.mails.filter((m) => (m.headers.messageId ?? '(no Message-ID)') === id).map((m) => JSON.stringify([m.headers.subject, [...m.envelope.to].sort()]));
+    judge(`mail ${id}`, copies, evidence.interruptedSends.filter((s) => s.key.startsWith('email:') && s.messageId === id));
+  }
+  const accepted = evidence.webhooks.filter((d) => d.accepted);
+  for (const key of new Set(accepted.map((d) => d.key ?? '(no Idempotency-Key)'))) {
+    const copies = accepted.filter((d) => (d.key ?? '(no Idempotency-Key)') === key).map((d) => JSON.stringify(d.body));
+    judge(`customer webhook ${key}`, copies, evidence.interruptedSends.filter((s) => s.key === `webhook:${key}/webhook`));
+  }
+  return { explained, unexplained };
 }

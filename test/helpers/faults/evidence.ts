@@ -6,6 +6,7 @@ import type { NoticeDelivery } from '../../../local/standins/noticeReceiver';
 import type { StoredMessage } from '../../../local/standins/slackServer';
 import type { ReceivedMail } from '../../../local/standins/smtpServer';
 import type { CampaignStack } from './campaignStack';
+import { readInterruptedSends, type InterruptedSend } from './interruptedSends';
 
 /** One target as the campaign found it afterwards: its install journal, its own boot log, what it serves. */
 export interface TargetEvidence {
@@ -23,17 +24,23 @@ export interface Evidence {
   slack: StoredMessage[];
   mails: ReceivedMail[];
   webhooks: NoticeDelivery[];
+  /** Sends the shared ledger shows as begun and never finished (a worker died mid-send). */
+  interruptedSends: InterruptedSend[];
+  /** When workers were SIGKILLed, ms since the epoch. */
+  killedAt: number[];
   /** Workers that exited without being killed. */
   unexpectedWorkerExits: string[];
 }
 
-export async function gatherEvidence(stack: CampaignStack): Promise<Evidence> {
+export async function gatherEvidence(stack: CampaignStack, killedAt: number[]): Promise<Evidence> {
   const targets = (await Promise.all([fleetEvidence('good', stack.goodFleet), fleetEvidence('bad', stack.badFleet)])).flat();
   return {
     targets,
     slack: stack.slack.messages(),
     mails: stack.smtp.messages(),
     webhooks: stack.notices.deliveries(),
+    interruptedSends: await readInterruptedSends(stack.pg.url),
+    killedAt,
     unexpectedWorkerExits: [...stack.pool.unexpectedExits],
   };
 }
