@@ -49,6 +49,8 @@ export async function runFaultSoak(args: string[], log: (message: string) => voi
     return 1;
   }
   const dir = mkdtempSync(path.join(os.tmpdir(), 'rampart-soak-'));
+  // The campaign builds its artifacts below this folder: it is the workers' artifact store (they inherit it).
+  process.env.RAMPART_ARTIFACT_STORE ??= dir;
   log(`fault soak: seed ${options.seed} (replay with RAMPART_FAULT_SEED=${options.seed}), ${options.kills} worker kills, state in ${dir}`);
   let stack: CampaignStack | undefined;
   const interrupted = () => {
