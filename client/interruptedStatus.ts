@@ -50,6 +50,9 @@ export function statusFromInput(input: RolloutInput, startedAt: string): Rollout
     startedAt,
     // Unknown from the input alone: shown as not yet changed; the install journals have the truth.
     targets: fleet.success ? fleet.data.targets.map((t) => ({ id: t.id, step: null, version: fromVersion, previousVersion: null, state: 'pending', health: null })) : [],
-    timeline: [{ at: startedAt, event: 'started', by: input.startedBy, detail: 'no worker answered for this closed rollout: status read from its input only' }],
+    timeline: [
+      { at: startedAt, event: 'started', by: input.startedBy, detail: 'no worker answered for this closed rollout: status read from its input only' },
+      ...(input.breakGlass ? [{ at: startedAt, event: 'break-glass', by: input.breakGlass.approver, reason: input.breakGlass.reason, detail: `approved by ${input.breakGlass.approver} for ${input.breakGlass.requestedBy}; overrides ${input.breakGlass.overrides.join('; ')}` }] : []),
+    ],
   });
 }
