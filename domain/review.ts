@@ -38,7 +38,9 @@ export const isoOfDay = (day: number): string => new Date(day * DAY).toISOString
 export const reviewSchema = z
   .strictObject({
     /** Who approved the document: a person's name, as in the rest of Rampart's free text. */
-    approvedBy: nameText().min(1, 'expected the name of who approved it'),
+    approvedBy: z
+      .string({ error: (issue) => (issue.input === undefined ? 'is required: the name of who approved it' : 'expected text') })
+      .pipe(nameText().min(1, 'expected the name of who approved it')),
     approvedAt: isoDay,
     /** The last day the approval holds; from the next day a start needs a new review or break-glass. */
     reviewBy: isoDate,
