@@ -1,6 +1,7 @@
 import { fleetSchema } from '../domain/fleet';
 import { playbookSchema } from '../domain/playbook';
 import type { RolloutInput } from '../domain/rolloutInput';
+import { describeBreakGlass } from '../domain/breakGlass';
 import { startedRolloutStatus, type Interruption, type RecoverySummary, type RolloutStatus } from '../domain/rolloutStatus';
 
 /**
@@ -52,7 +53,7 @@ export function statusFromInput(input: RolloutInput, startedAt: string): Rollout
     targets: fleet.success ? fleet.data.targets.map((t) => ({ id: t.id, step: null, version: fromVersion, previousVersion: null, state: 'pending', health: null })) : [],
     timeline: [
       { at: startedAt, event: 'started', by: input.startedBy, detail: 'no worker answered for this closed rollout: status read from its input only' },
-      ...(input.breakGlass ? [{ at: startedAt, event: 'break-glass', by: input.breakGlass.approver, reason: input.breakGlass.reason, detail: `approved by ${input.breakGlass.approver} for ${input.breakGlass.requestedBy}; overrides ${input.breakGlass.overrides.join('; ')}` }] : []),
+      ...(input.breakGlass ? [{ at: startedAt, event: 'break-glass', by: input.breakGlass.approver, reason: input.breakGlass.reason, detail: describeBreakGlass(input.breakGlass) }] : []),
     ],
   });
 }

@@ -49,3 +49,8 @@ export function breakGlassRefusal(b: Pick<BreakGlass, 'approver' | 'requestedBy'
 export function breakGlassEndsAt(grantedAt: Date, lastsMs: number): Date {
   return new Date(grantedAt.getTime() + lastsMs);
 }
+
+/** One line for a record (timeline detail, incident details): who approved it for whom, and what it overrode. */
+export function describeBreakGlass(b: StartBreakGlass): string {
+  return `approved by ${b.approver} for ${b.requestedBy}; overrides ${b.overrides.join('; ')}`;
+}

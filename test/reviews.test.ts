@@ -5,7 +5,9 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { rolloutWorkflowId } from '../contract/ids';
+import { breakGlassRefusal } from '../domain/breakGlass';
 import { DAY } from '../domain/duration';
+import { checkReviewDue } from '../domain/review';
 import { rampart } from './helpers/cli';
 import { fastPlaybook } from './helpers/fastPlaybook';
 import { RolloutHarness } from './helpers/rolloutHarness';
@@ -37,6 +39,20 @@ const yamlPlaybook = (reviewBlock: string[] | null) => [
   '  waves: [{ size: 100%, bakeTime: 1s }]',
   'health: { errorRate: { max: 0.1 } }',
 ].join('\n');
+
+describe('checkReviewDue and breakGlassRefusal: the rules other start paths reuse', () => {
+  test('a review holds through its reviewBy day (UTC) and is due from the next; a document without one is not refused', () => {
+    const doc = { review: { approvedBy: 'Dana Reyes', approvedAt: '2026-06-01', reviewBy: '2026-11-01' } };
+    assert.equal(checkReviewDue(doc, new Date('2026-11-01T23:59:59Z')), null);
+    assert.deepEqual(checkReviewDue(doc, new Date('2026-11-02T00:00:00Z')), { reviewBy: '2026-11-01', daysOverdue: 1 });
+    assert.equal(checkReviewDue({ name: 'old' }, new Date('2030-01-01T00:00:00Z')), null);
+  });
+
+  test('the approver may not be the requester, whatever the case of the name', () => {
+    assert.match(breakGlassRefusal({ approver: 'Alice', requestedBy: 'alice' }) ?? '', /must be someone other than the requester/);
+    assert.equal(breakGlassRefusal({ approver: 'bob', requestedBy: 'alice' }), null);
+  });
+});
 
 describe('review records: playbook validate and review due (offline)', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'rampart-reviews-'));
@@ -216,5 +232,22 @@ describe('the review gate at rollout start (dev server, real fleet)', () => {
     const shown = await rampart(['rollout', 'status', 'review-bg-ok'], env);
     assert.equal(shown.code, 0, shown.stderr);
     assert.match(shown.stdout, /\nBREAK-GLASS by bob \(CVE-2026-1234 is exploited now\): approved by bob for alice; overrides .*review was due/);
+  });
+
+  test('an incident opened by a break-glass rollout\'s breaker says so, and its report shows it', async () => {
+    const artifact = await h.artifact('7.1.0-bad', { errorRate: 0.6 });
+    const escalation = { policies: [{ name: 'p', severities: ['sev2'], tiers: [{ name: 'on-call', ackDeadline: '10m', people: [{ name: 'olga' }] }] }] };
+    const breakGlass = { reason: 'hotfix for the outage', approver: 'bob', requestedBy: 'alice', overrides: ['pb.yaml: review was due 2026-11-01 (reviewBy)'] };
+    await h.startRollout({ ...h.input('review-bg-breach', quickPlaybook({ incidents: { severity: 'sev2', policyFile: 'unused-here.yaml' } }), artifact, '7.1.0-bad'), escalation, breakGlass });
+    const status = await h.waitFor('review-bg-breach', (s) => ['completed', 'rolled_back', 'failed'].includes(s.state), 60_000);
+    assert.equal(status.state, 'rolled_back');
+    const incidentId = 'inc-review-bg-breach';
+    const incident = await h.incidents.status(incidentId);
+    assert.equal(incident.details.breakGlass, 'hotfix for the outage: approved by bob for alice; overrides pb.yaml: review was due 2026-11-01 (reviewBy)');
+    const report = await rampart(['incident', 'report', incidentId], env);
+    assert.equal(report.code, 0, report.stderr);
+    assert.ok(report.stdout.includes('- Started with break-glass (change control overridden): hotfix for the outage: approved by bob for alice; overrides pb.yaml: review was due 2026-11-01 \\(reviewBy\\)'), report.stdout);
+    await h.incidents.ack(incidentId, { by: 'olga' });
+    await h.incidents.resolve(incidentId, { by: 'olga', reason: 'rolled back' });
   });
 });

@@ -22,7 +22,7 @@ import type { StepResult } from '../contract/step';
 import { CustomerTracker, type Note } from './customerTracker';
 import { nameList } from '../domain/nameList';
 import { isoNow } from './time';
-import type { StartBreakGlass } from '../domain/breakGlass';
+import { describeBreakGlass, type StartBreakGlass } from '../domain/breakGlass';
 
 type ApprovalRule = Playbook['approvals'][number];
 
@@ -59,7 +59,7 @@ export class RolloutTracker {
 
   /** The start overrode change control: who asked, who approved, why and what. */
   private breakGlass(b: StartBreakGlass): void {
-    this.note('break-glass', { by: b.approver, reason: b.reason, detail: `approved by ${b.approver} for ${b.requestedBy}; overrides ${b.overrides.join('; ')}` });
+    this.note('break-glass', { by: b.approver, reason: b.reason, detail: describeBreakGlass(b) });
   }
 
   get status(): Frozen<RolloutStatus> {
