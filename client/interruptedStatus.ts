@@ -1,6 +1,7 @@
 import { fleetSchema } from '../domain/fleet';
 import { playbookSchema } from '../domain/playbook';
 import type { RolloutInput } from '../domain/rolloutInput';
+import { describeBreakGlass } from '../domain/breakGlass';
 import { startedRolloutStatus, type Interruption, type RecoverySummary, type RolloutStatus } from '../domain/rolloutStatus';
 
 /**
@@ -50,6 +51,9 @@ export function statusFromInput(input: RolloutInput, startedAt: string): Rollout
     startedAt,
     // Unknown from the input alone: shown as not yet changed; the install journals have the truth.
     targets: fleet.success ? fleet.data.targets.map((t) => ({ id: t.id, step: null, version: fromVersion, previousVersion: null, state: 'pending', health: null })) : [],
-    timeline: [{ at: startedAt, event: 'started', by: input.startedBy, detail: 'no worker answered for this closed rollout: status read from its input only' }],
+    timeline: [
+      { at: startedAt, event: 'started', by: input.startedBy, detail: 'no worker answered for this closed rollout: status read from its input only' },
+      ...(input.breakGlass ? [{ at: startedAt, event: 'break-glass', by: input.breakGlass.approver, reason: input.breakGlass.reason, detail: describeBreakGlass(input.breakGlass) }] : []),
+    ],
   });
 }

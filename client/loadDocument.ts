@@ -103,7 +103,8 @@ export async function loadDocument<S extends z.ZodType>(
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new DocumentError(doc.errors.map((e) => {
-      const pos = e.linePos?.[0];
+      // Without prettyErrors the library sets no linePos: the offset gives the line and column.
+      const pos = e.linePos?.[0] ?? lineCounter.linePos(e.pos[0]);
       return { file, line: pos?.line, column: pos?.col, path: '', message: `not valid YAML: ${e.message.split('\n')[0]}` };
     }));
   }

@@ -74,6 +74,8 @@ export function renderStatus(s: RolloutStatus): string {
     tty`state ${s.state}  phase ${s.phase}${s.step ? tty`  step ${s.step}` : ''}${s.wave ? tty`  wave ${s.wave.index}/${s.wave.of}` : ''}`,
     tty`started by ${s.startedBy} at ${s.startedAt}${s.endedAt ? tty`, ended ${s.endedAt}` : ''}`,
   ];
+  // Change control overridden at the start: shown beside who started it, as long as the rollout is shown.
+  for (const e of s.timeline.filter((entry) => entry.event === 'break-glass')) lines.push(tty`BREAK-GLASS by ${e.by ?? '?'} (${e.reason ?? ''}): ${e.detail ?? ''}`);
   if (s.pausedBy) lines.push(tty`paused by ${s.pausedBy}`);
   if (s.awaitingApproval) {
     const a = s.awaitingApproval;

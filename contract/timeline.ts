@@ -4,6 +4,8 @@
  */
 export const ROLLOUT_EVENTS = [
   'started',
+  /** The start went past a change-control rule (a review past its date) with a reason and another person's approval. */
+  'break-glass',
   'planning checks passed',
   'queued for lease',
   'lease granted',

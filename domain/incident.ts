@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DAY, SECOND, durationBetween } from './duration';
 import { freeText, lineText, nameText, proseText } from './freeText';
+import { reviewSchema } from './review';
 
 export const SEVERITIES = ['sev1', 'sev2', 'sev3', 'sev4'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -56,6 +57,8 @@ export const escalationPolicySchema = z.strictObject({
 
 /** An escalation policy file: which chain each severity walks. */
 export const escalationPoliciesSchema = z.strictObject({
+  /** Who approved this file, when, and when it must be reviewed again (domain/review.ts); the whole file, not each policy. */
+  review: reviewSchema.optional(),
   policies: z.array(escalationPolicySchema).min(1).max(ESCALATION_LIMITS.policies, `expected at most ${ESCALATION_LIMITS.policies} policies`),
 }).superRefine((file, ctx) => {
   const owner = new Map<string, string>();

@@ -3,6 +3,7 @@ import { DAY, HOUR, MINUTE, SECOND, durationBetween } from './duration';
 import { MAX_FLEET_TARGETS } from './fleet';
 import { severitySchema } from './incident';
 import { lineText, nameText, noteText } from './freeText';
+import { reviewSchema } from './review';
 import { safeUrlSchema } from './safeUrl';
 
 /**
@@ -148,6 +149,8 @@ export const playbookSchema = z
     /** At most 50 characters: it starts every default rollout id (`<name>-<version>-<hex>`, at most 128). */
     name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,49}$/, 'expected a lower-case name of letters, digits and "-", at most 50 characters'),
     description: noteText().optional(),
+    /** Who approved this playbook, when, and when it must be reviewed again (domain/review.ts); optional, but `playbook validate` warns without it. */
+    review: reviewSchema.optional(),
     method: z.enum(['direct', 'phased', 'pilot', 'parallel'], {
       error: 'expected one of direct, phased, pilot, parallel',
     }),

@@ -27,6 +27,7 @@ export function renderRca(s: IncidentStatus): string {
     `- Escalation policy: ${md(s.policy)}; last tier paged: ${md(s.tier?.name ?? 'none')} (walk ${s.cycle})`,
     `- Duplicate alerts joined: ${s.duplicateAlerts}`,
     `- Impact: ${impact}`,
+    ...(s.details.breakGlass ? [`- Started with break-glass (change control overridden): ${md(s.details.breakGlass)}`] : []),
     '',
     '## Key times',
     '',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { startBreakGlassSchema } from './breakGlass';
 import { customersFileRefSchema } from './customers';
 import { releaseSchema } from './release';
 import { reasonText } from './freeText';
@@ -20,6 +21,8 @@ export const rolloutInputSchema = z.strictObject({
   /** Instead of `customers`, for a large file: where workers read it, and its digest. */
   customersFile: customersFileRefSchema.optional(),
   reason: reasonText().optional(),
+  /** Set when the start went past a change-control rule (a review past its date): why, who approved, what it overrode. */
+  breakGlass: startBreakGlassSchema.optional(),
 });
 
 export type RolloutInput = z.infer<typeof rolloutInputSchema>;

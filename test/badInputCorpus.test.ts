@@ -79,6 +79,9 @@ const inTmp = (rig: Rig, name: string, content: string): string => {
 const start = (rig: Rig, id: string, extra: string[], files: { playbook?: string; fleet?: string } = {}) =>
   ['rollout', 'start', '--playbook', files.playbook ?? rig.playbook, '--fleet', files.fleet ?? rig.fleet, '--artifact', rig.artifact, '--id', id, ...extra];
 
+/** A playbook whose review date has long passed. */
+const overduePlaybook = (rig: Rig): string => inTmp(rig, 'overdue.json', JSON.stringify(fastPlaybook({ review: { approvedBy: 'Dana Reyes', approvedAt: '2020-01-01', reviewBy: '2020-06-01' } })));
+
 /** A playbook under the 1 MiB file cap whose data, aliases expanded, is ~950 KB. */
 /** A playbook within every cap, ~690 KB: every text short enough, only the checklist is long. */
 function longPlaybook(): string {
@@ -138,6 +141,11 @@ const FLAG_CASES: Case[] = [
   { name: 'rollout start --fleet a folder', args: (rig) => start(rig, 'bad-start-fleet-dir', [], { fleet: rig.tmp }), expect: ['is a folder, expected a file'], startedId: 'bad-start-fleet-dir' },
   { name: 'rollout start --id with a space', args: (rig) => start(rig, 'bad start', []), expect: ['--id: expected letters, digits'] },
   { name: 'rollout start with an unknown flag', args: (rig) => [...start(rig, 'bad-start-flag', []), '--colour', 'red'], expect: ["unknown option '--colour'"], startedId: 'bad-start-flag' },
+  // Change control at start: a review past its date, and break-glass flags.
+  { name: 'rollout start of a playbook past its review date', args: (rig) => start(rig, 'bad-start-review', [], { playbook: overduePlaybook(rig) }), expect: ['overdue.json: review was due 2020-06-01 (reviewBy); have it reviewed, or start with --break-glass'], startedId: 'bad-start-review' },
+  { name: 'rollout start --approver without --break-glass', args: (rig) => start(rig, 'bad-start-approver', ['--approver', 'bob']), expect: ['--approver: only with --break-glass'], startedId: 'bad-start-approver' },
+  { name: 'rollout start --break-glass with an approver that is no user name', args: (rig) => start(rig, 'bad-start-bg-name', ['--by', 'alice', '--break-glass', '--reason', 'urgent', '--approver', 'bob smith'], { playbook: overduePlaybook(rig) }), expect: ['--approver: expected a user name'], startedId: 'bad-start-bg-name' },
+  { name: 'rollout start --break-glass approved by the requester', args: (rig) => start(rig, 'bad-start-bg-self', ['--by', 'alice', '--break-glass', '--reason', 'urgent', '--approver', 'alice'], { playbook: overduePlaybook(rig) }), expect: ['break-glass refused: the approver (alice) must be someone other than the requester (alice)'], exit: 3, startedId: 'bad-start-bg-self' },
   // Other flags.
   { name: 'fleet up --timeout 2h', args: (rig) => ['fleet', 'up', '--size', '1', '--version', '1.0.0', '--dir', path.join(rig.tmp, 'fleet-a'), '--timeout', '2h'], expect: ['--timeout: expected a duration from 1ms to 1h'] },
   { name: 'fleet up --timeout 10^20 days', args: (rig) => ['fleet', 'up', '--size', '1', '--version', '1.0.0', '--dir', path.join(rig.tmp, 'fleet-b'), '--timeout', '99999999999999999999d'], expect: ['--timeout: expected a duration from 1ms to 1h'] },

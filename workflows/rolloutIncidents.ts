@@ -8,6 +8,7 @@ import { incidentWorkflow } from './incident';
 import { alertSignal, incidentNoteSignal } from '../contract/incident';
 import type { RolloutTracker } from './rolloutTracker';
 import type { IncidentNote } from '../contract/timeline';
+import { describeBreakGlass, type StartBreakGlass } from '../domain/breakGlass';
 
 /**
  * The incident a rollout's breaker opens, and what the rollout reports into it afterwards. A
@@ -19,7 +20,7 @@ export class RolloutIncidents {
   /** Incidents this rollout opened or joined: the next one's ordinal is this plus one. */
   private count = 0;
 
-  constructor(private readonly rolloutId: string, private readonly tracker: RolloutTracker) {}
+  constructor(private readonly rolloutId: string, private readonly tracker: RolloutTracker, private readonly breakGlass?: StartBreakGlass) {}
 
   /**
    * A breaker trip (or a rollback that could not be verified) for on-call: the first opens the
@@ -56,6 +57,8 @@ export class RolloutIncidents {
     const dedupKey = rolloutDedupKey(this.rolloutId);
     const incidentId = id ?? incidentWorkflowId(dedupKey);
     const details: Record<string, string> = { reason };
+    // Whoever reads the incident learns the rollout went past change control, and on whose word.
+    if (this.breakGlass && patched('break-glass-start')) details.breakGlass = `${this.breakGlass.reason}: ${describeBreakGlass(this.breakGlass)}`;
     if (!config.automatedRollback) details.manualRecovery = (config.manualRecovery ?? []).map((s, i) => `${i + 1}. ${s}`).join('\n');
     const summary = summaryText ?? `Breaker tripped in rollout ${this.rolloutId}`;
     try {

@@ -39,7 +39,7 @@ export class RolloutRun {
     readonly customers: CustomerRollout | null,
   ) {
     this.targetsById = new Map(fleet.targets.map((t) => [t.id, t]));
-    this.incidents = new RolloutIncidents(input.rolloutId, tracker);
+    this.incidents = new RolloutIncidents(input.rolloutId, tracker, input.breakGlass);
     this.waveCount = steps.filter((s) => s.kind === 'wave').length;
   }
 

@@ -1,3 +1,4 @@
+import { patched } from '@temporalio/workflow';
 import type { RolloutEvent } from '../contract/timeline';
 import type { CustomerRolloutStatus, CustomerState } from '../domain/customerRolloutStatus';
 import type { Fleet } from '../domain/fleet';
@@ -21,6 +22,7 @@ import type { StepResult } from '../contract/step';
 import { CustomerTracker, type Note } from './customerTracker';
 import { nameList } from '../domain/nameList';
 import { isoNow } from './time';
+import { describeBreakGlass, type StartBreakGlass } from '../domain/breakGlass';
 
 type ApprovalRule = Playbook['approvals'][number];
 
@@ -51,6 +53,13 @@ export class RolloutTracker {
       timeline: [],
     });
     this.note('started', { by: input.startedBy, reason: input.reason, detail: `version ${input.release.version}` });
+    // A timeline entry histories recorded before break-glass never had (none carries one in its input).
+    if (input.breakGlass && patched('break-glass-start')) this.breakGlass(input.breakGlass);
+  }
+
+  /** The start overrode change control: who asked, who approved, why and what. */
+  private breakGlass(b: StartBreakGlass): void {
+    this.note('break-glass', { by: b.approver, reason: b.reason, detail: describeBreakGlass(b) });
   }
 
   get status(): Frozen<RolloutStatus> {

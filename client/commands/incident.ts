@@ -11,6 +11,8 @@ import { terminalJson, terminalText, tty } from '../../domain/escape/terminal';
 import { UserError } from '../exitCodes';
 import { NoPolicyError } from '../incidentClient';
 import { loadDocument } from '../loadDocument';
+import { reviewSchemaAsOf } from '../../domain/review';
+import { warnAboutReview } from '../reviewWarning';
 import { parseFlags } from '../parseFlags';
 import { withIncidents } from '../temporalSession';
 import { defaultUser } from '../defaultUser';
@@ -91,7 +93,9 @@ async function command(name: IncidentCommand, id: string, raw: Record<string, un
 }
 
 async function validatePolicies(file: string): Promise<void> {
-  const { value } = await loadDocument(file, escalationPoliciesSchema);
+  const now = new Date();
+  const { value } = await loadDocument(file, reviewSchemaAsOf(escalationPoliciesSchema, now));
+  warnAboutReview(file, value, now);
   for (const p of value.policies) {
     console.log(`${file}: policy "${p.name}" for ${p.severities.join(', ')}: ${p.tiers.map((t) => t.name).join(' -> ')} (walked ${p.repeat}x)`);
   }

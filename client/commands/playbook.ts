@@ -2,11 +2,15 @@ import type { Command } from 'commander';
 import { playbookSchema } from '../../domain/playbook';
 import { formatDuration } from '../../domain/duration';
 import { loadDocument } from '../loadDocument';
+import { reviewSchemaAsOf } from '../../domain/review';
+import { warnAboutReview } from '../reviewWarning';
 
 async function validatePlaybook(file: string, opts: { json?: boolean }): Promise<void> {
-  const { value } = await loadDocument(file, playbookSchema);
+  const now = new Date();
+  const { value } = await loadDocument(file, reviewSchemaAsOf(playbookSchema, now));
+  const review = warnAboutReview(file, value, now);
   if (opts.json) {
-    console.log(JSON.stringify({ file, valid: true, playbook: value }));
+    console.log(JSON.stringify({ file, valid: true, playbook: value, review }));
     return;
   }
   const { dogfood, canary, waves } = value.phases;

@@ -1,4 +1,4 @@
-import { dirname, resolve } from 'node:path';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
@@ -31,9 +31,17 @@ import { terminalJson, terminalText, tty } from '../../domain/escape/terminal';
 import { withRollouts } from '../temporalSession';
 import { defaultUser } from '../defaultUser';
 import { loadCustomersForFleet } from '../loadCustomers';
+import { gateStart } from '../reviewGate';
+import { reviewSchemaAsOf } from '../../domain/review';
 import { registerRecoverCommand } from './rolloutRecover';
 
 const DEFAULT_FLEET = '.rampart/fleet/fleet.json';
+
+/** A file as the operator would name it: relative to here when it is below here. */
+const shownPath = (file: string): string => {
+  const rel = relative(process.cwd(), file);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
+};
 
 
 async function readDigest(artifact: string, explicit?: string): Promise<string> {
@@ -102,11 +110,15 @@ const startFlags = z.strictObject({
   wait: z.boolean().optional(),
   customers: z.string().min(1).optional(),
   queue: z.boolean().optional(),
+  breakGlass: z.boolean().optional(),
+  approver: z.string().optional(),
 });
 
 async function startRollout(raw: unknown): Promise<void> {
   const flags = parseFlags(startFlags, raw);
-  const playbook = await loadDocument(flags.playbook, playbookSchema);
+  // One "now" for every date rule of this start: an approval dated later is refused, a review past its date too.
+  const now = new Date();
+  const playbook = await loadDocument(flags.playbook, reviewSchemaAsOf(playbookSchema, now));
   const fleet = await loadDocument(flags.fleet, fleetSchema);
   const release = await buildRelease(flags);
   const plan = planSteps(playbook.value, fleet.value.targets);
@@ -115,9 +127,13 @@ async function startRollout(raw: unknown): Promise<void> {
   // A large customers file goes by reference: the workers read it, from their store only.
   if (customers && 'customersFile' in customers) await checkStore('--customers', customers.customersFile.path, 'customers file');
   // The breaker's incident pages whoever the playbook's escalation policy names.
-  const escalation = playbook.value.incidents
-    ? (await loadDocument(resolve(dirname(resolve(flags.playbook)), playbook.value.incidents.policyFile), escalationPoliciesSchema)).raw
-    : undefined;
+  const escalationFile = playbook.value.incidents ? resolve(dirname(resolve(flags.playbook)), playbook.value.incidents.policyFile) : undefined;
+  const escalationDoc = escalationFile ? await loadDocument(escalationFile, reviewSchemaAsOf(escalationPoliciesSchema, now)) : undefined;
+  const escalation = escalationDoc?.raw;
+  const breakGlass = gateStart([
+    { file: flags.playbook, doc: playbook.value },
+    ...(escalationFile && escalationDoc ? [{ file: shownPath(escalationFile), doc: escalationDoc.value }] : []),
+  ], flags, now);
   const rolloutId = flags.id ?? newRolloutId(playbook.value.name, release.version, randomBytes(3).toString('hex'));
   const input: RolloutInput = {
     rolloutId,
@@ -127,6 +143,7 @@ async function startRollout(raw: unknown): Promise<void> {
     startedBy: flags.by,
     ...(flags.reason ? { reason: flags.reason } : {}),
     ...(escalation !== undefined ? { escalation } : {}),
+    ...(breakGlass ? { breakGlass } : {}),
     ...customers,
   };
   checkInputSize('the rollout input (playbook, fleet, escalation policy and customers together)', input, MAX_ROLLOUT_INPUT_BYTES);
@@ -139,9 +156,10 @@ async function startRollout(raw: unknown): Promise<void> {
       if (err instanceof LeaseHeldError) throw new LeaseHeldError(`${err.reason}; wait until it ends, or start again with --queue to wait in line`, err.blockers);
       throw err;
     }
-    if (flags.json) console.log(JSON.stringify({ rolloutId, version: release.version, steps: plan.steps.map((s) => s.name), lease }));
+    if (flags.json) console.log(JSON.stringify({ rolloutId, version: release.version, steps: plan.steps.map((s) => s.name), lease, ...(breakGlass ? { breakGlass } : {}) }));
     else {
       console.log(`started rollout ${rolloutId}: ${release.version} to ${fleet.value.targets.length} target(s) in ${plan.steps.length} step(s) (${plan.steps.map((s) => `${s.name}:${s.targets.length}`).join(', ')})`);
+      if (breakGlass) console.log(terminalText(`break-glass, approved by ${breakGlass.approver}, recorded in its timeline: ${breakGlass.overrides.join('; ')}`));
       for (const line of describeLease(lease)) console.log(line);
       if (customers && 'customersFile' in customers) {
         console.log(`customers file ${customers.customersFile.path} is too large to travel with the rollout: workers read it at that path, and refuse it if it changes before they do`);
@@ -228,6 +246,8 @@ export function registerRolloutCommands(program: Command): void {
     .option('--by <user>', 'who starts it', defaultUser())
     .option('--reason <text>', 'why')
     .option('--customers <file>', 'customers file: windows, channels, N-1 pins and notices per customer')
+    .option('--break-glass', 'start although a playbook or escalation policy is past its review date; needs --reason and --approver')
+    .option('--approver <user>', 'with --break-glass: who approves it (someone other than --by)')
     .option('--queue', 'if another rollout holds some of these targets, wait in line for them instead of being refused (exit 3)')
     .option('--wait', 'watch until the rollout ends; exit 0 only if it completed')
     .option('--json', 'print JSON')
