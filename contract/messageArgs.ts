@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { deferArgsSchema } from '../domain/deferral';
 import { alertEventSchema } from './alertEvent';
+import { breakerQuarantineSchema, quarantineArgsSchema } from './changeControl';
 import { commandArgsSchema, resolveArgsSchema, stopArgsSchema } from './commandArgs';
 import { incidentNoteSchema } from './incident';
 import { leaseAnswerSchema, leaseReleaseSchema, leaseRequestSchema } from './lease';
@@ -44,4 +45,9 @@ export const messageArgSchemas = {
   leaseCheckIn: leaseRequestSchema,
   leaseRelease: leaseReleaseSchema,
   leaseState: null,
+  // change control
+  quarantine: quarantineArgsSchema,
+  unquarantine: quarantineArgsSchema,
+  breakerQuarantine: breakerQuarantineSchema,
+  changeControlState: null,
 } as const satisfies Record<string, z.ZodType | null>;
