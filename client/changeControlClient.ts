@@ -1,6 +1,7 @@
 import { WithStartWorkflowOperation, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import {
   changeControlStateQuery,
+  describeQuarantine,
   NOT_QUARANTINED,
   quarantineUpdate,
   unquarantineUpdate,
@@ -13,6 +14,8 @@ import {
 import { changeControlWorkflowId } from '../contract/ids';
 import { WorkflowType, type ChangeControlWorkflow } from '../contract/workflowTypes';
 import { RejectedError } from './errors';
+
+export { describeQuarantine };
 import { EXIT, UserError } from './exitCodes';
 
 const EMPTY: ChangeControlState = { quarantined: [], lifted: [] };
@@ -83,9 +86,4 @@ function refusal(command: string, err: unknown): unknown {
   const cause = err.cause as (Error & { type?: string }) | undefined;
   if (cause?.type === NOT_QUARANTINED) return new UserError(cause.message, EXIT.notFound);
   return new RejectedError(command, cause?.message ?? err.message);
-}
-
-/** "version 1.2.0 is quarantined (by alice at …: reason)": why a start of it is refused. */
-export function describeQuarantine(q: Quarantine): string {
-  return `version ${q.version} is quarantined (by ${q.by} at ${q.at}: ${q.reason})`;
 }

@@ -42,6 +42,11 @@ export interface QuarantineLifted extends Quarantine {
   liftReason: string;
 }
 
+/** "version 1.2.0 is quarantined (by alice at …: reason)": why a start or a step of it is refused. */
+export function describeQuarantine(q: Quarantine): string {
+  return `version ${q.version} is quarantined (by ${q.by} at ${q.at}: ${q.reason})`;
+}
+
 export interface ChangeControlState {
   quarantined: Quarantine[];
   /** The latest lifted quarantines, newest last (the workflow's history has all of them). */

@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { readRolloutStatus } from '../client/rolloutStatusView';
+import { ChangeControlClient } from '../client/changeControlClient';
 import { changeControlWorkflowId } from '../contract/ids';
+import { WorkflowType } from '../contract/workflowTypes';
+import { playbookSchema } from '../domain/playbook';
 import { rampart } from './helpers/cli';
 import { FROM_VERSION, RolloutHarness, fastPlaybook } from './helpers/rolloutHarness';
-import { devServerAddress } from './helpers/temporal';
+import { bundleWorkflows, devServerAddress } from './helpers/temporal';
+import { replayAndRecord } from './replayFixtures';
 
 /**
  * Quarantine (issue 10, point 4) on the dev server with a real worker, fleet and CLI: a
@@ -14,6 +18,7 @@ import { devServerAddress } from './helpers/temporal';
  */
 const BAD = '3.0.0';
 const playbook = fastPlaybook({
+  quarantineOnBreach: true,
   phases: {
     canary: { size: 1, bakeTime: '1s' },
     // A long bake keeps the rollout in wave-1 while it is quarantined.
@@ -97,5 +102,61 @@ describe('release quarantine (dev server, real worker, fleet and CLI)', () => {
     assert.deepEqual(listed.lifted.map((x: { liftedBy: string; liftReason: string }) => [x.liftedBy, x.liftReason]), [['bob', 'false alarm: the ARM runner was broken']]);
     assert.equal((await h.status('q-running')).state, 'held');
     assert.ok(Object.values(await h.versions()).includes(FROM_VERSION));
+    // Rolled back by a human; its lease is given back for the rollouts below.
+    const rollback = await cli('rollout', 'rollback', 'q-running', '--by', 'bob', '--reason', 'done with 3.0.0');
+    assert.equal(rollback.code, 0, rollback.stderr);
+    await h.waitFor('q-running', (s) => s.state === 'rolled_back');
+    assert.deepEqual(Object.values(await h.versions()), [FROM_VERSION, FROM_VERSION, FROM_VERSION]);
+  });
+
+  test('a tripped breaker quarantines its version (quarantineOnBreach, on by default): the next start of it is refused', async () => {
+    const { quarantineOnBreach: _, ...unset } = playbook;
+    assert.equal(playbookSchema.parse(unset).quarantineOnBreach, true, 'on unless the playbook says otherwise');
+    const version = '4.0.0';
+    const artifact = await h.artifact(version, { errorRate: 0.6 });
+    await h.startRollout(h.input('q-breach', playbook, artifact, version));
+    const ended = await h.waitFor('q-breach', (s) => s.state === 'rolled_back', 120_000);
+    assert.ok(ended.timeline.some((e) => e.event === 'version quarantined' && e.detail?.startsWith('4.0.0:')), JSON.stringify(ended.timeline));
+    const state = await new ChangeControlClient(h.client, h.taskQueue).state();
+    const q = state.quarantined.find((x) => x.version === version);
+    assert.equal(q?.by, 'breaker:q-breach');
+    assert.match(q?.reason ?? '', /^breaker tripped in canary: /);
+    const fleetFile = h.writeFile('fleet.json', JSON.stringify(h.fleet.fleet));
+    const playbookFile = h.writeFile('playbook.json', JSON.stringify(playbook));
+    const start = await cli('rollout', 'start', '--playbook', playbookFile, '--fleet', fleetFile, '--artifact', artifact.path, '--sha256', artifact.sha256, '--id', 'q-breach-again');
+    assert.equal(start.code, 3, start.stderr);
+    assert.match(start.stderr, /version 4\.0\.0 is quarantined \(by breaker:q-breach/);
+  });
+
+  test('a start straight through Temporal is refused at planning; a quarantine the CLI did not deliver holds at the next step', async () => {
+    const version = '5.0.0';
+    const artifact = await h.artifact(version);
+    const control = new ChangeControlClient(h.client, h.taskQueue);
+    await control.quarantine({ version, by: 'dora', reason: 'licence audit' });
+    const direct = await h.client.workflow.start(WorkflowType.rollout, { taskQueue: h.taskQueue, workflowId: 'q-direct', args: [h.input('q-direct', playbook, artifact, version)] });
+    await assert.rejects(direct.result(), (err: Error & { cause?: Error }) => /version 5\.0\.0 is quarantined \(by dora at \S+: licence audit\); not started, no target was touched/.test(err.cause?.message ?? ''));
+    await control.unquarantine({ version, by: 'erin', reason: 'audit passed' });
+
+    // Started while allowed; quarantined behind the CLI's back (no hold sent) while wave-1 bakes.
+    const before = await h.versions();
+    await h.startRollout(h.input('q-boundary', fastPlaybook({ phases: { canary: { size: 1, bakeTime: '1s' }, waves: [{ size: 1, bakeTime: '3s', maxParallel: 1 }, { size: '100%', bakeTime: '1s', maxParallel: 1 }] } }), artifact, version));
+    await h.waitFor('q-boundary', (s) => s.step === 'wave-1');
+    await control.quarantine({ version, by: 'dora', reason: 'licence audit, again' });
+    const held = await h.waitFor('q-boundary', (s) => s.state === 'held', 60_000);
+    assert.match(held.outcome?.reason ?? '', /version 5\.0\.0 is quarantined \(by dora at \S+: licence audit, again\); targets held as they are/);
+    assert.equal(held.steps.find((x) => x.name === 'wave-2')?.state, 'pending', 'no target of the next step was touched');
+    const now = await h.versions();
+    assert.equal(Object.values(now).filter((v) => v === version).length, 2, 'canary and wave-1 on it, the rest as before');
+    assert.ok(Object.keys(before).some((id) => now[id] === before[id]));
+  });
+
+  test('the change-control record and the rollouts it stopped replay on the current code (recorded with RAMPART_RECORD_HISTORIES=1)', async () => {
+    const found = await replayAndRecord(h.client, await bundleWorkflows(require.resolve('../workflows')), [
+      { workflowId: changeControlWorkflowId(h.taskQueue), file: 'change-control-quarantines' },
+      { workflowId: 'q-breach', file: 'rollout-breach-quarantined' },
+      { workflowId: 'q-boundary', file: 'rollout-quarantined-at-step' },
+      { workflowId: 'q-direct', file: 'rollout-refused-quarantined' },
+    ]);
+    assert.deepEqual(found, ['change-control-quarantines', 'rollout-breach-quarantined', 'rollout-quarantined-at-step', 'rollout-refused-quarantined']);
   });
 });

@@ -2,6 +2,7 @@ import { condition, ContinueAsNew, patched } from '@temporalio/workflow';
 import type { PlannedStep } from '../domain/planSteps';
 import type { RolloutInput } from '../domain/rolloutInput';
 import type { RolloutStatus } from '../domain/rolloutStatus';
+import { holdIfQuarantined } from './changeControlGate';
 import { keepFeatureOff } from './degrade';
 import { onBreach } from './rolloutBreaker';
 import { honourStopOrRollback } from './rolloutHold';
@@ -45,7 +46,7 @@ async function runRollout(input: RolloutInput, lease: RolloutLease): Promise<Rol
     if (!controls.halted) await waitForApproval(run, step, step.kind === 'wave' && waveIndex === 1);
     // A paused rollout starts no new step; the breaker and commands still work meanwhile.
     await condition(() => !controls.paused || controls.halted);
-    const decidedBeforeStep = await honourStopOrRollback(run);
+    const decidedBeforeStep = (await honourStopOrRollback(run)) ?? (await holdIfQuarantined(run));
     if (decidedBeforeStep) return decidedBeforeStep;
 
     const later = new Set(steps.slice(i).flatMap((s) => s.targets));

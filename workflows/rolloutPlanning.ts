@@ -1,4 +1,5 @@
 import { ActivityFailure, ApplicationFailure, patched } from '@temporalio/workflow';
+import { describeQuarantine } from '../contract/changeControl';
 import { customersFileSchema, type CustomersFileRef, type RosterEntry } from '../domain/customers';
 import { customersFileSchemaBeforeLimits } from '../domain/beforeLimits/customers';
 import { playbookSchemaBeforeLimits } from '../domain/beforeLimits/playbook';
@@ -11,6 +12,7 @@ import { planSteps, type PlannedStep } from '../domain/planSteps';
 import type { RolloutInput } from '../domain/rolloutInput';
 import { reads } from './activityProxies';
 import { ApprovalGate } from './approvals';
+import { quarantineOf } from './changeControlGate';
 import { registerDeferCommand } from './customerDefer';
 import { CustomerRollout } from './customerRollout';
 import { RolloutControls, registerRolloutCommands } from './rolloutCommands';
@@ -78,7 +80,8 @@ export async function planRollout(input: RolloutInput, lease: RolloutLease): Pro
     ...(escalationParse && !escalationParse.ok ? listErrors('escalation', escalationParse.errors) : []),
   ];
   if (planningErrors.length > 0 || !playbookParse.ok || !fleetParse.ok) return failed(tracker, `planning check failed: ${planningErrors.join('; ')}`);
-  const playbook: Playbook = playbookParse.value;
+  // Histories from before the ranges never quarantined on a breach: change control came later.
+  const playbook: Playbook = { quarantineOnBreach: false, ...playbookParse.value };
   const fleet: Fleet = fleetParse.value;
   const checked = planSteps(playbook, fleet.targets);
   if (!checked.ok) return failed(tracker, `planning check failed: ${checked.errors.join('; ')}`);
@@ -86,6 +89,8 @@ export async function planRollout(input: RolloutInput, lease: RolloutLease): Pro
   const customers = roster ? new CustomerRollout({ customers: roster }, input.customersFile, playbook, tracker, controls, input.release.notes) : null;
   registerDeferCommand(tracker, customers);
   tracker.planChecked(playbook, checked.steps.length);
+  const quarantined = await quarantineOf(input.release.version);
+  if (quarantined) return failed(tracker, `${describeQuarantine(quarantined)}; not started, no target was touched`, 'Quarantined');
   // One writer per target: nothing is read or changed before this rollout holds the fleet's lease.
   const leaseProblem = patched('fleet-lease') ? await lease.take(fleet, input.startedBy, tracker, controls) : null;
   if (leaseProblem) return failed(tracker, leaseProblem, 'LeaseRefused');
