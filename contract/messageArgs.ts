@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { deferArgsSchema } from '../domain/deferral';
 import { alertEventSchema } from './alertEvent';
-import { breakerQuarantineSchema, quarantineArgsSchema } from './changeControl';
+import { admitRolloutSchema, breakerQuarantineSchema, liftLineArgsSchema, quarantineArgsSchema, rolloutEndedSchema, stopTheLineArgsSchema } from './changeControl';
 import { commandArgsSchema, resolveArgsSchema, stopArgsSchema } from './commandArgs';
 import { incidentNoteSchema } from './incident';
 import { leaseAnswerSchema, leaseReleaseSchema, leaseRequestSchema } from './lease';
@@ -50,4 +50,8 @@ export const messageArgSchemas = {
   unquarantine: quarantineArgsSchema,
   breakerQuarantine: breakerQuarantineSchema,
   changeControlState: null,
+  stopTheLine: stopTheLineArgsSchema,
+  liftLine: liftLineArgsSchema,
+  admitRollout: admitRolloutSchema,
+  rolloutEnded: rolloutEndedSchema,
 } as const satisfies Record<string, z.ZodType | null>;

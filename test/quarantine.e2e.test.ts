@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { readRolloutStatus } from '../client/rolloutStatusView';
 import { ChangeControlClient } from '../client/changeControlClient';
 import { changeControlWorkflowId } from '../contract/ids';
 import { WorkflowType } from '../contract/workflowTypes';
@@ -59,12 +58,7 @@ describe('release quarantine (dev server, real worker, fleet and CLI)', () => {
   test('a running rollout of a version quarantined mid-wave is held where it stands; a new start of it is refused with exit 3', async () => {
     const artifact = await h.artifact(BAD);
     await h.startRollout(h.input('q-running', playbook, artifact, BAD));
-    // The step's own progress (the child's query) says when wave-1's one target is installed and baking.
-    const deadline = Date.now() + 60_000;
-    while ((await readRolloutStatus(h.rollouts, 'q-running')).steps.find((x) => x.name === 'wave-1')?.state !== 'baking') {
-      assert.ok(Date.now() < deadline, 'wave-1 never baked');
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    await h.waitForProgress('q-running', (s) => s.steps.find((x) => x.name === 'wave-1')?.state === 'baking');
     const before = await h.versions();
 
     const q = await cli('release', 'quarantine', BAD, '--reason', 'crashes on ARM', '--by', 'alice');

@@ -1,5 +1,4 @@
 import { ActivityFailure, ApplicationFailure, patched } from '@temporalio/workflow';
-import { describeQuarantine } from '../contract/changeControl';
 import { customersFileSchema, type CustomersFileRef, type RosterEntry } from '../domain/customers';
 import { customersFileSchemaBeforeLimits } from '../domain/beforeLimits/customers';
 import { playbookSchemaBeforeLimits } from '../domain/beforeLimits/playbook';
@@ -12,7 +11,7 @@ import { planSteps, type PlannedStep } from '../domain/planSteps';
 import type { RolloutInput } from '../domain/rolloutInput';
 import { reads } from './activityProxies';
 import { ApprovalGate } from './approvals';
-import { quarantineOf } from './changeControlGate';
+import type { ChangeControlPass } from './changeControlGate';
 import { registerDeferCommand } from './customerDefer';
 import { CustomerRollout } from './customerRollout';
 import { RolloutControls, registerRolloutCommands } from './rolloutCommands';
@@ -52,9 +51,10 @@ async function readRoster(file: CustomersFileRef, tracker: RolloutTracker): Prom
  * rollout follows places the customers once the targets' running versions are known (who is
  * pinned to N-1 depends on them). Either way the status records the plan once. The fleet's
  * lease is taken before the first target is read: what a target runs is only known once nobody
- * else may change it.
+ * else may change it. Change control admits it first (`pass`): not while its version is
+ * quarantined or the line is stopped.
  */
-export async function planRollout(input: RolloutInput, lease: RolloutLease): Promise<RolloutRun> {
+export async function planRollout(input: RolloutInput, lease: RolloutLease, pass: ChangeControlPass): Promise<RolloutRun> {
   // Local target dirs confined to the fleet's root and http(s) URLs only; a history recorded
   // before that rule is replayed with the fleet as it was read then.
   const fleetParse: ReturnType<typeof parseInput<typeof fleetSchema>> = patched('confined-fleet-dirs')
@@ -89,8 +89,8 @@ export async function planRollout(input: RolloutInput, lease: RolloutLease): Pro
   const customers = roster ? new CustomerRollout({ customers: roster }, input.customersFile, playbook, tracker, controls, input.release.notes) : null;
   registerDeferCommand(tracker, customers);
   tracker.planChecked(playbook, checked.steps.length);
-  const quarantined = await quarantineOf(input.release.version);
-  if (quarantined) return failed(tracker, `${describeQuarantine(quarantined)}; not started, no target was touched`, 'Quarantined');
+  const barred = await pass.admit(input.release.version);
+  if (barred) return failed(tracker, `${barred}; not started, no target was touched`, 'NotAdmitted');
   // One writer per target: nothing is read or changed before this rollout holds the fleet's lease.
   const leaseProblem = patched('fleet-lease') ? await lease.take(fleet, input.startedBy, tracker, controls) : null;
   if (leaseProblem) return failed(tracker, leaseProblem, 'LeaseRefused');

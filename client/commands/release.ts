@@ -1,41 +1,22 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { quarantineArgsSchema, type Quarantine } from '../../contract/changeControl';
-import { WorkflowType } from '../../contract/workflowTypes';
 import { terminalJson, tty } from '../../domain/escape/terminal';
 import type { RolloutClient } from '../rolloutClient';
 import { ChangeControlClient } from '../changeControlClient';
 import { defaultUser } from '../defaultUser';
 import { parseFlags } from '../parseFlags';
+import { runningRollouts, stopEach, type StoppedRollout } from '../stopRollouts';
 import { withRollouts } from '../temporalSession';
-
-/** A quarantine's stop of a running rollout of that version: what happened to each. */
-interface HeldRollout {
-  rolloutId: string;
-  held: boolean;
-  message: string;
-}
 
 /**
  * Every running rollout of `version` on this task queue is stopped and held (targets stay as
- * they are until someone resumes or rolls back). Read through visibility and each rollout's
- * status, so it needs no search attribute.
+ * they are until someone resumes or rolls back).
  */
-async function holdRunning(rollouts: RolloutClient, version: string, args: { by: string; reason: string }): Promise<HeldRollout[]> {
-  const query = `WorkflowType = '${WorkflowType.rollout}' AND ExecutionStatus = 'Running' AND TaskQueue = '${rollouts.taskQueue}'`;
-  const ids: string[] = [];
-  for await (const wf of rollouts.client.workflow.list({ query })) ids.push(wf.workflowId);
-  const results = await Promise.all(ids.map(async (rolloutId): Promise<HeldRollout | null> => {
-    const status = await rollouts.status(rolloutId).catch(() => null);
-    if (status?.version !== version) return null;
-    try {
-      const message = await rollouts.stop(rolloutId, { by: args.by, reason: `version ${version} quarantined: ${args.reason}`, then: 'hold' });
-      return { rolloutId, held: true, message };
-    } catch (err) {
-      return { rolloutId, held: false, message: (err as Error).message };
-    }
-  }));
-  return results.filter((r): r is HeldRollout => r !== null);
+async function holdRunning(rollouts: RolloutClient, admitted: string[], version: string, args: { by: string; reason: string }): Promise<StoppedRollout[]> {
+  const ids = await runningRollouts(rollouts, admitted);
+  const versions = await Promise.all(ids.map((id) => rollouts.status(id).then((s) => s.version, () => null)));
+  return stopEach(rollouts, ids.filter((_, i) => versions[i] === version), { by: args.by, reason: `version ${version} quarantined: ${args.reason}`, then: 'hold' });
 }
 
 async function quarantine(version: string, raw: Record<string, unknown>): Promise<void> {
@@ -43,14 +24,14 @@ async function quarantine(version: string, raw: Record<string, unknown>): Promis
   await withRollouts(async (rollouts) => {
     const control = new ChangeControlClient(rollouts.client, rollouts.taskQueue);
     const answer = await control.quarantine(args);
-    const held = await holdRunning(rollouts, args.version, { by: args.by, reason: args.reason ?? '' });
+    const held = await holdRunning(rollouts, (await control.state()).running ?? [], args.version, { by: args.by, reason: args.reason ?? '' });
     if (raw.json) {
       console.log(terminalJson({ ...answer, held }));
       return;
     }
     const q = answer.quarantine;
     console.log(answer.already ? tty`version ${q.version} was already quarantined by ${q.by} at ${q.at}: ${q.reason}` : tty`quarantined version ${q.version}: no rollout may start it until someone other than ${q.by} lifts it`);
-    for (const h of held) console.log(h.held ? tty`  held rollout ${h.rolloutId}` : tty`  could not hold rollout ${h.rolloutId}: ${h.message}`);
+    for (const h of held) console.log(h.stopped ? tty`  held rollout ${h.rolloutId}` : tty`  could not hold rollout ${h.rolloutId}: ${h.message}`);
   });
 }
 
