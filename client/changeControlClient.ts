@@ -12,6 +12,7 @@ import {
   LINE_NOT_STOPPED,
   NOT_QUARANTINED,
   quarantineUpdate,
+  rolloutEndedSignal,
   unquarantineUpdate,
   type ChangeControlState,
   type QuarantineAnswer,
@@ -71,6 +72,12 @@ export class ChangeControlClient {
       if (err instanceof WorkflowNotFoundError) throw new UserError('the line is not stopped', EXIT.notFound);
       throw refusal('freeze lift', err);
     }
+  }
+
+  /** Rollouts that ended without saying so (terminated, ...) no longer count as running. */
+  async forget(rolloutIds: readonly string[]): Promise<void> {
+    const handle = this.client.workflow.getHandle<ChangeControlWorkflow>(this.workflowId);
+    await Promise.all(rolloutIds.map((rolloutId) => handle.signal(rolloutEndedSignal, { rolloutId })));
   }
 
   /** Lifts a quarantine: refused for the person who quarantined it, and for a version not quarantined. */

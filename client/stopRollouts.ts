@@ -1,4 +1,6 @@
+import type { StopTheLineAnswer, StopTheLineArgs } from '../contract/changeControl';
 import type { StopArgs } from '../contract/commandArgs';
+import { ChangeControlClient } from './changeControlClient';
 import { WorkflowType } from '../contract/workflowTypes';
 import type { RolloutClient } from './rolloutClient';
 
@@ -8,6 +10,8 @@ export interface StoppedRollout {
   stopped: boolean;
   /** The rollout's answer, or why it took no stop (it had ended, ...). */
   message: string;
+  /** It had ended already (change control's record forgets it). */
+  ended: boolean;
 }
 
 /**
@@ -26,9 +30,25 @@ export async function runningRollouts(rollouts: RolloutClient, admitted: readonl
 export function stopEach(rollouts: RolloutClient, rolloutIds: readonly string[], args: StopArgs): Promise<StoppedRollout[]> {
   return Promise.all(rolloutIds.map(async (rolloutId) => {
     try {
-      return { rolloutId, stopped: true, message: await rollouts.stop(rolloutId, args) };
+      return { rolloutId, stopped: true, message: await rollouts.stop(rolloutId, args), ended: false };
     } catch (err) {
-      return { rolloutId, stopped: false, message: (err as Error).message };
+      const ended = await rollouts.describe(rolloutId).then((d) => !d.running, () => false);
+      return { rolloutId, stopped: false, message: (err as Error).message, ended };
     }
   }));
+}
+
+/**
+ * Stop the line: change control refuses every new start from the moment its Update is accepted,
+ * and answers with every rollout it admitted; each of those (and any running one visibility
+ * lists) gets the emergency stop at once, held or rolled back as the line says.
+ */
+export async function stopTheLine(rollouts: RolloutClient, args: StopTheLineArgs): Promise<{ answer: StopTheLineAnswer; stopped: StoppedRollout[] }> {
+  const control = new ChangeControlClient(rollouts.client, rollouts.taskQueue);
+  const answer = await control.stopTheLine(args);
+  const ids = await runningRollouts(rollouts, answer.running);
+  const stopped = await stopEach(rollouts, ids, { by: args.by, reason: `line stopped: ${answer.line.reason}`, then: answer.line.then });
+  // Ended behind Rampart's back (terminated, ...): they could not say so themselves.
+  await control.forget(stopped.filter((s) => s.ended).map((s) => s.rolloutId));
+  return { answer, stopped };
 }

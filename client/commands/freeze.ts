@@ -4,22 +4,17 @@ import { liftLineArgsSchema, stopTheLineArgsSchema } from '../../contract/change
 import { terminalJson, tty } from '../../domain/escape/terminal';
 import { ChangeControlClient } from '../changeControlClient';
 import { defaultUser } from '../defaultUser';
+import { EXIT } from '../exitCodes';
 import { parseFlags } from '../parseFlags';
-import { runningRollouts, stopEach } from '../stopRollouts';
+import { stopTheLine } from '../stopRollouts';
 import { withRollouts } from '../temporalSession';
 
-/**
- * Stop the line: change control refuses every new start from the moment the Update is accepted,
- * and answers with every rollout it admitted; each of those (and any running one visibility
- * lists) gets the emergency stop at once, held or rolled back as asked.
- */
+/** `freeze now`: stopTheLine (stopRollouts.ts), then what happened to each running rollout. */
 async function freezeNow(raw: Record<string, unknown>): Promise<void> {
   const args = parseFlags(stopTheLineArgsSchema, { by: raw.by, reason: raw.reason, then: raw.then });
   await withRollouts(async (rollouts) => {
     const started = Date.now();
-    const answer = await new ChangeControlClient(rollouts.client, rollouts.taskQueue).stopTheLine(args);
-    const ids = await runningRollouts(rollouts, answer.running);
-    const stopped = await stopEach(rollouts, ids, { by: args.by, reason: `line stopped: ${answer.line.reason}`, then: answer.line.then });
+    const { answer, stopped } = await stopTheLine(rollouts, args);
     const tookMs = Date.now() - started;
     if (raw.json) {
       console.log(terminalJson({ line: answer.line, already: answer.already, stopped, tookMs }));
@@ -28,8 +23,10 @@ async function freezeNow(raw: Record<string, unknown>): Promise<void> {
     console.log(answer.already
       ? tty`the line was already stopped by ${answer.line.by} at ${answer.line.at}: ${answer.line.reason}`
       : tty`line stopped: no rollout starts until "rampart freeze lift"; running ones are stopped (then ${answer.line.then})`);
-    for (const s of stopped) console.log(s.stopped ? tty`  stopped ${s.rolloutId}` : tty`  ${s.rolloutId}: ${s.message}`);
-    console.log(`${stopped.filter((s) => s.stopped).length} of ${stopped.length} running rollout(s) stopped in ${tookMs} ms`);
+    for (const s of stopped) console.log(s.stopped ? tty`  stopped ${s.rolloutId}` : s.ended ? tty`  ${s.rolloutId} had ended already` : tty`  ${s.rolloutId}: ${s.message}`);
+    const live = stopped.filter((s) => !s.ended);
+    console.log(`${live.filter((s) => s.stopped).length} of ${live.length} running rollout(s) stopped in ${tookMs} ms`);
+    if (live.some((s) => !s.stopped)) process.exitCode = EXIT.failure;
   });
 }
 
