@@ -1,4 +1,5 @@
 import { createDeployAdapters } from './adapters';
+import { changeControlActivities } from './changeControl';
 import { customerNoticeActivities } from './customerNotify';
 import { noticeDecisionLogIn } from './customerNotify/noticeDecisionLog';
 import { readCustomerRoster, type RosterArgs } from './customerDirectory';
@@ -38,6 +39,7 @@ export function createActivities(deps: ActivityDependencies) {
     scheduleCustomerUpdates: (args: ScheduleCustomerUpdatesArgs) => scheduleCustomerUpdates(args, deps.artifactStore),
     readCustomerRoster: (args: RosterArgs) => readCustomerRoster(args, deps.artifactStore),
     ...fleetLeaseActivities,
+    ...changeControlActivities,
     ...customerNoticeActivities({ notify, slack, mail: deps.mail, secret: deps.secret, artifactStore: deps.artifactStore, ledger, decisions: deps.noticeDecisions ?? noticeDecisionLogIn(deps.stateDir) }),
   };
 }

@@ -15,6 +15,8 @@ import { registerHookCommands } from './commands/hooks';
 import { registerCustomerCommands } from './commands/customers';
 import { registerPortalCommands } from './commands/portal';
 import { registerReviewCommands } from './commands/review';
+import { registerReleaseCommands } from './commands/release';
+import { registerFreezeCommands } from './commands/freeze';
 
 function buildProgram(): Command {
   const program = new Command('rampart')
@@ -35,6 +37,8 @@ function buildProgram(): Command {
   registerCustomerCommands(program);
   registerPortalCommands(program);
   registerReviewCommands(program);
+  registerReleaseCommands(program);
+  registerFreezeCommands(program);
   for (const cmd of program.commands) {
     cmd.exitOverride();
     for (const sub of cmd.commands) sub.exitOverride();

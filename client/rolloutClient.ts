@@ -16,6 +16,7 @@ import { stepControlSchema, stepControlSignal, stepProgressQuery, type StepContr
 import { WorkflowType, type RolloutWorkflow } from '../contract/workflowTypes';
 import type { LeaseGrant } from '../contract/lease';
 import { AlreadyExistsError, NotFoundError, RejectedError } from './errors';
+import { ChangeControlClient } from './changeControlClient';
 import { FleetLeaseClient, leasedTargets } from './fleetLeaseClient';
 import { readInterruption } from './rolloutExecution';
 import type { Interruption } from '../domain/rolloutStatus';
@@ -28,6 +29,9 @@ export interface EndedOutside {
 }
 
 export type RolloutHandle = WorkflowHandle<RolloutWorkflow>;
+
+/** How long a start waits for change control to say whether it may start (quarantine, stopped line); the rollout's planning asks again. */
+const CHANGE_CONTROL_QUERY_MS = 3000;
 type CommandArgsOf<C extends RolloutCommand> = C extends 'stop' ? StopArgs : CommandArgs;
 
 /**
@@ -55,6 +59,8 @@ export class RolloutClient {
     const leased = leasedTargets(input.fleet);
     // An id already taken is refused before anything is reserved under it.
     if (await this.describe(input.rolloutId).then(() => true, () => false)) throw new AlreadyExistsError('rollout', input.rolloutId);
+    const barred = await new ChangeControlClient(this.client, taskQueue).startBar(input.release.version, CHANGE_CONTROL_QUERY_MS);
+    if (barred) throw new RejectedError('start', barred);
     const lease = leased
       ? await this.leases.reserve({ ...leased, rolloutId: input.rolloutId, by: input.startedBy, queue: options.queue ?? false, taskQueue })
       : null;

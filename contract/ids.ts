@@ -88,6 +88,11 @@ export function incidentWorkflowId(dedupKey: string): string {
  * The lock workflow of one fleet's lease (contract/lease.ts). Per task queue too: rollouts of one
  * Rampart installation share a queue, and separate installations (or test runs) never block each other.
  */
+/** The change-control record (quarantines) of one task queue: workflows/changeControl.ts. */
+export function changeControlWorkflowId(taskQueue: string): string {
+  return `change-control/${taskQueue}`;
+}
+
 export function fleetLeaseWorkflowId(taskQueue: string, fleetName: string): string {
   return `fleet-lease/${taskQueue}/${fleetName}`;
 }

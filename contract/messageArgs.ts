@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { deferArgsSchema } from '../domain/deferral';
 import { alertEventSchema } from './alertEvent';
+import { admitRolloutSchema, breakerQuarantineSchema, liftLineArgsSchema, quarantineArgsSchema, rolloutEndedSchema, stopTheLineArgsSchema } from './changeControl';
 import { commandArgsSchema, resolveArgsSchema, stopArgsSchema } from './commandArgs';
 import { incidentNoteSchema } from './incident';
 import { leaseAnswerSchema, leaseReleaseSchema, leaseRequestSchema } from './lease';
@@ -44,4 +45,13 @@ export const messageArgSchemas = {
   leaseCheckIn: leaseRequestSchema,
   leaseRelease: leaseReleaseSchema,
   leaseState: null,
+  // change control
+  quarantine: quarantineArgsSchema,
+  unquarantine: quarantineArgsSchema,
+  breakerQuarantine: breakerQuarantineSchema,
+  changeControlState: null,
+  stopTheLine: stopTheLineArgsSchema,
+  liftLine: liftLineArgsSchema,
+  admitRollout: admitRolloutSchema,
+  rolloutEnded: rolloutEndedSchema,
 } as const satisfies Record<string, z.ZodType | null>;

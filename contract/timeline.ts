@@ -24,6 +24,8 @@ export const ROLLOUT_EVENTS = [
   'emergency stop',
   'rollback requested',
   'breaker tripped',
+  /** Change control (workflows/changeControl.ts): this rollout's breaker quarantined its version. */
+  'version quarantined',
   'degrading',
   'degraded',
   'degrade did not help',

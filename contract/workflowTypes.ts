@@ -2,6 +2,7 @@ import type { IncidentInput } from '../domain/incident';
 import type { IncidentStatus } from '../domain/incidentStatus';
 import type { RolloutInput } from '../domain/rolloutInput';
 import type { RolloutStatus } from '../domain/rolloutStatus';
+import type { ChangeControlInput } from './changeControl';
 import type { FleetLeaseInput } from './lease';
 import type { RecoveryInput, RecoveryResult } from './recovery';
 import type { RollbackInput, RollbackOutcome } from './rollback';
@@ -18,6 +19,7 @@ export const WorkflowType = {
   incident: 'incidentWorkflow',
   fleetLease: 'fleetLeaseWorkflow',
   recovery: 'recoveryWorkflow',
+  changeControl: 'changeControlWorkflow',
 } as const;
 
 export type RolloutWorkflow = (input: RolloutInput) => Promise<RolloutStatus>;
@@ -26,6 +28,8 @@ export type RollbackWorkflow = (input: RollbackInput) => Promise<RollbackOutcome
 export type IncidentWorkflow = (input: IncidentInput) => Promise<IncidentStatus>;
 /** The lock of one fleet's lease: runs as long as it is used, continuing as new. */
 export type FleetLeaseWorkflow = (input: FleetLeaseInput) => Promise<void>;
+/** The change-control record of one task queue: runs for as long as the queue, continuing as new. */
+export type ChangeControlWorkflow = (input: ChangeControlInput) => Promise<void>;
 /** Rolls back what an interrupted rollout changed (`rollout recover`). */
 export type RecoveryWorkflow = (input: RecoveryInput) => Promise<RecoveryResult>;
 

@@ -172,6 +172,8 @@ export const playbookSchema = z
     }),
     health: healthSchema,
     onBreach: z.enum(['rollback', 'pause'], { error: 'expected rollback or pause' }).default('rollback'),
+    /** A tripped breaker quarantines the version, so no later run (a scheduled one included) picks the same bad build. */
+    quarantineOnBreach: z.boolean().default(true),
     maxParallel: z.number().int().min(1).max(500).default(5),
     /**
      * Returning to the last known good version is the emergency path: it may go wider than the

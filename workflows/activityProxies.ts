@@ -46,3 +46,12 @@ export const localReads = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '500 milliseconds', maximumInterval: '5 seconds', maximumAttempts: 5 },
 });
+
+/**
+ * Change control's record (quarantines): read before a rollout starts and at every step, written
+ * when a breaker trips. Retried without limit: a rollout waits rather than guess what is allowed.
+ */
+export const changeControl = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+});

@@ -1,4 +1,5 @@
-import type { FleetLeaseWorkflow, IncidentWorkflow, RecoveryWorkflow, RollbackWorkflow, RolloutWorkflow, StepWorkflow, WorkflowType } from '../contract/workflowTypes';
+import type { ChangeControlWorkflow, FleetLeaseWorkflow, IncidentWorkflow, RecoveryWorkflow, RollbackWorkflow, RolloutWorkflow, StepWorkflow, WorkflowType } from '../contract/workflowTypes';
+import { changeControlWorkflow } from './changeControl';
 import { fleetLeaseWorkflow } from './fleetLease';
 import { incidentWorkflow } from './incident';
 import { recoveryWorkflow } from './recovery';
@@ -6,10 +7,10 @@ import { rollbackWorkflow } from './rollback';
 import { rolloutWorkflow } from './rollout';
 import { stepWorkflow } from './step';
 
-export { fleetLeaseWorkflow, incidentWorkflow, recoveryWorkflow, rollbackWorkflow, rolloutWorkflow, stepWorkflow };
+export { changeControlWorkflow, fleetLeaseWorkflow, incidentWorkflow, recoveryWorkflow, rollbackWorkflow, rolloutWorkflow, stepWorkflow };
 
 // Each registered workflow has the name and signature the contract gives it (checked when compiling).
-({ rolloutWorkflow, stepWorkflow, rollbackWorkflow, incidentWorkflow, fleetLeaseWorkflow, recoveryWorkflow }) satisfies {
+({ rolloutWorkflow, stepWorkflow, rollbackWorkflow, incidentWorkflow, fleetLeaseWorkflow, recoveryWorkflow, changeControlWorkflow }) satisfies {
   [K in (typeof WorkflowType)[keyof typeof WorkflowType]]: {
     rolloutWorkflow: RolloutWorkflow;
     stepWorkflow: StepWorkflow;
@@ -17,5 +18,6 @@ export { fleetLeaseWorkflow, incidentWorkflow, recoveryWorkflow, rollbackWorkflo
     incidentWorkflow: IncidentWorkflow;
     fleetLeaseWorkflow: FleetLeaseWorkflow;
     recoveryWorkflow: RecoveryWorkflow;
+    changeControlWorkflow: ChangeControlWorkflow;
   }[K];
 };

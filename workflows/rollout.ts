@@ -2,6 +2,7 @@ import { condition, ContinueAsNew, patched } from '@temporalio/workflow';
 import type { PlannedStep } from '../domain/planSteps';
 import type { RolloutInput } from '../domain/rolloutInput';
 import type { RolloutStatus } from '../domain/rolloutStatus';
+import { ChangeControlPass, holdIfBarred } from './changeControlGate';
 import { keepFeatureOff } from './degrade';
 import { onBreach } from './rolloutBreaker';
 import { honourStopOrRollback } from './rolloutHold';
@@ -21,20 +22,26 @@ import { runStep, waitForApproval } from './rolloutSteps';
  */
 export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatus> {
   // The fleet's lease (rolloutLease.ts) is given back however the rollout ends, failure included;
-  // a continue-as-new carries on the same rollout and keeps it.
+  // a continue-as-new carries on the same rollout and keeps it. So is its place among change
+  // control's running rollouts (changeControlGate.ts).
   const lease = new RolloutLease(input.rolloutId);
+  const pass = new ChangeControlPass(input.rolloutId);
   try {
-    const status = await runRollout(input, lease);
+    const status = await runRollout(input, lease, pass);
     await lease.release();
+    await pass.leave();
     return status;
   } catch (err) {
-    if (!(err instanceof ContinueAsNew)) await lease.release();
+    if (!(err instanceof ContinueAsNew)) {
+      await lease.release();
+      await pass.leave();
+    }
     throw err;
   }
 }
 
-async function runRollout(input: RolloutInput, lease: RolloutLease): Promise<RolloutStatus> {
-  const run = await planRollout(input, lease);
+async function runRollout(input: RolloutInput, lease: RolloutLease, pass: ChangeControlPass): Promise<RolloutStatus> {
+  const run = await planRollout(input, lease, pass);
   const { steps, controls, tracker } = run;
 
   await waitForApproval(run, null, false);
@@ -45,7 +52,7 @@ async function runRollout(input: RolloutInput, lease: RolloutLease): Promise<Rol
     if (!controls.halted) await waitForApproval(run, step, step.kind === 'wave' && waveIndex === 1);
     // A paused rollout starts no new step; the breaker and commands still work meanwhile.
     await condition(() => !controls.paused || controls.halted);
-    const decidedBeforeStep = await honourStopOrRollback(run);
+    const decidedBeforeStep = (await honourStopOrRollback(run)) ?? (await holdIfBarred(run));
     if (decidedBeforeStep) return decidedBeforeStep;
 
     const later = new Set(steps.slice(i).flatMap((s) => s.targets));

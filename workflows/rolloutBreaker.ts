@@ -2,6 +2,7 @@ import { patched } from '@temporalio/workflow';
 import type { StepResult } from '../contract/step';
 import type { PlannedStep } from '../domain/planSteps';
 import type { RolloutStatus } from '../domain/rolloutStatus';
+import { quarantineOnTrip } from './changeControlGate';
 import { degradeFeature } from './degrade';
 import { holdUntilDecided, honourStopOrRollback } from './rolloutHold';
 import { regateStep } from './rolloutRegate';
@@ -41,6 +42,7 @@ export async function onBreach(run: RolloutRun, step: PlannedStep, result: StepR
 async function trip(run: RolloutRun, step: PlannedStep, result: StepResult, again: boolean): Promise<RolloutStatus | null> {
   const { input, playbook, fleet, tracker, controls, incidents, customers } = run;
   tracker.breakerTripped(step.name, result);
+  await quarantineOnTrip(run, step.name, result.reasons);
   if (playbook.incidents && input.escalation !== undefined && patched('incident-on-breaker')) {
     const reason = `${step.name}${again ? ' (tripped again after a resume)' : ''}: ${result.reasons.join('; ')}`;
     await incidents.report(playbook.incidents, input.escalation, reason, 'breaker tripped again');

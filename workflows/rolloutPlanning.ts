@@ -11,6 +11,7 @@ import { planSteps, type PlannedStep } from '../domain/planSteps';
 import type { RolloutInput } from '../domain/rolloutInput';
 import { reads } from './activityProxies';
 import { ApprovalGate } from './approvals';
+import type { ChangeControlPass } from './changeControlGate';
 import { registerDeferCommand } from './customerDefer';
 import { CustomerRollout } from './customerRollout';
 import { RolloutControls, registerRolloutCommands } from './rolloutCommands';
@@ -50,9 +51,10 @@ async function readRoster(file: CustomersFileRef, tracker: RolloutTracker): Prom
  * rollout follows places the customers once the targets' running versions are known (who is
  * pinned to N-1 depends on them). Either way the status records the plan once. The fleet's
  * lease is taken before the first target is read: what a target runs is only known once nobody
- * else may change it.
+ * else may change it. Change control admits it first (`pass`): not while its version is
+ * quarantined or the line is stopped.
  */
-export async function planRollout(input: RolloutInput, lease: RolloutLease): Promise<RolloutRun> {
+export async function planRollout(input: RolloutInput, lease: RolloutLease, pass: ChangeControlPass): Promise<RolloutRun> {
   // Local target dirs confined to the fleet's root and http(s) URLs only; a history recorded
   // before that rule is replayed with the fleet as it was read then.
   const fleetParse: ReturnType<typeof parseInput<typeof fleetSchema>> = patched('confined-fleet-dirs')
@@ -78,7 +80,8 @@ export async function planRollout(input: RolloutInput, lease: RolloutLease): Pro
     ...(escalationParse && !escalationParse.ok ? listErrors('escalation', escalationParse.errors) : []),
   ];
   if (planningErrors.length > 0 || !playbookParse.ok || !fleetParse.ok) return failed(tracker, `planning check failed: ${planningErrors.join('; ')}`);
-  const playbook: Playbook = playbookParse.value;
+  // Histories from before the ranges never quarantined on a breach: change control came later.
+  const playbook: Playbook = { quarantineOnBreach: false, ...playbookParse.value };
   const fleet: Fleet = fleetParse.value;
   const checked = planSteps(playbook, fleet.targets);
   if (!checked.ok) return failed(tracker, `planning check failed: ${checked.errors.join('; ')}`);
@@ -86,6 +89,8 @@ export async function planRollout(input: RolloutInput, lease: RolloutLease): Pro
   const customers = roster ? new CustomerRollout({ customers: roster }, input.customersFile, playbook, tracker, controls, input.release.notes) : null;
   registerDeferCommand(tracker, customers);
   tracker.planChecked(playbook, checked.steps.length);
+  const barred = await pass.admit(input.release.version);
+  if (barred) return failed(tracker, `${barred}; not started, no target was touched`, 'NotAdmitted');
   // One writer per target: nothing is read or changed before this rollout holds the fleet's lease.
   const leaseProblem = patched('fleet-lease') ? await lease.take(fleet, input.startedBy, tracker, controls) : null;
   if (leaseProblem) return failed(tracker, leaseProblem, 'LeaseRefused');

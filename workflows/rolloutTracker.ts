@@ -296,6 +296,11 @@ export class RolloutTracker {
     this.note('breaker tripped', { detail: `${stepName}: ${result.reasons.join('; ')}` });
   }
 
+  /** The breaker quarantined the version: no later rollout, scheduled or not, starts it. */
+  versionQuarantined(version: string): void {
+    this.note('version quarantined', { detail: `${version}: no rollout may start it until someone lifts the quarantine (rampart release unquarantine)` });
+  }
+
   degrading(feature: string, targetCount: number, when?: string): void {
     this.note('degrading', { detail: `switching ${feature} off on ${targetCount} target(s)${when ? ` ${when}` : ''}` });
   }

@@ -65,8 +65,9 @@ import { parseSelection } from './selection';
 import { runFaultSoak } from '../measures/faultSoak';
 import { measureScale20k } from '../measures/scale20k';
 import { measureStopToRestored } from '../measures/stopToRestored';
+import { measureStopTheLine } from '../measures/stopTheLine';
 
-const GOALS = { stopLatencyP99Ms: 1000, overheadRatio: 1.5, portalP99LatencyMs: 250, workerCrashRecoveryMs: 5000, stopToRestoredP99Ms: 5000 };
+const GOALS = { stopLatencyP99Ms: 1000, overheadRatio: 1.5, portalP99LatencyMs: 250, workerCrashRecoveryMs: 5000, stopToRestoredP99Ms: 5000, stopTheLineP99Ms: 2000 };
 const OVERHEAD = { targets: 500, maxParallel: 20, runs: 5 };
 const STOP = { trials: 20, targets: 200, maxParallel: 2, pollIntervalMs: 10 } as const;
 const CUSTOMER_NOTICES = { customers: 10_000, concurrency: 32, webhook: true };
@@ -75,9 +76,10 @@ const NOTIFY = { incidents: 500, workflows: 4, lanesPerWorkflow: 5, rateLimitBur
 const CRASH_RECOVERY = { trials: 3, bootMs: 12_000 };
 const SCALE = { targets: 20_000, maxParallel: 100 };
 const STOP_TO_RESTORED = { targets: 20, trials: 5, maxParallel: 4 };
+const STOP_THE_LINE = { rollouts: 50, targets: 100, pollIntervalMs: 20 };
 const SCALE_GOALS = { largestHistoryEvents: 10_240, workerPeakRssMb: 512, targetsPerSecond: 200 };
 /** What --only can name. */
-const SELECTABLE = ['workerCrashRecoveryMs', 'scale20k', 'stopToRestoredMs'] as const;
+const SELECTABLE = ['workerCrashRecoveryMs', 'scale20k', 'stopToRestoredMs', 'stopTheLine'] as const;
 
 const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
 
@@ -147,7 +149,17 @@ async function main(): Promise<number> {
         goals: { stopToRestoredMs: { goal: GOALS.stopToRestoredP99Ms, value: stopToRestoredMs.p99, met: stopToRestoredMs.p99 < GOALS.stopToRestoredP99Ms } },
       };
     };
-    const optional: Record<(typeof SELECTABLE)[number], () => Promise<Measured>> = { workerCrashRecoveryMs: crashRecovery, scale20k: scale, stopToRestoredMs: stopToRestored };
+    const lineStop = async (): Promise<Measured> => {
+      const { method, commandMs, notStopped, ...stopTheLine } = await measureStopTheLine(ctx, STOP_THE_LINE);
+      return {
+        result: { stopTheLine, stopTheLineDetails: { method, commandMs, notStopped } },
+        goals: {
+          stopTheLineP99Ms: { goal: GOALS.stopTheLineP99Ms, value: stopTheLine.p99Ms, met: stopTheLine.p99Ms < GOALS.stopTheLineP99Ms },
+          stopTheLineStartedAfterFreeze: { goal: 0, value: stopTheLine.startedAfterFreeze, met: stopTheLine.startedAfterFreeze === 0 },
+        },
+      };
+    };
+    const optional: Record<(typeof SELECTABLE)[number], () => Promise<Measured>> = { workerCrashRecoveryMs: crashRecovery, scale20k: scale, stopToRestoredMs: stopToRestored, stopTheLine: lineStop };
     if (!selection.all) {
       const measured: Measured[] = [];
       for (const name of SELECTABLE) if (selection.names.has(name)) measured.push(await optional[name]());
@@ -190,6 +202,7 @@ async function main(): Promise<number> {
     const recovery = await crashRecovery();
     const scaled = await scale();
     const restored = await stopToRestored();
+    const line = await lineStop();
 
     const { method: overheadMethod, ...overheadNumbers } = overhead;
     const result = {
@@ -209,6 +222,7 @@ async function main(): Promise<number> {
       ...recovery.result,
       ...scaled.result,
       ...restored.result,
+      ...line.result,
       workerPeakRssMb,
       workerRss: {
         source:
@@ -251,6 +265,7 @@ async function main(): Promise<number> {
         ...recovery.goals,
         ...scaled.goals,
         ...restored.goals,
+        ...line.goals,
       },
       totalMs: Date.now() - started,
     };

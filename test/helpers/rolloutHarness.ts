@@ -10,6 +10,7 @@ import { fleetDown, fleetUp, readInstallJournals, type FleetUpResult } from '../
 import { createRampartWorker } from '../../worker/createWorker';
 import { IncidentClient } from '../../client/incidentClient';
 import { RolloutClient } from '../../client/rolloutClient';
+import { readRolloutStatus } from '../../client/rolloutStatusView';
 import { bundleWorkflows, devServerAddress, uniqueTaskQueue } from './temporal';
 
 export { fastPlaybook } from './fastPlaybook';
@@ -80,6 +81,17 @@ export class RolloutHarness {
       const status = await this.status(rolloutId);
       if (done(status)) return status;
       if (Date.now() > deadline) throw new Error(`timed out; last state ${status.state} ${status.step}: ${JSON.stringify(status.timeline.slice(-3))}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  /** As waitFor, on the status the CLI shows: with the running step's own progress (its installs, its bake). */
+  async waitForProgress(rolloutId: string, done: (s: RolloutStatus) => boolean, timeoutMs = 60_000): Promise<RolloutStatus> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const status = await readRolloutStatus(this.rollouts, rolloutId);
+      if (done(status)) return status;
+      if (Date.now() > deadline) throw new Error(`timed out; last state ${status.state} ${status.step}: ${JSON.stringify(status.steps)}`);
       await new Promise((r) => setTimeout(r, 200));
     }
   }

@@ -1,0 +1,66 @@
+import { Context } from '@temporalio/activity';
+import { WithStartWorkflowOperation, WorkflowNotFoundError } from '@temporalio/client';
+import {
+  admitRolloutUpdate,
+  breakerQuarantineSignal,
+  changeControlStateQuery,
+  describeLineStop,
+  describeQuarantine,
+  type Admission,
+  type AdmitRollout,
+  type BreakerQuarantine,
+  type ChangeControlInput,
+} from '../contract/changeControl';
+import { changeControlWorkflowId } from '../contract/ids';
+import { WorkflowType, type ChangeControlWorkflow } from '../contract/workflowTypes';
+
+const EMPTY: ChangeControlInput = { state: { quarantined: [], lifted: [], line: null, running: [] } };
+
+/**
+ * What a rollout needs from change control (workflows/changeControl.ts) that a workflow cannot do
+ * itself: be admitted with update-with-start and quarantine with signal-with-start (the record is
+ * started if this task queue has none yet), and read the record (a Query). All on the task queue
+ * this activity runs on.
+ */
+export const changeControlActivities = {
+  /** Admits the rollout (and counts it as running), or says why it may not start. */
+  async admitRollout(args: AdmitRollout): Promise<Admission> {
+    const { client, info } = Context.current();
+    const startWorkflowOperation = new WithStartWorkflowOperation<ChangeControlWorkflow>(WorkflowType.changeControl, {
+      workflowId: changeControlWorkflowId(info.taskQueue),
+      taskQueue: info.taskQueue,
+      args: [EMPTY],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
+    return client.workflow.executeUpdateWithStart(admitRolloutUpdate, { args: [args], startWorkflowOperation });
+  },
+
+  /**
+   * Why this rollout may not take its next step, or null: its version quarantined by someone
+   * else than its own breaker, or the line stopped.
+   */
+  async changeControlBar(args: { rolloutId: string; version: string }): Promise<string | null> {
+    const { client, info } = Context.current();
+    try {
+      const state = await client.workflow.getHandle<ChangeControlWorkflow>(changeControlWorkflowId(info.taskQueue)).query(changeControlStateQuery);
+      const q = state.quarantined.find((x) => x.version === args.version && x.rolloutId !== args.rolloutId);
+      if (q) return describeQuarantine(q);
+      return state.line ? describeLineStop(state.line) : null;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return null;
+      throw err;
+    }
+  },
+
+  /** A tripped breaker quarantines its version; a version already quarantined stays as it was. */
+  async quarantineAfterBreach(trip: BreakerQuarantine): Promise<void> {
+    const { client, info } = Context.current();
+    await client.workflow.signalWithStart<ChangeControlWorkflow, [BreakerQuarantine]>(WorkflowType.changeControl, {
+      workflowId: changeControlWorkflowId(info.taskQueue),
+      taskQueue: info.taskQueue,
+      args: [EMPTY],
+      signal: breakerQuarantineSignal,
+      signalArgs: [trip],
+    });
+  },
+};

@@ -1,0 +1,132 @@
+import { WithStartWorkflowOperation, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import {
+  changeControlStateQuery,
+  describeLineStop,
+  describeQuarantine,
+  liftLineUpdate,
+  stopTheLineUpdate,
+  type LiftLineArgs,
+  type LineStop,
+  type StopTheLineAnswer,
+  type StopTheLineArgs,
+  LINE_NOT_STOPPED,
+  NOT_QUARANTINED,
+  quarantineUpdate,
+  rolloutEndedSignal,
+  unquarantineUpdate,
+  type ChangeControlState,
+  type QuarantineAnswer,
+  type QuarantineArgs,
+  type QuarantineLifted,
+} from '../contract/changeControl';
+import { changeControlWorkflowId } from '../contract/ids';
+import { WorkflowType, type ChangeControlWorkflow } from '../contract/workflowTypes';
+import { RejectedError } from './errors';
+
+export { describeQuarantine };
+import { EXIT, UserError } from './exitCodes';
+
+const EMPTY: ChangeControlState = { quarantined: [], lifted: [], line: null, running: [] };
+
+/** The client's side of change control (workflows/changeControl.ts) on one task queue. */
+export class ChangeControlClient {
+  constructor(readonly client: Client, readonly taskQueue: string) {}
+
+  private get workflowId(): string {
+    return changeControlWorkflowId(this.taskQueue);
+  }
+
+  /** The record is started by whichever change comes first. */
+  private startOperation(): WithStartWorkflowOperation<ChangeControlWorkflow> {
+    return new WithStartWorkflowOperation<ChangeControlWorkflow>(WorkflowType.changeControl, {
+      workflowId: this.workflowId,
+      taskQueue: this.taskQueue,
+      args: [{ state: EMPTY }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
+  }
+
+  /** Quarantines a version, starting the record if this task queue has none yet. */
+  async quarantine(args: QuarantineArgs): Promise<QuarantineAnswer> {
+    try {
+      return await this.client.workflow.executeUpdateWithStart(quarantineUpdate, { args: [args], startWorkflowOperation: this.startOperation() });
+    } catch (err) {
+      throw refusal('quarantine', err);
+    }
+  }
+
+  /** Stops the line: no rollout is admitted until it is lifted; the answer names every running rollout, to stop each. */
+  async stopTheLine(args: StopTheLineArgs): Promise<StopTheLineAnswer> {
+    try {
+      return await this.client.workflow.executeUpdateWithStart(stopTheLineUpdate, { args: [args], startWorkflowOperation: this.startOperation() });
+    } catch (err) {
+      throw refusal('freeze now', err);
+    }
+  }
+
+  /** Lets rollouts start again; resumes nothing. */
+  async liftLine(args: LiftLineArgs): Promise<LineStop & { liftedBy: string; liftedAt: string; liftReason: string }> {
+    try {
+      return await this.client.workflow.getHandle<ChangeControlWorkflow>(this.workflowId).executeUpdate(liftLineUpdate, { args: [args] });
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new UserError('the line is not stopped', EXIT.notFound);
+      throw refusal('freeze lift', err);
+    }
+  }
+
+  /** Rollouts that ended without saying so (terminated, ...) no longer count as running. */
+  async forget(rolloutIds: readonly string[]): Promise<void> {
+    const handle = this.client.workflow.getHandle<ChangeControlWorkflow>(this.workflowId);
+    await Promise.all(rolloutIds.map((rolloutId) => handle.signal(rolloutEndedSignal, { rolloutId })));
+  }
+
+  /** Lifts a quarantine: refused for the person who quarantined it, and for a version not quarantined. */
+  async unquarantine(args: QuarantineArgs): Promise<QuarantineLifted> {
+    try {
+      return await this.client.workflow.getHandle<ChangeControlWorkflow>(this.workflowId).executeUpdate(unquarantineUpdate, { args: [args] });
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw notQuarantined(args.version);
+      throw refusal('unquarantine', err);
+    }
+  }
+
+  /**
+   * What is quarantined now; nothing when no version was ever quarantined on this task queue. A
+   * query needs a worker: with `deadlineMs`, no answer by then is null (unknown), not a hang.
+   */
+  async state(deadlineMs?: number): Promise<ChangeControlState>;
+  async state(deadlineMs: number): Promise<ChangeControlState | null>;
+  async state(deadlineMs?: number): Promise<ChangeControlState | null> {
+    const read = () => this.client.workflow.getHandle<ChangeControlWorkflow>(this.workflowId).query(changeControlStateQuery);
+    try {
+      return deadlineMs === undefined ? await read() : await this.client.withDeadline(Date.now() + deadlineMs, read);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return EMPTY;
+      if (deadlineMs !== undefined) return null;
+      throw err;
+    }
+  }
+
+  /**
+   * Why a rollout of `version` may not start now (quarantined, or the line stopped), or null;
+   * null too when no worker answered within `deadlineMs`: the rollout's planning asks again.
+   */
+  async startBar(version: string, deadlineMs: number): Promise<string | null> {
+    const state = await this.state(deadlineMs);
+    const q = state?.quarantined.find((x) => x.version === version);
+    if (q) return `${describeQuarantine(q)}; someone other than ${q.by} may lift it with "rampart release unquarantine ${q.version} --reason ..."`;
+    return state?.line ? describeLineStop(state.line) : null;
+  }
+}
+
+function notQuarantined(version: string): UserError {
+  return new UserError(`version ${version} is not quarantined`, EXIT.notFound);
+}
+
+/** An Update the record refused: nothing to lift is exit 4, any other refusal exit 3. */
+function refusal(command: string, err: unknown): unknown {
+  if (!(err instanceof WorkflowUpdateFailedError)) return err;
+  const cause = err.cause as (Error & { type?: string }) | undefined;
+  if (cause?.type === NOT_QUARANTINED || cause?.type === LINE_NOT_STOPPED) return new UserError(cause.message, EXIT.notFound);
+  return new RejectedError(command, cause?.message ?? err.message);
+}
