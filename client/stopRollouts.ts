@@ -12,6 +12,8 @@ export interface StoppedRollout {
   message: string;
   /** It had ended already (change control's record forgets it). */
   ended: boolean;
+  /** It was held already (an earlier stop, a breach that paused): as stopped as a stop would make it. */
+  alreadyHeld: boolean;
 }
 
 /**
@@ -30,10 +32,11 @@ export async function runningRollouts(rollouts: RolloutClient, admitted: readonl
 export function stopEach(rollouts: RolloutClient, rolloutIds: readonly string[], args: StopArgs): Promise<StoppedRollout[]> {
   return Promise.all(rolloutIds.map(async (rolloutId) => {
     try {
-      return { rolloutId, stopped: true, message: await rollouts.stop(rolloutId, args), ended: false };
+      return { rolloutId, stopped: true, message: await rollouts.stop(rolloutId, args), ended: false, alreadyHeld: false };
     } catch (err) {
       const ended = await rollouts.describe(rolloutId).then((d) => !d.running, () => false);
-      return { rolloutId, stopped: false, message: (err as Error).message, ended };
+      const alreadyHeld = !ended && (await rollouts.status(rolloutId).then((s) => s.state === 'held', () => false));
+      return { rolloutId, stopped: alreadyHeld, message: (err as Error).message, ended, alreadyHeld };
     }
   }));
 }

@@ -3,6 +3,7 @@
  * schemas, the workflow type names and the id builders. Sandbox-safe: workflows import it too.
  */
 export * from './alertEvent';
+export * from './changeControl';
 export * from './commandArgs';
 export * from './ids';
 export * from './incident';

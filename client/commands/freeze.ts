@@ -23,7 +23,7 @@ async function freezeNow(raw: Record<string, unknown>): Promise<void> {
     console.log(answer.already
       ? tty`the line was already stopped by ${answer.line.by} at ${answer.line.at}: ${answer.line.reason}`
       : tty`line stopped: no rollout starts until "rampart freeze lift"; running ones are stopped (then ${answer.line.then})`);
-    for (const s of stopped) console.log(s.stopped ? tty`  stopped ${s.rolloutId}` : s.ended ? tty`  ${s.rolloutId} had ended already` : tty`  ${s.rolloutId}: ${s.message}`);
+    for (const s of stopped) console.log(s.stopped ? tty`  stopped ${s.rolloutId}${s.alreadyHeld ? ' (held already)' : ''}` : s.ended ? tty`  ${s.rolloutId} had ended already` : tty`  ${s.rolloutId}: ${s.message}`);
     const live = stopped.filter((s) => !s.ended);
     console.log(`${live.filter((s) => s.stopped).length} of ${live.length} running rollout(s) stopped in ${tookMs} ms`);
     if (live.some((s) => !s.stopped)) process.exitCode = EXIT.failure;
