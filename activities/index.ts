@@ -13,6 +13,7 @@ import { slackClientSource } from './notify/slackClient';
 import { measureWithPrometheus } from './prometheus/prometheusProvider';
 import { rolloutChangeActivities } from './rolloutChanges';
 import { targetActivities } from './targetActions';
+import { trainChannelActivities } from './trainChannel';
 import { verifyArtifactIn } from './verifyArtifact';
 
 export type { ActivityDependencies } from './dependencies';
@@ -38,6 +39,7 @@ export function createActivities(deps: ActivityDependencies) {
     scheduleCustomerUpdates: (args: ScheduleCustomerUpdatesArgs) => scheduleCustomerUpdates(args, deps.artifactStore),
     readCustomerRoster: (args: RosterArgs) => readCustomerRoster(args, deps.artifactStore),
     ...fleetLeaseActivities,
+    ...trainChannelActivities(deps.artifactStore),
     ...customerNoticeActivities({ notify, slack, mail: deps.mail, secret: deps.secret, artifactStore: deps.artifactStore, ledger, decisions: deps.noticeDecisions ?? noticeDecisionLogIn(deps.stateDir) }),
   };
 }

@@ -1,15 +1,16 @@
-import type { FleetLeaseWorkflow, IncidentWorkflow, RecoveryWorkflow, RollbackWorkflow, RolloutWorkflow, StepWorkflow, WorkflowType } from '../contract/workflowTypes';
+import type { FleetLeaseWorkflow, IncidentWorkflow, RecoveryWorkflow, RollbackWorkflow, RolloutWorkflow, StepWorkflow, TrainRunWorkflow, WorkflowType } from '../contract/workflowTypes';
 import { fleetLeaseWorkflow } from './fleetLease';
 import { incidentWorkflow } from './incident';
 import { recoveryWorkflow } from './recovery';
 import { rollbackWorkflow } from './rollback';
 import { rolloutWorkflow } from './rollout';
 import { stepWorkflow } from './step';
+import { trainRunWorkflow } from './trainRun';
 
-export { fleetLeaseWorkflow, incidentWorkflow, recoveryWorkflow, rollbackWorkflow, rolloutWorkflow, stepWorkflow };
+export { fleetLeaseWorkflow, incidentWorkflow, recoveryWorkflow, rollbackWorkflow, rolloutWorkflow, stepWorkflow, trainRunWorkflow };
 
 // Each registered workflow has the name and signature the contract gives it (checked when compiling).
-({ rolloutWorkflow, stepWorkflow, rollbackWorkflow, incidentWorkflow, fleetLeaseWorkflow, recoveryWorkflow }) satisfies {
+({ rolloutWorkflow, stepWorkflow, rollbackWorkflow, incidentWorkflow, fleetLeaseWorkflow, recoveryWorkflow, trainRunWorkflow }) satisfies {
   [K in (typeof WorkflowType)[keyof typeof WorkflowType]]: {
     rolloutWorkflow: RolloutWorkflow;
     stepWorkflow: StepWorkflow;
@@ -17,5 +18,6 @@ export { fleetLeaseWorkflow, incidentWorkflow, recoveryWorkflow, rollbackWorkflo
     incidentWorkflow: IncidentWorkflow;
     fleetLeaseWorkflow: FleetLeaseWorkflow;
     recoveryWorkflow: RecoveryWorkflow;
+    trainRunWorkflow: TrainRunWorkflow;
   }[K];
 };
