@@ -14,6 +14,7 @@ import { registerNearMissCommands } from './commands/nearMisses';
 import { registerHookCommands } from './commands/hooks';
 import { registerCustomerCommands } from './commands/customers';
 import { registerPortalCommands } from './commands/portal';
+import { registerScheduleCommands } from './commands/schedule';
 
 function buildProgram(): Command {
   const program = new Command('rampart')
@@ -33,6 +34,7 @@ function buildProgram(): Command {
   registerHookCommands(program);
   registerCustomerCommands(program);
   registerPortalCommands(program);
+  registerScheduleCommands(program);
   for (const cmd of program.commands) {
     cmd.exitOverride();
     for (const sub of cmd.commands) sub.exitOverride();

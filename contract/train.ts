@@ -14,8 +14,6 @@ export interface TrainRunInput {
   escalation?: unknown;
   customers?: unknown;
   customersFile?: CustomersFileRef;
-  /** Who applied the schedule: the runs' rollouts are started by `schedule:<train>`. */
-  appliedBy: string;
 }
 
 /** An artifact of the channel left out of the choice, and why (bad digest, no manifest, a gate). */

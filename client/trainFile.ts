@@ -1,0 +1,59 @@
+/**
+ * A train file read and checked offline (no server): the train itself, the documents it names
+ * (checked exactly as `rollout start` checks them), its channel, and that it runs at all.
+ */
+import { stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import type { TrainRunInput } from '../contract/train';
+import { trainSchema, type Train } from '../domain/train';
+import { nextTime } from '../domain/trainTimes';
+import { DAY } from '../domain/duration';
+import { DocumentError, loadDocument } from './loadDocument';
+import { checkRolloutInputSize, checkStore, loadRolloutDocuments } from './rolloutDocuments';
+import { timesSpecOf } from './trainScheduleSpec';
+
+/** A calendar that does not fire within this long is a mistake (Feb 30th, a year gone by). */
+export const MUST_RUN_WITHIN_DAYS = 400;
+
+export interface LoadedTrain {
+  file: string;
+  train: Train;
+  /** What every run of the schedule is started with. */
+  runInput: TrainRunInput;
+}
+
+/**
+ * Loads the train and everything it names. Errors are DocumentError / UserError (exit 2): the
+ * train file's own with line and column; a named file's with its own position; a calendar that
+ * never fires in the next 400 days.
+ */
+export async function loadTrainFile(file: string, now: Date = new Date()): Promise<LoadedTrain> {
+  const { value: train } = await loadDocument(file, trainSchema);
+  const first = nextTime(timesSpecOf(train), Math.floor(now.getTime() / 1000));
+  if (first === null || first * 1000 - now.getTime() > MUST_RUN_WITHIN_DAYS * DAY) {
+    throw new DocumentError([{ file, path: 'calendars', message: `no run in the next ${MUST_RUN_WITHIN_DAYS} days: check the calendars, cron strings and intervals` }]);
+  }
+  const near = (path: string) => resolve(dirname(resolve(file)), path);
+  const docs = await loadRolloutDocuments({
+    playbook: near(train.playbook),
+    fleet: near(train.fleet),
+    customers: train.customers ? near(train.customers) : undefined,
+    escalationFile: train.escalation ? near(train.escalation) : undefined,
+  });
+  const channel = near(train.channel);
+  const info = await stat(channel).catch(() => undefined);
+  if (!info?.isDirectory()) {
+    throw new DocumentError([{ file, path: 'channel', message: `${channel} is not a folder: a release channel is a folder of artifacts (rampart artifact build --out ${train.channel})` }]);
+  }
+  await checkStore('channel', channel, 'release channel');
+  const runInput: TrainRunInput = {
+    train: train.name,
+    channel,
+    playbook: docs.playbook.raw,
+    fleet: docs.fleet.raw,
+    ...(docs.escalation !== undefined ? { escalation: docs.escalation } : {}),
+    ...docs.customers,
+  };
+  checkRolloutInputSize(runInput);
+  return { file, train, runInput };
+}
