@@ -142,9 +142,12 @@ export class TrainClient {
     await (await this.existing(train)).handle.unpause(note);
   }
 
-  /** Runs the train now, under its overlap policy: skipped (and counted) while a run is still going. */
+  /**
+   * Runs the train now, skipped (and counted) while a run is still going. SKIP is passed on
+   * purpose: the SDK's trigger() without a policy is ALLOW_ALL, which would start a second run.
+   */
   async trigger(train: string): Promise<void> {
-    await (await this.existing(train)).handle.trigger();
+    await (await this.existing(train)).handle.trigger(ScheduleOverlapPolicy.SKIP);
   }
 
   /** Takes the runs the schedule would have taken between the two times, now, under its overlap policy. */
