@@ -7,9 +7,11 @@ import { trainRolloutId, trainScheduleId } from '../contract/ids';
 import type { TrainRunResult } from '../contract/train';
 import { WorkflowType } from '../contract/workflowTypes';
 import { buildArtifact } from '../local/fleet/artifactBuild';
+import { Worker } from '@temporalio/worker';
 import { rampart } from './helpers/cli';
+import { recordFixture } from './replayFixtures';
 import { RolloutHarness, fastPlaybook } from './helpers/rolloutHarness';
-import { devServerAddress } from './helpers/temporal';
+import { bundleWorkflows, devServerAddress } from './helpers/temporal';
 
 /**
  * A release train end to end on the dev server (the time-skipping server has no Schedules,
@@ -45,6 +47,12 @@ describe('a release train on a Temporal Schedule (dev server, real fleet, the CL
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
       await new Promise((r) => setTimeout(r, 300));
     }
+  };
+  /** The run's history replays on the current code (and is kept as a fixture with RAMPART_RECORD_HISTORIES=1). */
+  const replayed = async (fixture: string, workflowId: string) => {
+    const history = await h.client.workflow.getHandle(workflowId).fetchHistory();
+    await Worker.runReplayHistory({ workflowBundle: await bundleWorkflows(require.resolve('../workflows')) }, history);
+    recordFixture(fixture, history);
   };
   const writeTrain = (extra: string) => {
     writeFileSync(trainFile, [
@@ -130,6 +138,7 @@ describe('a release train on a Temporal Schedule (dev server, real fleet, the CL
     assert.equal(result.version, '1.1.0');
     assert.deepEqual(result.skipped.map((s) => s.file), ['app-2.0.0.tar.gz']);
     assert.match(result.skipped[0]?.reason ?? '', /sha256 mismatch/);
+    await replayed('train-run-released', ended.recentRuns.find((r) => r.result)?.workflowId as string);
   });
 
   test('a run with nothing new ends "nothing to release" and sends nothing', async () => {
@@ -145,6 +154,7 @@ describe('a release train on a Temporal Schedule (dev server, real fleet, the CL
     assert.deepEqual(activities, ['readVersions', 'pickTrainRelease']);
     assert.equal((history.events ?? []).filter((e) => e.startChildWorkflowExecutionInitiatedEventAttributes).length, 0);
     assert.equal((await handle.describe()).type, WorkflowType.trainRun);
+    await replayed('train-run-nothing-to-release', last.workflowId);
   });
 
   test('an unknown train is exit 4; pause, unpause and delete act on the schedule', async () => {
