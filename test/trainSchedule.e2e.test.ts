@@ -8,6 +8,7 @@ import type { TrainRunResult } from '../contract/train';
 import { WorkflowType } from '../contract/workflowTypes';
 import { buildArtifact } from '../local/fleet/artifactBuild';
 import { Worker } from '@temporalio/worker';
+import { TrainClient } from '../client/trainClient';
 import { rampart } from './helpers/cli';
 import { recordFixture } from './replayFixtures';
 import { RolloutHarness, fastPlaybook } from './helpers/rolloutHarness';
@@ -24,7 +25,7 @@ interface DescribeView { nextRuns: string[]; timeZone: string; skippedOverlap: n
 /** Long enough for a second trigger to find the first run's rollout still running. */
 const playbook = fastPlaybook({
   name: 'train-release',
-  phases: { canary: { size: 1, bakeTime: '2s' }, waves: [{ size: '100%', bakeTime: '5s', maxParallel: 2 }] },
+  phases: { canary: { size: 1, bakeTime: '2s' }, waves: [{ size: '100%', bakeTime: '3s', maxParallel: 2 }] },
 });
 
 describe('a release train on a Temporal Schedule (dev server, real fleet, the CLI)', () => {
@@ -34,6 +35,12 @@ describe('a release train on a Temporal Schedule (dev server, real fleet, the CL
   let trainFile: string;
 
   const cli = (...args: string[]) => rampart(['schedule', ...args], env);
+  /** Polls go through the typed client the CLI uses (a CLI process per poll costs a second). */
+  const runs = async () => {
+    const trains = new TrainClient(h.client, h.taskQueue);
+    return trains.recentRuns(await trains.describe(name));
+  };
+  const endedRuns = async (outcome: TrainRunResult['outcome']) => (await runs()).filter((r) => r.result?.outcome === outcome);
   const describeTrain = async (): Promise<DescribeView> => {
     const out = await cli('describe', name, '--json');
     assert.equal(out.code, 0, out.stderr);
@@ -116,6 +123,17 @@ describe('a release train on a Temporal Schedule (dev server, real fleet, the CL
     assert.ok((JSON.parse(listed.stdout) as { name: string }[]).some((t) => t.name === name), listed.stdout);
   });
 
+  test('a run while another rollout holds the fleet starts nothing and says who holds it', async () => {
+    const other = await h.artifact('1.0.5');
+    await h.startRollout({ ...h.input('manual-holder', playbook, other, '1.0.5'), startedBy: 'carol' });
+    await h.waitFor('manual-holder', (s) => s.state === 'running');
+    assert.equal((await cli('trigger', name)).code, 0);
+    const [refused] = await until('the run to end', () => endedRuns('not started'), (r) => r.length === 1);
+    assert.match(refused?.result?.reason ?? '', /1\.1\.0 not started: fleet local: rollout manual-holder \(started by carol\) is holding 3 of these targets/);
+    assert.equal(await h.rollouts.describe(trainRolloutId(name, '1.1.0')).then(() => 'started', () => 'none'), 'none', 'no rollout was started');
+    assert.equal((await h.waitFor('manual-holder', (s) => s.state === 'completed', 90_000)).version, '1.0.5');
+  });
+
   test('trigger runs the train: the newest verified artifact goes to the fleet, a second run meanwhile is skipped', async () => {
     const triggered = await cli('trigger', name);
     assert.equal(triggered.code, 0, triggered.stderr);
@@ -123,7 +141,7 @@ describe('a release train on a Temporal Schedule (dev server, real fleet, the CL
     await until('the rollout to start', () => h.rollouts.describe(rolloutId).catch(() => null), (d) => d?.running === true);
 
     assert.equal((await cli('trigger', name)).code, 0);
-    const skipped = await until('the second run to be skipped', describeTrain, (v) => v.skippedOverlap === 1);
+    const skipped = await until('the second run to be skipped', describeTrain, (v) => v.skippedOverlap === 1, 30_000);
     assert.equal(skipped.running.length, 1, 'one run at a time');
 
     const status = await h.waitFor(rolloutId, (s) => ['completed', 'rolled_back', 'failed', 'held'].includes(s.state), 90_000);
@@ -131,21 +149,20 @@ describe('a release train on a Temporal Schedule (dev server, real fleet, the CL
     assert.equal(status.startedBy, `schedule:${name}`);
     assert.deepEqual(Object.values(await h.versions()), ['1.1.0', '1.1.0', '1.1.0']);
 
-    const ended = await until('the run to end', describeTrain, (v) => v.recentRuns.some((r) => r.result));
-    const result = ended.recentRuns.find((r) => r.result)?.result as TrainRunResult;
+    const [released] = await until('the run to end', () => endedRuns('released'), (r) => r.length === 1);
+    const result = released?.result as TrainRunResult;
     assert.equal(result.outcome, 'released');
     assert.equal(result.rolloutState, 'completed');
     assert.equal(result.version, '1.1.0');
     assert.deepEqual(result.skipped.map((s) => s.file), ['app-2.0.0.tar.gz']);
     assert.match(result.skipped[0]?.reason ?? '', /sha256 mismatch/);
-    await replayed('train-run-released', ended.recentRuns.find((r) => r.result)?.workflowId as string);
+    await replayed('train-run-released', released?.workflowId as string);
   });
 
   test('a run with nothing new ends "nothing to release" and sends nothing', async () => {
     assert.equal((await cli('trigger', name)).code, 0);
-    const view = await until('the third run to end', describeTrain, (v) => v.recentRuns.filter((r) => r.result).length === 2);
-    const last = view.recentRuns.filter((r) => r.result).at(-1) as RunView;
-    assert.equal(last.result?.outcome, 'nothing to release');
+    const [last] = await until('the run to end', () => endedRuns('nothing to release'), (r) => r.length === 1) as RunView[];
+    assert.ok(last);
     assert.match(last.result?.reason ?? '', /every target of the fleet already runs 1\.1\.0/);
     // Nothing but the two reads: no rollout started, no notice of any kind scheduled.
     const handle = h.client.workflow.getHandle(last.workflowId);
@@ -158,9 +175,10 @@ describe('a release train on a Temporal Schedule (dev server, real fleet, the CL
   });
 
   test('an unknown train is exit 4; pause, unpause and delete act on the schedule', async () => {
-    for (const verb of ['trigger', 'describe', 'pause', 'delete']) {
-      const unknown = await cli(verb, 'no-such-train');
-      assert.equal(unknown.code, 4, `${verb}: ${unknown.stderr}`);
+    const verbs = ['trigger', 'describe', 'pause', 'delete'];
+    const answers = await Promise.all(verbs.map((verb) => cli(verb, 'no-such-train')));
+    for (const [i, unknown] of answers.entries()) {
+      assert.equal(unknown.code, 4, `${verbs[i]}: ${unknown.stderr}`);
       assert.match(unknown.stderr, /no train with id "no-such-train"/);
     }
     assert.equal((await cli('pause', name, '--by', 'alice', '--reason', 'holiday')).code, 0);
