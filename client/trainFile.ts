@@ -2,7 +2,8 @@
  * A train file read and checked offline (no server): the train itself, the documents it names
  * (checked exactly as `rollout start` checks them), its channel, and that it runs at all.
  */
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import { LineCounter, parseDocument, isNode } from 'yaml';
 import { dirname, resolve } from 'node:path';
 import type { TrainRunInput } from '../contract/train';
 import { trainSchema, type Train } from '../domain/train';
@@ -22,6 +23,17 @@ export interface LoadedTrain {
   runInput: TrainRunInput;
 }
 
+/** Where a top-level key's value starts in the (already loaded, so readable and valid) file. */
+async function positionOf(file: string, key: string): Promise<{ line?: number; column?: number }> {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(await readFile(file, 'utf8'), { lineCounter });
+  const node = doc.get(key, true);
+  const offset = isNode(node) ? node.range?.[0] : undefined;
+  if (offset === undefined) return {};
+  const pos = lineCounter.linePos(offset);
+  return { line: pos.line, column: pos.col };
+}
+
 /**
  * Loads the train and everything it names. Errors are DocumentError / UserError (exit 2): the
  * train file's own with line and column; a named file's with its own position; a calendar that
@@ -31,7 +43,8 @@ export async function loadTrainFile(file: string, now: Date = new Date()): Promi
   const { value: train } = await loadDocument(file, trainSchema);
   const first = nextTime(timesSpecOf(train), Math.floor(now.getTime() / 1000));
   if (first === null || first * 1000 - now.getTime() > MUST_RUN_WITHIN_DAYS * DAY) {
-    throw new DocumentError([{ file, path: 'calendars', message: `no run in the next ${MUST_RUN_WITHIN_DAYS} days: check the calendars, cron strings and intervals` }]);
+    const key = (['calendars', 'cron', 'intervals'] as const).find((k) => train[k] !== undefined) ?? 'calendars';
+    throw new DocumentError([{ file, ...(await positionOf(file, key)), path: key, message: `no run in the next ${MUST_RUN_WITHIN_DAYS} days: check the calendars, cron strings and intervals` }]);
   }
   const near = (path: string) => resolve(dirname(resolve(file)), path);
   const docs = await loadRolloutDocuments({

@@ -172,6 +172,13 @@ describe('a release train on a Temporal Schedule (dev server, real fleet, the CL
     assert.equal((history.events ?? []).filter((e) => e.startChildWorkflowExecutionInitiatedEventAttributes).length, 0);
     assert.equal((await handle.describe()).type, WorkflowType.trainRun);
     await replayed('train-run-nothing-to-release', last.workflowId);
+
+    // A backfill takes the runs that were due in a past range: New Year's Day 2026, 03:00 New York.
+    const backfill = await cli('backfill', name, '--from', '2025-12-31T12:00:00-05:00', '--to', '2026-01-01T12:00:00-05:00');
+    assert.equal(backfill.code, 0, backfill.stderr);
+    const backfilled = await until('the backfilled run to end', () => endedRuns('nothing to release'), (r) => r.length === 2);
+    assert.match(backfilled.at(-1)?.scheduledAt ?? '', /^2026-01-01T08:0[01]:/);
+    assert.equal((await cli('backfill', name, '--from', '2026-01-02T00:00:00Z', '--to', '2026-01-01T00:00:00Z')).code, 2, 'a range that ends before it starts');
   });
 
   test('an unknown train is exit 4; pause, unpause and delete act on the schedule', async () => {
