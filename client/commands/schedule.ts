@@ -97,7 +97,10 @@ async function list(opts: { json?: boolean }): Promise<void> {
     });
     if (opts.json) console.log(terminalJson(rows));
     else if (rows.length === 0) console.log('no trains; apply one with: rampart schedule apply FILE');
-    else for (const r of rows) console.log(terminalText(`${r.name}\t${r.paused ? 'paused' : 'active'}\tnext ${r.nextRun ?? 'none'} (${r.timeZone})`));
+    else {
+      const width = Math.max(...rows.map((r) => r.name.length));
+      for (const r of rows) console.log(terminalText(`${r.name.padEnd(width)}  ${r.paused ? 'paused' : 'active'}  next ${r.nextRun ?? 'none'} (${r.timeZone})`));
+    }
   });
 }
 
