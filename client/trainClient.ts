@@ -12,6 +12,7 @@ import { trainRunWorkflowId, trainScheduleId, trainSchedulePrefix } from '../con
 import type { TrainRunResult } from '../contract/train';
 import { WorkflowType, type TrainRunWorkflow } from '../contract/workflowTypes';
 import { NotFoundError } from './errors';
+import { UserError } from './exitCodes';
 import type { LoadedTrain } from './trainFile';
 import { catchupWindowOf, describedTimesSpec, specKey, timesSpecOf, toScheduleSpec } from './trainScheduleSpec';
 
@@ -23,6 +24,26 @@ export interface TrainRunView {
   workflowId: string;
   status: string;
   result?: TrainRunResult;
+}
+
+/** The server's reason when it refused a request as invalid (gRPC INVALID_ARGUMENT), through any wrapping. */
+function invalidArgument(err: unknown, depth = 0): string | undefined {
+  const e = err as { code?: unknown; details?: unknown; message?: unknown; cause?: unknown } | undefined;
+  if (!e || typeof e !== 'object' || depth > 3) return undefined;
+  if (e.code === 3) return String(e.details || e.message);
+  return invalidArgument(e.cause, depth + 1);
+}
+
+/** A schedule the server refuses (a zone its time-zone files lack) is bad input, not a crash. */
+async function refusedAsBadInput(write: () => Promise<unknown>): Promise<void> {
+  try {
+    await write();
+  } catch (err) {
+    // The schedule client turns the server's INVALID_ARGUMENT into a TypeError with its reason.
+    const reason = err instanceof TypeError ? err.message : invalidArgument(err);
+    if (reason !== undefined) throw new UserError(`the Temporal server refused the train's schedule: ${reason}`);
+    throw err;
+  }
 }
 
 /** JSON with keys in one order, so that equal values compare equal whatever order they were built in. */
@@ -90,22 +111,22 @@ export class TrainClient {
       existing = null;
     }
     if (!existing) {
-      await this.client.schedule.create({
+      await refusedAsBadInput(() => this.client.schedule.create({
         scheduleId: this.scheduleId(loaded.train.name),
         spec: toScheduleSpec(loaded.train),
         action: this.action(loaded),
         policies: this.policies(loaded),
         memo: { train: loaded.train.name },
-      });
+      }));
       return 'created';
     }
     if (this.describedKey(existing) === this.wantedKey(loaded)) return 'unchanged';
-    await handle.update((previous) => ({
+    await refusedAsBadInput(() => handle.update((previous) => ({
       spec: toScheduleSpec(loaded.train),
       action: this.action(loaded),
       policies: this.policies(loaded),
       state: { paused: previous.state.paused, ...(previous.state.note ? { note: previous.state.note } : {}) },
-    }));
+    })));
     return 'updated';
   }
 

@@ -41,8 +41,11 @@ const formatters = new Map<string, Intl.DateTimeFormat>();
 /** Whether the name is an IANA time zone this machine's time-zone database knows ("UTC" included). */
 export function isKnownTimeZone(name: string): boolean {
   try {
-    new Intl.DateTimeFormat('en-US', { timeZone: name });
-    return name.trim() === name && name !== '';
+    const resolved = new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
+    // Intl ignores case, the server's zone files do not: "america/new_york" is refused here, not there.
+    if (resolved.toLowerCase() === name.toLowerCase()) return resolved === name;
+    // A link such as US/Pacific: every part of a tz database name starts with a capital.
+    return /^[A-Z][A-Za-z0-9_+-]*(\/[A-Z][A-Za-z0-9_+-]*)*$/.test(name);
   } catch {
     return false;
   }
