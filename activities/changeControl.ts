@@ -10,11 +10,23 @@ import {
   type AdmitRollout,
   type BreakerQuarantine,
   type ChangeControlInput,
+  type ChangeControlState,
 } from '../contract/changeControl';
 import { changeControlWorkflowId } from '../contract/ids';
 import { WorkflowType, type ChangeControlWorkflow } from '../contract/workflowTypes';
 
 const EMPTY: ChangeControlInput = { state: { quarantined: [], lifted: [], line: null, running: [] } };
+
+/** Change control's record on this activity's task queue; null when none was ever started there. */
+export async function readChangeControl(): Promise<ChangeControlState | null> {
+  const { client, info } = Context.current();
+  try {
+    return await client.workflow.getHandle<ChangeControlWorkflow>(changeControlWorkflowId(info.taskQueue)).query(changeControlStateQuery);
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return null;
+    throw err;
+  }
+}
 
 /**
  * What a rollout needs from change control (workflows/changeControl.ts) that a workflow cannot do
@@ -40,16 +52,10 @@ export const changeControlActivities = {
    * else than its own breaker, or the line stopped.
    */
   async changeControlBar(args: { rolloutId: string; version: string }): Promise<string | null> {
-    const { client, info } = Context.current();
-    try {
-      const state = await client.workflow.getHandle<ChangeControlWorkflow>(changeControlWorkflowId(info.taskQueue)).query(changeControlStateQuery);
-      const q = state.quarantined.find((x) => x.version === args.version && x.rolloutId !== args.rolloutId);
-      if (q) return describeQuarantine(q);
-      return state.line ? describeLineStop(state.line) : null;
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return null;
-      throw err;
-    }
+    const state = await readChangeControl();
+    const q = state?.quarantined.find((x) => x.version === args.version && x.rolloutId !== args.rolloutId);
+    if (q) return describeQuarantine(q);
+    return state?.line ? describeLineStop(state.line) : null;
   },
 
   /** A tripped breaker quarantines its version; a version already quarantined stays as it was. */

@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
-import { WorkflowNotFoundError } from '@temporalio/client';
-import { leaseCheckInSignal, type LeaseRequest } from '../contract/lease';
+import { WithStartWorkflowOperation, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { acquireLeaseUpdate, LEASE_HELD, leaseCheckInSignal, type LeaseGrant, type LeaseRequest } from '../contract/lease';
 import { WorkflowType, type FleetLeaseWorkflow } from '../contract/workflowTypes';
 
 /**
@@ -19,6 +19,31 @@ export const fleetLeaseActivities = {
       signal: leaseCheckInSignal,
       signalArgs: [args.request],
     });
+  },
+
+  /**
+   * A start's reservation made from a workflow (a train's run), as `rollout start` makes it from
+   * the CLI (client/fleetLeaseClient.ts): one Update-with-start on the fleet's lock. A lease held
+   * by another rollout is an answer, not a failure: the run then starts nothing.
+   */
+  async reserveFleetLease(args: { lockId: string; fleet: string; request: LeaseRequest }): Promise<{ granted: LeaseGrant } | { refused: string }> {
+    const { client, info } = Context.current();
+    const startWorkflowOperation = new WithStartWorkflowOperation<FleetLeaseWorkflow>(WorkflowType.fleetLease, {
+      workflowId: args.lockId,
+      taskQueue: info.taskQueue,
+      args: [{ fleet: args.fleet, holders: [], queue: [] }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
+    try {
+      return { granted: await client.workflow.executeUpdateWithStart(acquireLeaseUpdate, { args: [args.request], startWorkflowOperation }) };
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) {
+        const cause = err.cause as (Error & { type?: string }) | undefined;
+        if (cause?.type === LEASE_HELD) return { refused: cause.message };
+        return { refused: cause?.message ?? err.message };
+      }
+      throw err;
+    }
   },
 
   /**

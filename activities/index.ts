@@ -14,6 +14,7 @@ import { slackClientSource } from './notify/slackClient';
 import { measureWithPrometheus } from './prometheus/prometheusProvider';
 import { rolloutChangeActivities } from './rolloutChanges';
 import { targetActivities } from './targetActions';
+import { trainChannelActivities } from './trainChannel';
 import { verifyArtifactIn } from './verifyArtifact';
 
 export type { ActivityDependencies } from './dependencies';
@@ -40,6 +41,7 @@ export function createActivities(deps: ActivityDependencies) {
     readCustomerRoster: (args: RosterArgs) => readCustomerRoster(args, deps.artifactStore),
     ...fleetLeaseActivities,
     ...changeControlActivities,
+    ...trainChannelActivities(deps.artifactStore),
     ...customerNoticeActivities({ notify, slack, mail: deps.mail, secret: deps.secret, artifactStore: deps.artifactStore, ledger, decisions: deps.noticeDecisions ?? noticeDecisionLogIn(deps.stateDir) }),
   };
 }

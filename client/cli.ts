@@ -17,6 +17,7 @@ import { registerPortalCommands } from './commands/portal';
 import { registerReviewCommands } from './commands/review';
 import { registerReleaseCommands } from './commands/release';
 import { registerFreezeCommands } from './commands/freeze';
+import { registerScheduleCommands } from './commands/schedule';
 
 function buildProgram(): Command {
   const program = new Command('rampart')
@@ -39,6 +40,7 @@ function buildProgram(): Command {
   registerReviewCommands(program);
   registerReleaseCommands(program);
   registerFreezeCommands(program);
+  registerScheduleCommands(program);
   for (const cmd of program.commands) {
     cmd.exitOverride();
     for (const sub of cmd.commands) sub.exitOverride();

@@ -3,7 +3,7 @@
  * them to exit codes, the portal and hooks to HTTP statuses.
  */
 export class NotFoundError extends Error {
-  constructor(readonly kind: 'rollout' | 'incident', readonly id: string) {
+  constructor(readonly kind: 'rollout' | 'incident' | 'train', readonly id: string) {
     super(`no ${kind} with id "${id}"`);
     this.name = 'NotFoundError';
   }

@@ -96,3 +96,26 @@ export function changeControlWorkflowId(taskQueue: string): string {
 export function fleetLeaseWorkflowId(taskQueue: string, fleetName: string): string {
   return `fleet-lease/${taskQueue}/${fleetName}`;
 }
+
+/** A train's schedule, per task queue like the fleet lease: separate installations never share one. */
+export function trainScheduleId(taskQueue: string, train: string): string {
+  return `train/${taskQueue}/${train}`;
+}
+
+/** What every schedule id of one task queue starts with (`schedule list`). */
+export function trainSchedulePrefix(taskQueue: string): string {
+  return `train/${taskQueue}/`;
+}
+
+/** The id the schedule gives its runs; Temporal appends the run's scheduled time. */
+export function trainRunWorkflowId(taskQueue: string, train: string): string {
+  return `${trainScheduleId(taskQueue, train)}/run`;
+}
+
+/**
+ * The rollout a train starts for a version: one per train and version, so a train never ships
+ * the same version twice (a run that finds it started before reports "nothing to release").
+ */
+export function trainRolloutId(train: string, version: string): string {
+  return `train-${train}-${version}`;
+}

@@ -14,4 +14,5 @@ export * from './rollback';
 export * from './rollout';
 export * from './step';
 export * from './timeline';
+export * from './train';
 export * from './workflowTypes';

@@ -7,6 +7,7 @@ import type { FleetLeaseInput } from './lease';
 import type { RecoveryInput, RecoveryResult } from './recovery';
 import type { RollbackInput, RollbackOutcome } from './rollback';
 import type { StepInput, StepResult } from './step';
+import type { TrainRunInput, TrainRunResult } from './train';
 
 /**
  * The workflow types Rampart registers, by name. Each workflow function is named exactly so
@@ -20,6 +21,7 @@ export const WorkflowType = {
   fleetLease: 'fleetLeaseWorkflow',
   recovery: 'recoveryWorkflow',
   changeControl: 'changeControlWorkflow',
+  trainRun: 'trainRunWorkflow',
 } as const;
 
 export type RolloutWorkflow = (input: RolloutInput) => Promise<RolloutStatus>;
@@ -32,6 +34,8 @@ export type FleetLeaseWorkflow = (input: FleetLeaseInput) => Promise<void>;
 export type ChangeControlWorkflow = (input: ChangeControlInput) => Promise<void>;
 /** Rolls back what an interrupted rollout changed (`rollout recover`). */
 export type RecoveryWorkflow = (input: RecoveryInput) => Promise<RecoveryResult>;
+/** One run of a release train, started by its Temporal Schedule. */
+export type TrainRunWorkflow = (input: TrainRunInput) => Promise<TrainRunResult>;
 
 /** A visibility query clause matching any of the given workflow types. */
 export function workflowTypeIs(...types: (typeof WorkflowType)[keyof typeof WorkflowType][]): string {

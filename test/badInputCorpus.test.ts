@@ -58,6 +58,7 @@ const COMMAND_OF_FOLDER: Record<string, (file: string, rig: Rig, id: string) => 
   escalation: (file) => ['escalation', 'validate', file],
   customers: (file) => ['customers', 'validate', file],
   fleet: (file, rig, id) => ['rollout', 'start', '--playbook', rig.playbook, '--fleet', file, '--artifact', rig.artifact, '--id', id],
+  train: (file) => ['schedule', 'validate', file],
 };
 
 function corpusCases(): Case[] {
@@ -139,6 +140,8 @@ const FLAG_CASES: Case[] = [
   },
   { name: 'rollout start --artifact a FIFO', args: (rig) => ['rollout', 'start', '--playbook', rig.playbook, '--fleet', rig.fleet, '--artifact', path.join(rig.tmp, 'fifo'), '--id', 'bad-start-fifo'], expect: ['--artifact:', 'is not a regular file'], startedId: 'bad-start-fifo' },
   { name: 'rollout start --fleet a folder', args: (rig) => start(rig, 'bad-start-fleet-dir', [], { fleet: rig.tmp }), expect: ['is a folder, expected a file'], startedId: 'bad-start-fleet-dir' },
+  { name: 'schedule trigger of a train that has no schedule', args: () => ['schedule', 'trigger', 'no-such-train'], expect: ['no train with id "no-such-train"'], exit: 4 },
+  { name: 'schedule describe with a bad train name', args: () => ['schedule', 'describe', 'No Such'], expect: ['--train: expected a lower-case name'] },
   { name: 'rollout start --id with a space', args: (rig) => start(rig, 'bad start', []), expect: ['--id: expected letters, digits'] },
   { name: 'rollout start with an unknown flag', args: (rig) => [...start(rig, 'bad-start-flag', []), '--colour', 'red'], expect: ["unknown option '--colour'"], startedId: 'bad-start-flag' },
   // Change control at start: a review past its date, and break-glass flags.

@@ -1,4 +1,4 @@
-import type { ChangeControlWorkflow, FleetLeaseWorkflow, IncidentWorkflow, RecoveryWorkflow, RollbackWorkflow, RolloutWorkflow, StepWorkflow, WorkflowType } from '../contract/workflowTypes';
+import type { ChangeControlWorkflow, FleetLeaseWorkflow, IncidentWorkflow, RecoveryWorkflow, RollbackWorkflow, RolloutWorkflow, StepWorkflow, TrainRunWorkflow, WorkflowType } from '../contract/workflowTypes';
 import { changeControlWorkflow } from './changeControl';
 import { fleetLeaseWorkflow } from './fleetLease';
 import { incidentWorkflow } from './incident';
@@ -6,11 +6,12 @@ import { recoveryWorkflow } from './recovery';
 import { rollbackWorkflow } from './rollback';
 import { rolloutWorkflow } from './rollout';
 import { stepWorkflow } from './step';
+import { trainRunWorkflow } from './trainRun';
 
-export { changeControlWorkflow, fleetLeaseWorkflow, incidentWorkflow, recoveryWorkflow, rollbackWorkflow, rolloutWorkflow, stepWorkflow };
+export { changeControlWorkflow, fleetLeaseWorkflow, incidentWorkflow, recoveryWorkflow, rollbackWorkflow, rolloutWorkflow, stepWorkflow, trainRunWorkflow };
 
 // Each registered workflow has the name and signature the contract gives it (checked when compiling).
-({ rolloutWorkflow, stepWorkflow, rollbackWorkflow, incidentWorkflow, fleetLeaseWorkflow, recoveryWorkflow, changeControlWorkflow }) satisfies {
+({ rolloutWorkflow, stepWorkflow, rollbackWorkflow, incidentWorkflow, fleetLeaseWorkflow, recoveryWorkflow, changeControlWorkflow, trainRunWorkflow }) satisfies {
   [K in (typeof WorkflowType)[keyof typeof WorkflowType]]: {
     rolloutWorkflow: RolloutWorkflow;
     stepWorkflow: StepWorkflow;
@@ -19,5 +20,6 @@ export { changeControlWorkflow, fleetLeaseWorkflow, incidentWorkflow, recoveryWo
     fleetLeaseWorkflow: FleetLeaseWorkflow;
     recoveryWorkflow: RecoveryWorkflow;
     changeControlWorkflow: ChangeControlWorkflow;
+    trainRunWorkflow: TrainRunWorkflow;
   }[K];
 };

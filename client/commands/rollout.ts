@@ -1,4 +1,4 @@
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { isAbsolute, relative, resolve } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
@@ -10,29 +10,21 @@ import type { LeaseGrant } from '../../contract/lease';
 import { AlreadyExistsError } from '../errors';
 import { LeaseHeldError } from '../fleetLeaseClient';
 import { RolloutClient } from '../rolloutClient';
-import { fleetSchema } from '../../domain/fleet';
-import { escalationPoliciesSchema } from '../../domain/incident';
 import { describeErrors, parseInput } from '../../domain/issues';
-import { playbookSchema } from '../../domain/playbook';
-import { planSteps } from '../../domain/planSteps';
 import { releaseSchema, type Release } from '../../domain/release';
 import { FINAL_STATES } from '../../domain/rolloutStatus';
-import { MAX_ROLLOUT_INPUT_BYTES, type RolloutInput } from '../../domain/rolloutInput';
+import type { RolloutInput } from '../../domain/rolloutInput';
 import { checkArchiveEntries } from '../../artifacts/entries';
-import { checkInputSize } from '../inputSize';
 import { regularFileProblem } from '../regularFile';
 import { readArtifactManifest } from '../../artifacts/manifest';
-import { ARTIFACT_STORE_ENV, artifactStoreFolders, checkInStore } from '../../artifacts/store';
+import { checkRolloutInputSize, checkStore, loadRolloutDocuments } from '../rolloutDocuments';
 import { EXIT, UserError } from '../exitCodes';
-import { loadDocument } from '../loadDocument';
 import { parseFlags } from '../parseFlags';
 import { readRolloutStatus, renderStatus, renderTimelineEntry } from '../rolloutStatusView';
 import { terminalJson, terminalText, tty } from '../../domain/escape/terminal';
 import { withRollouts } from '../temporalSession';
 import { defaultUser } from '../defaultUser';
-import { loadCustomersForFleet } from '../loadCustomers';
 import { gateStart } from '../reviewGate';
-import { reviewSchemaAsOf } from '../../domain/review';
 import { registerRecoverCommand } from './rolloutRecover';
 
 const DEFAULT_FLEET = '.rampart/fleet/fleet.json';
@@ -63,20 +55,6 @@ async function checkArtifact(artifactPath: string): Promise<void> {
   const entries = await checkArchiveEntries(artifactPath);
   if (!entries.ok) throw new UserError(`--artifact: ${entries.error}`);
   await checkStore('--artifact', artifactPath, 'artifact');
-}
-
-/** When this environment names the artifact store (RAMPART_ARTIFACT_STORE), what the workers will read must be in it. */
-async function checkStore(flag: string, file: string, what: string): Promise<void> {
-  const setting = process.env[ARTIFACT_STORE_ENV];
-  if (!setting) return;
-  let folders: string[];
-  try {
-    folders = artifactStoreFolders(setting);
-  } catch (err) {
-    throw new UserError((err as Error).message);
-  }
-  const inStore = await checkInStore(folders, file, what);
-  if (!inStore.ok) throw new UserError(`${flag}: ${inStore.reason}`);
 }
 
 async function buildRelease(flags: { artifact: string; sha256?: string; notes?: string }): Promise<Release> {
@@ -118,21 +96,13 @@ async function startRollout(raw: unknown): Promise<void> {
   const flags = parseFlags(startFlags, raw);
   // One "now" for every date rule of this start: an approval dated later is refused, a review past its date too.
   const now = new Date();
-  const playbook = await loadDocument(flags.playbook, reviewSchemaAsOf(playbookSchema, now));
-  const fleet = await loadDocument(flags.fleet, fleetSchema);
+  const docs = await loadRolloutDocuments({ playbook: flags.playbook, fleet: flags.fleet, customers: flags.customers, now });
+  const { playbook, fleet, customers, escalation } = docs;
   const release = await buildRelease(flags);
-  const plan = planSteps(playbook.value, fleet.value.targets);
-  if (!plan.ok) throw new UserError(plan.errors.map((e) => `${flags.playbook}: ${e}`).join('\n'));
-  const customers = flags.customers ? await loadCustomersForFleet(flags.customers, fleet.value) : undefined;
-  // A large customers file goes by reference: the workers read it, from their store only.
-  if (customers && 'customersFile' in customers) await checkStore('--customers', customers.customersFile.path, 'customers file');
-  // The breaker's incident pages whoever the playbook's escalation policy names.
-  const escalationFile = playbook.value.incidents ? resolve(dirname(resolve(flags.playbook)), playbook.value.incidents.policyFile) : undefined;
-  const escalationDoc = escalationFile ? await loadDocument(escalationFile, reviewSchemaAsOf(escalationPoliciesSchema, now)) : undefined;
-  const escalation = escalationDoc?.raw;
+  const plan = { steps: docs.steps };
   const breakGlass = gateStart([
     { file: flags.playbook, doc: playbook.value },
-    ...(escalationFile && escalationDoc ? [{ file: shownPath(escalationFile), doc: escalationDoc.value }] : []),
+    ...(docs.escalationPolicy ? [{ file: shownPath(docs.escalationPolicy.file), doc: docs.escalationPolicy.value }] : []),
   ], flags, now);
   const rolloutId = flags.id ?? newRolloutId(playbook.value.name, release.version, randomBytes(3).toString('hex'));
   const input: RolloutInput = {
@@ -146,7 +116,7 @@ async function startRollout(raw: unknown): Promise<void> {
     ...(breakGlass ? { breakGlass } : {}),
     ...customers,
   };
-  checkInputSize('the rollout input (playbook, fleet, escalation policy and customers together)', input, MAX_ROLLOUT_INPUT_BYTES);
+  checkRolloutInputSize(input);
   await withRollouts(async (rollouts) => {
     let lease: LeaseGrant | null;
     try {
