@@ -181,6 +181,24 @@ describe('a release train on a Temporal Schedule (dev server, real fleet, the CL
     assert.equal((await cli('backfill', name, '--from', '2026-01-02T00:00:00Z', '--to', '2026-01-01T00:00:00Z')).code, 2, 'a range that ends before it starts');
   });
 
+  test('a run passes over a quarantined version, and releases nothing while the line is stopped', async () => {
+    await buildArtifact({ version: '1.2.0', outDir: path.join(h.dir, 'channel') });
+    const control = (...args: string[]) => rampart(args, env);
+    assert.equal((await control('release', 'quarantine', '1.2.0', '--reason', 'fails on ARM', '--by', 'alice')).code, 0);
+    assert.equal((await cli('trigger', name)).code, 0);
+    const passedOver = await until('the run to end', () => endedRuns('nothing to release'), (r) => r.length === 3);
+    const result = passedOver.at(-1)?.result as TrainRunResult;
+    assert.match(result.reason, /already runs 1\.1\.0/);
+    assert.deepEqual(result.skipped.find((x) => x.file === 'app-1.2.0.tar.gz')?.reason.match(/^version 1\.2\.0 is quarantined \(by alice at \S+: fails on ARM\)/)?.length, 1, JSON.stringify(result.skipped));
+
+    assert.equal((await control('freeze', 'now', '--reason', 'holiday change freeze', '--by', 'bob')).code, 0);
+    assert.equal((await cli('trigger', name)).code, 0);
+    const [stopped] = await until('the run to end', () => endedRuns('not started'), (r) => r.length === 2).then((r) => r.slice(-1));
+    assert.match(stopped?.result?.reason ?? '', /the line is stopped \(by bob at \S+: holiday change freeze\)/);
+    assert.equal((await control('freeze', 'lift', '--reason', 'after the holidays', '--by', 'bob')).code, 0);
+    assert.deepEqual(Object.values(await h.versions()), ['1.1.0', '1.1.0', '1.1.0'], 'nothing was released meanwhile');
+  });
+
   test('an unknown train is exit 4; pause, unpause and delete act on the schedule', async () => {
     const verbs = ['trigger', 'describe', 'pause', 'delete'];
     const answers = await Promise.all(verbs.map((verb) => cli(verb, 'no-such-train')));
