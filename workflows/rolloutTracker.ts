@@ -21,6 +21,7 @@ import type { StepResult } from '../contract/step';
 import { CustomerTracker, type Note } from './customerTracker';
 import { nameList } from '../domain/nameList';
 import { isoNow } from './time';
+import { Listing, rolloutListing, trainOf } from './listing';
 
 type ApprovalRule = Playbook['approvals'][number];
 
@@ -37,8 +38,12 @@ export const RESULT_CUSTOMERS_LIMIT = 1_000;
 
 export class RolloutTracker {
   private readonly s: RolloutStatus;
+  /** What `rampart rollout list` sees: shown again whenever the timeline grows or the state changes. */
+  private readonly listing = new Listing();
+  private readonly train: string | null;
 
   constructor(input: RolloutInput, fromVersion: string) {
+    this.train = trainOf(input);
     this.s = startedRolloutStatus({
       rolloutId: input.rolloutId,
       playbook: '',
@@ -105,6 +110,11 @@ export class RolloutTracker {
       if (value !== undefined) (entry as unknown as Record<string, unknown>)[key] = value;
     }
     this.s.timeline.push(entry);
+    this.showListing();
+  }
+
+  private showListing(): void {
+    this.listing.show(rolloutListing(this.s, this.train));
   }
 
   /** A Signal sent to the rollout broke its schema and was dropped: nothing else changed. */
@@ -190,6 +200,7 @@ export class RolloutTracker {
   approvalClosed(paused: boolean): void {
     this.s.awaitingApproval = null;
     if (this.s.state === 'awaiting_approval') this.s.state = paused ? 'paused' : 'running';
+    this.showListing();
   }
 
   paused(by: string, reason: string | undefined): void {
@@ -327,6 +338,7 @@ export class RolloutTracker {
     if (liftedStop !== null) this.nearMiss('stop-cancelled', `emergency stop by ${liftedStop} was lifted: the rollout resumed`);
     this.s.outcome = null;
     this.s.state = paused ? 'paused' : 'running';
+    this.showListing();
   }
 
   rollingBack(reason: string, by: string | undefined): void {
