@@ -67,6 +67,12 @@ export function rolloutWhy(s: Frozen<RolloutStatus>): string | null {
       return line(last('emergency stop'));
     case 'rolling_back':
       return line(last('rolling back'));
+    case 'held': {
+      // Held by a stop: who stopped it and why, unless a resume came after that stop.
+      const at = (event: string) => s.timeline.map((e) => e.event).lastIndexOf(event);
+      const stop = at('emergency stop') > at('resumed') ? line(last('emergency stop')) : null;
+      return [s.outcome?.reason, stop ? `emergency stop ${stop}` : null].filter(Boolean).join('; ') || null;
+    }
     default:
       return s.outcome?.reason ?? null;
   }

@@ -32,6 +32,7 @@ import { withRollouts } from '../temporalSession';
 import { defaultUser } from '../defaultUser';
 import { loadCustomersForFleet } from '../loadCustomers';
 import { registerRecoverCommand } from './rolloutRecover';
+import { registerRolloutListCommand } from './rolloutList';
 
 const DEFAULT_FLEET = '.rampart/fleet/fleet.json';
 
@@ -253,4 +254,5 @@ export function registerRolloutCommands(program: Command): void {
     cmd.action((id: string, opts: Record<string, unknown>) => sendCommand(name, id, opts));
   }
   registerRecoverCommand(rollout);
+  registerRolloutListCommand(rollout);
 }
