@@ -71,3 +71,17 @@ export function describeMissing(check: SearchAttributeCheck, namespace: string):
   return `namespace ${namespace} ${parts.join(' and ')}: Rampart's search attributes (what "rollout list" and "incident list" read) must be registered first. ` +
     `Run "${SETUP_COMMAND}" once against this cluster (same TEMPORAL_* settings), or "temporal operator search-attribute create" for each (see the README)`;
 }
+
+/** The namespace lacks Rampart's search attributes: the message says what and the command to run. */
+export class NotSetUpError extends Error {
+  override readonly name = 'NotSetUpError';
+}
+
+/**
+ * What a failed start or list becomes: NotSetUpError when the namespace lacks Rampart's search
+ * attributes (the server refuses to store or query one it does not know), else the error itself.
+ */
+export async function notSetUpOr(client: { connection: HasOperatorService; options: { namespace: string } }, err: unknown): Promise<unknown> {
+  const check = await checkSearchAttributes(client.connection, client.options.namespace).catch(() => null);
+  return check && (check.missing.length > 0 || check.wrongType.length > 0) ? new NotSetUpError(describeMissing(check, client.options.namespace), { cause: err }) : err;
+}

@@ -1,8 +1,7 @@
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import { z } from 'zod';
 import { LISTING_MEMO, type RampartSearchAttribute } from '../contract/searchAttributes';
-import { EXIT, UserError } from './exitCodes';
-import { checkSearchAttributes, describeMissing } from './searchAttributeSetup';
+import { notSetUpOr } from './searchAttributeSetup';
 
 /**
  * Reading Temporal visibility for the lists: a query on Rampart's search attributes, the
@@ -44,9 +43,7 @@ export async function listExecutions(client: Client, query: string, limit: numbe
     }
   } catch (err) {
     // A namespace nobody set up refuses a query on attributes it does not know: say what to run.
-    const check = await checkSearchAttributes(client.connection, client.options.namespace).catch(() => null);
-    if (check && (check.missing.length > 0 || check.wrongType.length > 0)) throw new UserError(describeMissing(check, client.options.namespace), EXIT.notReady);
-    throw err;
+    throw await notSetUpOr(client, err);
   }
   return { executions, more: false };
 }

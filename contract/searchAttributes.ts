@@ -1,4 +1,5 @@
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
+import { playbookSchema } from '../domain/playbook';
 
 /**
  * Rampart's custom search attributes: what `rampart rollout list` and `rampart incident list`
@@ -40,4 +41,27 @@ export const LISTING_VALUE_MAX = 200;
 
 export function listingValue(text: string): string {
   return text.length <= LISTING_VALUE_MAX ? text : `${text.slice(0, LISTING_VALUE_MAX - 1)}…`;
+}
+
+/** The release train of a rollout input that carries one (`train`, a name or `{ name }`), else null. */
+export function trainOf(input: object): string | null {
+  const train = (input as { train?: unknown }).train;
+  if (typeof train === 'string') return train;
+  const named = (train as { name?: unknown } | undefined)?.name;
+  return typeof named === 'string' ? named : null;
+}
+
+/**
+ * What a rollout is listed under from the moment it is started, before any worker ran it: its
+ * version, its playbook's name when that is a valid one (the workflow judges the rest), its train.
+ * The workflow upserts the same values, and its state, at its first task.
+ */
+export function startSearchAttributes(input: { playbook: unknown; release: { version: string } } & object): SearchAttributePair[] {
+  const name = (input.playbook as { name?: unknown } | null)?.name;
+  const train = trainOf(input);
+  return [
+    { key: SEARCH_ATTRIBUTES.version, value: listingValue(input.release.version) },
+    ...(typeof name === 'string' && playbookSchema.shape.name.safeParse(name).success ? [{ key: SEARCH_ATTRIBUTES.playbook, value: name }] : []),
+    ...(train !== null ? [{ key: SEARCH_ATTRIBUTES.train, value: listingValue(train) }] : []),
+  ];
 }

@@ -12,12 +12,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { SEARCH_ATTRIBUTE_LIST } from '../contract/searchAttributes';
-import { checkSearchAttributes } from '../client/searchAttributeSetup';
+import { checkSearchAttributes, NotSetUpError } from '../client/searchAttributeSetup';
 import { findFreePort, startDevServer, stopDevServer } from '../local/temporal/devServer';
 import { ProcessGroup } from '../local/process/processes';
 import { nodeArgsForTs } from '../local/process/tsxCommand';
 import { WORKER_SCRIPT } from '../local/stack/workerProcess';
-import { Connection } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
+import { RolloutClient } from '../client/rolloutClient';
 import { rampart } from './helpers/cli';
 import { dryRunFleet } from './helpers/dryRun';
 import { fastPlaybook, RolloutHarness } from './helpers/rolloutHarness';
@@ -68,6 +69,7 @@ describe('rollout list and incident list (dev server)', () => {
 
   test('every rollout of the task queue with its state; filters by state, playbook and version', async () => {
     const all = await listed([], (rows) => rows.length === 4 && rows.some((r) => r.state === 'held') && rows.some((r) => r.state === 'terminated'));
+    assert.deepEqual(all.map((r) => r.endedAt === null), [true, true, false, false], 'the ones still running (held included) come first');
     const byId = Object.fromEntries(all.map((r) => [r.rolloutId, r]));
     assert.equal(byId[id('done')]?.state, 'completed');
     assert.ok(byId[id('done')]?.endedAt, 'a closed rollout shows when it ended');
@@ -95,6 +97,23 @@ describe('rollout list and incident list (dev server)', () => {
     assert.deepEqual(ids(quickOnes), [id('done')]);
     assert.deepEqual(ids(ended), [id('cut'), id('done')].sort());
     assert.deepEqual(paused, []);
+  });
+
+  test('a rollout no worker has picked up yet is listed by playbook and version from its start, state unknown', async () => {
+    const idleQueue = `${h.taskQueue}-idle`;
+    // An unparsable fleet takes no lease (that needs a worker): the start alone is what is listed.
+    const input = h.input(id('idle'), quick, { path: '/nowhere.tar.gz', sha256: '0'.repeat(64) }, '4.0.0', { unparsable: true });
+    await new RolloutClient(h.client, idleQueue).start(input);
+    try {
+      const out = await rampart(['rollout', 'list', '--playbook', 'list-quick', '--json'], { ...env, RAMPART_TASK_QUEUE: idleQueue });
+      assert.equal(out.code, 0, out.stderr);
+      const [row, ...rest] = (JSON.parse(out.stdout) as { rollouts: Row[] }).rollouts;
+      assert.deepEqual(rest, []);
+      assert.deepEqual([row?.rolloutId, row?.state, row?.playbook, row?.version], [id('idle'), 'unknown', 'list-quick', '4.0.0']);
+      assert.match(row?.why ?? '', /no state listed yet \(no worker has picked it up/);
+    } finally {
+      await h.rollouts.handle(id('idle')).terminate('test over').catch(() => undefined);
+    }
   });
 
   test('the table for humans: one row per rollout, states in capitals, the reason beside a held one', async () => {
@@ -177,6 +196,16 @@ describe('a cluster without Rampart\'s search attributes', () => {
     assert.equal(code, 7, `${worker.describeExit()} ${worker.logFile}: ${worker.output()}`);
     assert.match(worker.output(), /rampart worker: refusing to start: namespace default lacks RampartRolloutState, RampartPlaybook, .*: Rampart's search attributes .* Run "rampart server setup" once against this cluster/);
 
+    // A start that carries them is refused by the server: the client says what to run, nothing started.
+    const early = await Connection.connect({ address });
+    try {
+      const input = { rolloutId: 'bare-1', playbook: { name: 'x' }, fleet: { unparsable: true }, release: { version: '1.0.0', artifactPath: '/nowhere', sha256: '0'.repeat(64), notes: '' }, startedBy: 'alice' };
+      const rollouts = new RolloutClient(new Client({ connection: early }), 'bare');
+      await assert.rejects(rollouts.start(input), (err: Error) => err instanceof NotSetUpError && /lacks RampartRolloutState.*rampart server setup/.test(err.message));
+      await assert.rejects(rollouts.describe('bare-1'), /no rollout with id "bare-1"/);
+    } finally {
+      await early.close();
+    }
     // A filter on an attribute the namespace does not know is refused by the server: the list says why.
     const list = await rampart(['rollout', 'list', '--state', 'held'], env);
     assert.equal(list.code, 7, list.stderr);

@@ -1,6 +1,7 @@
 import { patched, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { LISTING_MEMO, listingValue, SEARCH_ATTRIBUTES, type RampartSearchAttribute } from '../contract/searchAttributes';
+export { trainOf } from '../contract/searchAttributes';
 import type { IncidentStatus } from '../domain/incidentStatus';
 import type { Frozen, RolloutStatus } from '../domain/rolloutStatus';
 
@@ -39,14 +40,6 @@ export class Listing {
     if (attributes.length > 0) upsertSearchAttributes(attributes);
     if (Object.keys(memo).length > 0) upsertMemo(memo);
   }
-}
-
-/** The release train of a rollout input that carries one (`train`), else null. */
-export function trainOf(input: object): string | null {
-  const train = (input as { train?: unknown }).train;
-  if (typeof train === 'string') return train;
-  const named = (train as { name?: unknown } | undefined)?.name;
-  return typeof named === 'string' ? named : null;
 }
 
 /** Why the rollout is where it is, in one line: the lists show it beside held, paused, waiting and ended rollouts. */
