@@ -3,7 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { DocumentError } from './loadDocument';
 import { AlreadyExistsError, NotFoundError, RejectedError, UnreachableError } from './errors';
 import { EXIT, UserError } from './exitCodes';
-import { NotSetUpError } from './searchAttributeSetup';
+import { NotSetUpError } from './notSetUp';
 import { terminalText } from '../domain/escape/terminal';
 import { registerPlaybookCommands } from './commands/playbook';
 import { registerRolloutCommands } from './commands/rollout';

@@ -19,7 +19,7 @@ import { AlreadyExistsError, NotFoundError, RejectedError } from './errors';
 import { FleetLeaseClient, leasedTargets } from './fleetLeaseClient';
 import { readInterruption } from './rolloutExecution';
 import { startSearchAttributes } from '../contract/searchAttributes';
-import { notSetUpOr } from './searchAttributeSetup';
+import { notSetUpOr } from './notSetUp';
 import type { Interruption } from '../domain/rolloutStatus';
 
 /** A rollout ended behind Rampart's back, as its execution says. */

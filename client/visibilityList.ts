@@ -1,7 +1,7 @@
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import { z } from 'zod';
 import { LISTING_MEMO, type RampartSearchAttribute } from '../contract/searchAttributes';
-import { notSetUpOr } from './searchAttributeSetup';
+import { notSetUpOr } from './notSetUp';
 
 /**
  * Reading Temporal visibility for the lists: a query on Rampart's search attributes, the

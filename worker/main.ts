@@ -7,7 +7,7 @@ import { connectNative } from './nativeConnection';
 import type { SeenPoller } from './queuePollers';
 import { checkBeforePolling, RECHECK_AFTER_MS, SharedQueueRefusal, yieldingTo, type QueueCheck } from './sharedQueueCheck';
 import { workerIdentity } from './workerIdentity';
-import { checkSearchAttributes, describeMissing } from '../client/searchAttributeSetup';
+import { checkSearchAttributes, describeMissing } from '../contract/searchAttributeRegistry';
 
 /**
  * The worker's exit codes (the README's table): 2 a malformed setting, 3 refused to run beside

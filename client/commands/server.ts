@@ -5,7 +5,7 @@ import { startDevServer, stopDevServer } from '../../local/temporal/devServer';
 import { notAFolderProblem, prepareOutputFolder } from '../outputFolder';
 import { EXIT, UserError } from '../exitCodes';
 import { withTemporal } from '../temporalSession';
-import { checkSearchAttributes, registerSearchAttributes, SearchAttributeConflict, temporalCliCommands } from '../searchAttributeSetup';
+import { checkSearchAttributes, registerSearchAttributes, SearchAttributeConflict, temporalCliCommands } from '../../contract/searchAttributeRegistry';
 import { SEARCH_ATTRIBUTE_LIST } from '../../contract/searchAttributes';
 import { parseFlags } from '../parseFlags';
 import { signalPid } from '../../local/process/pids';

@@ -1,5 +1,11 @@
 import type { temporal } from '@temporalio/proto';
-import { CLI_TYPE_NAME, INDEXED_VALUE_TYPE, SEARCH_ATTRIBUTE_LIST, type RampartSearchAttribute } from '../contract/searchAttributes';
+import { CLI_TYPE_NAME, INDEXED_VALUE_TYPE, SEARCH_ATTRIBUTE_LIST, type RampartSearchAttribute } from './searchAttributes';
+
+/**
+ * Whether a namespace has Rampart's search attributes, and registering them: shared by the
+ * worker's start-up check, `rampart server setup` and the clients' messages. Over whatever
+ * connection the caller has (a client's or a worker's); nothing here runs in a workflow.
+ */
 
 /** A client Connection or a worker's NativeConnection: both carry the OperatorService. */
 export interface HasOperatorService {
@@ -70,18 +76,4 @@ export function describeMissing(check: SearchAttributeCheck, namespace: string):
   ];
   return `namespace ${namespace} ${parts.join(' and ')}: Rampart's search attributes (what "rollout list" and "incident list" read) must be registered first. ` +
     `Run "${SETUP_COMMAND}" once against this cluster (same TEMPORAL_* settings), or "temporal operator search-attribute create" for each (see the README)`;
-}
-
-/** The namespace lacks Rampart's search attributes: the message says what and the command to run. */
-export class NotSetUpError extends Error {
-  override readonly name = 'NotSetUpError';
-}
-
-/**
- * What a failed start or list becomes: NotSetUpError when the namespace lacks Rampart's search
- * attributes (the server refuses to store or query one it does not know), else the error itself.
- */
-export async function notSetUpOr(client: { connection: HasOperatorService; options: { namespace: string } }, err: unknown): Promise<unknown> {
-  const check = await checkSearchAttributes(client.connection, client.options.namespace).catch(() => null);
-  return check && (check.missing.length > 0 || check.wrongType.length > 0) ? new NotSetUpError(describeMissing(check, client.options.namespace), { cause: err }) : err;
 }
