@@ -54,23 +54,24 @@ describe('rollout list and incident list (dev server)', () => {
     const [v2, v3] = await Promise.all([h.artifact('2.0.0'), h.artifact('3.0.0')]);
     const start = (name: string, playbook: Record<string, unknown>, artifact: { path: string; sha256: string }, version: string) =>
       h.startRollout(h.input(id(name), playbook, artifact, version, dryRunFleet(id(name), 2)));
-    await Promise.all([start('done', quick, v2, '2.0.0'), start('held', slow, v2, '2.0.0'), start('running', slow, v3, '3.0.0'), start('cut', slow, v3, '3.0.0')]);
+    await Promise.all([start('done', quick, v2, '2.0.0'), start('held', slow, v2, '2.0.0'), start('running', slow, v3, '3.0.0'), start('cut', slow, v3, '3.0.0'), start('paused', slow, v3, '3.0.0')]);
     const baking = (s: { state: string; step: string | null }) => s.state === 'running' && s.step === 'canary';
     await Promise.all([
       h.waitFor(id('done'), (s) => s.state === 'completed'),
       h.waitFor(id('held'), baking).then(() => h.rollouts.stop(id('held'), { by: 'olga', reason: 'checking the dashboards', then: 'hold' })).then(() => h.waitFor(id('held'), (s) => s.state === 'held')),
       h.waitFor(id('running'), baking),
       h.waitFor(id('cut'), baking).then(() => h.rollouts.handle(id('cut')).terminate('test ends it outside Rampart')),
+      h.waitFor(id('paused'), baking).then(() => h.rollouts.pause(id('paused'), { by: 'sam', reason: 'waiting for the EU morning' })),
     ]);
   });
   after(async () => {
-    for (const name of ['held', 'running']) await h.rollouts.handle(id(name)).terminate('test over').catch(() => undefined);
+    for (const name of ['held', 'running', 'paused']) await h.rollouts.handle(id(name)).terminate('test over').catch(() => undefined);
     await h.stop();
   });
 
   test('every rollout of the task queue with its state; filters by state, playbook and version', async () => {
-    const all = await listed([], (rows) => rows.length === 4 && rows.some((r) => r.state === 'held') && rows.some((r) => r.state === 'terminated'));
-    assert.deepEqual(all.map((r) => r.endedAt === null), [true, true, false, false], 'the ones still running (held included) come first');
+    const all = await listed([], (rows) => rows.length === 5 && ['held', 'terminated', 'paused'].every((state) => rows.some((r) => r.state === state)));
+    assert.deepEqual(all.map((r) => r.endedAt === null), [true, true, true, false, false], 'the ones still running (held and paused included) come first');
     const byId = Object.fromEntries(all.map((r) => [r.rolloutId, r]));
     assert.equal(byId[id('done')]?.state, 'completed');
     assert.ok(byId[id('done')]?.endedAt, 'a closed rollout shows when it ended');
@@ -84,20 +85,23 @@ describe('rollout list and incident list (dev server)', () => {
     assert.match(byId[id('cut')]?.why ?? '', /terminated outside Rampart while running/);
 
     // Independent reads side by side: each CLI call is a process start.
-    const [held, running, v2, quickOnes, ended, paused] = await Promise.all([
+    const [held, running, v2, quickOnes, ended, paused, awaiting] = await Promise.all([
       listed(['--state', 'held'], (r) => r.length === 1),
       listed(['--state', 'running', '--playbook', 'list-slow'], (r) => r.length === 1),
       listed(['--version', '2.0.0'], (r) => r.length === 2),
       listed(['--playbook', 'list-quick'], (r) => r.length === 1),
       listed(['--state', 'completed,terminated'], (r) => r.length === 2),
-      listed(['--state', 'paused'], (r) => r.length === 0),
+      listed(['--state', 'paused'], (r) => r.length === 1),
+      listed(['--state', 'awaiting_approval'], (r) => r.length === 0),
     ]);
     assert.deepEqual(ids(held), [id('held')]);
     assert.deepEqual(ids(running), [id('running')], 'terminated and held ones are not running');
     assert.deepEqual(ids(v2), [id('done'), id('held')].sort());
     assert.deepEqual(ids(quickOnes), [id('done')]);
     assert.deepEqual(ids(ended), [id('cut'), id('done')].sort());
-    assert.deepEqual(paused, []);
+    assert.deepEqual(ids(paused), [id('paused')]);
+    assert.match(paused[0]?.why ?? '', /^by sam: waiting for the EU morning$/, 'a paused rollout says who paused it and why');
+    assert.deepEqual(awaiting, []);
   });
 
   test('a rollout no worker has picked up yet is listed by playbook and version from its start, state unknown', async () => {

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { Connection } from '@temporalio/client';
 import { startDevServer, stopDevServer } from '../../local/temporal/devServer';
 import { notAFolderProblem, prepareOutputFolder } from '../outputFolder';
 import { EXIT, UserError } from '../exitCodes';
@@ -20,13 +21,25 @@ async function start(raw: unknown): Promise<void> {
   const unusable = await prepareOutputFolder(flags.dir);
   if (unusable) throw new UserError(`--dir: ${unusable}`);
   const server = await startDevServer({ dataDir: flags.dir, port: flags.port, uiPort: flags.uiPort, detached: true });
+  // A server started by an older Rampart lacks the search attributes a fresh one is started with.
+  const added = server.alreadyRunning ? await registerOnRunningServer(server.address) : [];
   if (flags.json) {
     console.log(JSON.stringify(server));
     return;
   }
   console.log(`${server.alreadyRunning ? 'already running' : 'started'}: Temporal dev server at ${server.address} (pid ${server.pid})`);
+  if (added.length > 0) console.log(`registered Rampart's search attributes it lacked: ${added.join(', ')}`);
   if (server.uiUrl) console.log(`Web UI: ${server.uiUrl}`);
   console.log(`state kept in ${server.dbFile}; stop with "rampart server stop"`);
+}
+
+async function registerOnRunningServer(address: string): Promise<string[]> {
+  const connection = await Connection.connect({ address, connectTimeout: 5_000 });
+  try {
+    return await registerSearchAttributes(connection, 'default');
+  } finally {
+    await connection.close();
+  }
 }
 
 async function stop(raw: { dir: string }): Promise<void> {
