@@ -20,6 +20,8 @@ import { nodeArgsForTs } from '../local/process/tsxCommand';
 import { WORKER_SCRIPT } from '../local/stack/workerProcess';
 import { Client, Connection } from '@temporalio/client';
 import { RolloutClient } from '../client/rolloutClient';
+import { LISTED_ROLLOUT_STATES, listRollouts } from '../client/rolloutList';
+import { LISTED_INCIDENT_STATES, listIncidents } from '../client/incidentList';
 import { rampart } from './helpers/cli';
 import { dryRunFleet } from './helpers/dryRun';
 import { fastPlaybook, RolloutHarness } from './helpers/rolloutHarness';
@@ -131,6 +133,13 @@ describe('rollout list and incident list (dev server)', () => {
     const none = await rampart(['rollout', 'list', '--playbook', 'nobody-runs-this'], env);
     assert.equal(none.code, 0);
     assert.match(none.stdout, /^no rollouts on task queue \S+ match$/m);
+  });
+
+  test('every --state value is a query the server takes (each state alone and all together)', async () => {
+    for (const state of LISTED_ROLLOUT_STATES) await listRollouts(h.client, h.taskQueue, { states: [state] }, 5);
+    const every = await listRollouts(h.client, h.taskQueue, { states: [...LISTED_ROLLOUT_STATES] }, 50);
+    assert.equal(every.rollouts.length, 5, 'every rollout is in one of the states');
+    for (const state of LISTED_INCIDENT_STATES) await listIncidents(h.client, h.taskQueue, { states: [state], severity: 'sev1' }, 5);
   });
 
   test('bad flags are exit 2 naming the flag and the allowed values; nothing is read', async () => {
