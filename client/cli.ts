@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { DocumentError } from './loadDocument';
 import { AlreadyExistsError, NotFoundError, RejectedError, UnreachableError } from './errors';
 import { EXIT, UserError } from './exitCodes';
+import { NotSetUpError } from './notSetUp';
 import { terminalText } from '../domain/escape/terminal';
 import { registerPlaybookCommands } from './commands/playbook';
 import { registerRolloutCommands } from './commands/rollout';
@@ -54,6 +55,7 @@ function exitCodeOf(err: unknown): number | undefined {
   if (err instanceof RejectedError) return EXIT.rejected;
   if (err instanceof AlreadyExistsError) return EXIT.badInput;
   if (err instanceof UnreachableError) return EXIT.unreachable;
+  if (err instanceof NotSetUpError) return EXIT.notReady;
   return undefined;
 }
 

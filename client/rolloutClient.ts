@@ -19,6 +19,8 @@ import { AlreadyExistsError, NotFoundError, RejectedError } from './errors';
 import { ChangeControlClient } from './changeControlClient';
 import { FleetLeaseClient, leasedTargets } from './fleetLeaseClient';
 import { readInterruption } from './rolloutExecution';
+import { startSearchAttributes } from '../contract/searchAttributes';
+import { notSetUpOr } from './notSetUp';
 import type { Interruption } from '../domain/rolloutStatus';
 
 /** A rollout ended behind Rampart's back, as its execution says. */
@@ -70,12 +72,14 @@ export class RolloutClient {
         workflowId: rolloutWorkflowId(input.rolloutId),
         args: [input],
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        // Listed by playbook and version at once, even before a worker picks it up.
+        typedSearchAttributes: startSearchAttributes(input),
       });
       return { handle, lease };
     } catch (err) {
       if (leased) await this.leases.cancel({ fleet: leased.fleet, rolloutId: input.rolloutId, taskQueue }).catch(() => undefined);
       if (err instanceof WorkflowExecutionAlreadyStartedError) throw new AlreadyExistsError('rollout', input.rolloutId);
-      throw err;
+      throw await notSetUpOr(this.client, err);
     }
   }
 

@@ -12,6 +12,7 @@ export * from './messageArgs';
 export * from './recovery';
 export * from './rollback';
 export * from './rollout';
+export * from './searchAttributes';
 export * from './step';
 export * from './timeline';
 export * from './train';

@@ -3,6 +3,7 @@ import { startBreakGlassSchema } from './breakGlass';
 import { customersFileRefSchema } from './customers';
 import { releaseSchema } from './release';
 import { reasonText } from './freeText';
+import { trainNameSchema } from './train';
 
 /**
  * What starting a rollout hands the workflow. Playbook and fleet travel as written so the
@@ -23,6 +24,8 @@ export const rolloutInputSchema = z.strictObject({
   reason: reasonText().optional(),
   /** Set when the start went past a change-control rule (a review past its date): why, who approved, what it overrode. */
   breakGlass: startBreakGlassSchema.optional(),
+  /** The release train whose scheduled run started it (`rampart rollout list --train`). */
+  train: trainNameSchema.optional(),
 });
 
 export type RolloutInput = z.infer<typeof rolloutInputSchema>;

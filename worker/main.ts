@@ -7,12 +7,14 @@ import { connectNative } from './nativeConnection';
 import type { SeenPoller } from './queuePollers';
 import { checkBeforePolling, RECHECK_AFTER_MS, SharedQueueRefusal, yieldingTo, type QueueCheck } from './sharedQueueCheck';
 import { workerIdentity } from './workerIdentity';
+import { checkSearchAttributes, describeMissing } from '../contract/searchAttributeRegistry';
 
 /**
  * The worker's exit codes (the README's table): 2 a malformed setting, 3 refused to run beside
- * other workers with the file ledger, 5 Temporal or the shared ledger cannot be reached.
+ * other workers with the file ledger, 5 Temporal or the shared ledger cannot be reached, 7 the
+ * namespace is not set up for Rampart (its search attributes are missing).
  */
-const EXIT = { failure: 1, badInput: 2, refused: 3, unreachable: 5 } as const;
+const EXIT = { failure: 1, badInput: 2, refused: 3, unreachable: 5, notReady: 7 } as const;
 
 function fail(code: number, message: string): never {
   console.error(`rampart worker: ${message}`);
@@ -39,6 +41,7 @@ async function main(): Promise<void> {
     await assertLedgerAnswers(ledger.store, ledger.address).catch((err: Error) => fail(EXIT.unreachable, err.message));
   }
   const connection = await connectNative(temporal).catch((err: Error) => fail(EXIT.unreachable, err.message));
+  await assertSearchAttributes(connection, temporal.namespace);
   const identity = workerIdentity(ledger.kind);
   const check: QueueCheck = { connection, namespace: temporal.namespace, taskQueue: temporal.taskQueue, ownIdentity: identity, ledger };
   // A file-ledger worker looks once before bundling the workflows (seconds), so a refusal is quick,
@@ -62,6 +65,20 @@ async function main(): Promise<void> {
   await activities.sentLedger?.close?.();
   await connection.close();
   if (refused.refusal) fail(EXIT.refused, refused.refusal.message);
+}
+
+/**
+ * Every workflow upserts Rampart's search attributes: in a namespace without them each workflow
+ * task would fail and retry forever, so the worker refuses to poll (exit 7) and names the command
+ * that registers them. A server that cannot be asked (no OperatorService for this API key) is
+ * only a warning: refusing there would stop a worker that may be fine.
+ */
+async function assertSearchAttributes(connection: Parameters<typeof checkSearchAttributes>[0], namespace: string): Promise<void> {
+  const check = await checkSearchAttributes(connection, namespace).catch((err: Error) => {
+    console.warn(`rampart worker: warning: cannot list the search attributes of namespace ${namespace} (${err.message}); if Rampart's are missing, every workflow task will fail: run "rampart server setup"`);
+    return null;
+  });
+  if (check && (check.missing.length > 0 || check.wrongType.length > 0)) fail(EXIT.notReady, `refusing to start: ${describeMissing(check, namespace)}`);
 }
 
 /** checkBeforePolling, its refusal as exit 3; a failure to look is exit 5 only where the look is needed. */

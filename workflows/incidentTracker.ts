@@ -4,10 +4,13 @@ import { openedIncidentStatus, type IncidentStatus, type NearMiss } from '../dom
 import type { TimelineEntry } from '../domain/rolloutStatus';
 import { formatDuration } from '../domain/duration';
 import { isoNow } from './time';
+import { incidentListing, Listing } from './listing';
 
 /** The incident as on-call sees it; every change lands on the timeline with its actor. */
 export class IncidentTracker {
   readonly status: IncidentStatus;
+  /** What `rampart incident list` sees; every state change is noted, so each note shows it again. */
+  private readonly listing = new Listing();
 
   constructor(input: IncidentInput, policyName: string) {
     this.status = openedIncidentStatus(input, policyName, isoNow());
@@ -20,6 +23,7 @@ export class IncidentTracker {
       if (value !== undefined) (entry as unknown as Record<string, unknown>)[key] = value;
     }
     this.status.timeline.push(entry);
+    this.listing.show(incidentListing(this.status));
     return entry;
   }
 

@@ -1,6 +1,6 @@
 import { patched } from '@temporalio/workflow';
 import type { RolloutEvent } from '../contract/timeline';
-import type { CustomerRolloutStatus, CustomerState } from '../domain/customerRolloutStatus';
+import type { CustomerRolloutStatus } from '../domain/customerRolloutStatus';
 import type { Fleet } from '../domain/fleet';
 import type { Playbook } from '../domain/playbook';
 import type { PlannedStep } from '../domain/planSteps';
@@ -9,11 +9,11 @@ import type {
   RolloutState,
   RolloutStatus,
   StepStatus,
-  TargetState,
   TargetStatus,
   TimelineEntry,
 } from '../domain/rolloutStatus';
 import { startedRolloutStatus } from '../domain/rolloutStatus';
+import { withoutCustomerLists, withoutTargetLists } from '../domain/statusSummary';
 import type { RolloutInput } from '../domain/rolloutInput';
 import type { NearMiss } from '../domain/incidentStatus';
 import type { LeaseAnswer } from '../contract/lease';
@@ -23,6 +23,7 @@ import { CustomerTracker, type Note } from './customerTracker';
 import { nameList } from '../domain/nameList';
 import { isoNow } from './time';
 import { describeBreakGlass, type StartBreakGlass } from '../domain/breakGlass';
+import { Listing, rolloutListing, trainOf } from './listing';
 
 type ApprovalRule = Playbook['approvals'][number];
 
@@ -32,15 +33,14 @@ type ApprovalRule = Playbook['approvals'][number];
  * tracker changes the status and notes the timeline entry. Everyone else reads `status`, frozen.
  * The customer fields are written by its CustomerTracker, through the same timeline.
  */
-/** Above this many targets the final result leaves the per-target lists out (about 150 bytes each). */
-export const RESULT_TARGETS_LIMIT = 5_000;
-/** Above this many customers the status leaves the per-customer records out (about 1 KB each with their notices). */
-export const RESULT_CUSTOMERS_LIMIT = 1_000;
-
 export class RolloutTracker {
   private readonly s: RolloutStatus;
+  /** What `rampart rollout list` sees: shown again whenever the timeline grows or the state changes. */
+  private readonly listing = new Listing();
+  private readonly train: string | null;
 
   constructor(input: RolloutInput, fromVersion: string) {
+    this.train = trainOf(input);
     this.s = startedRolloutStatus({
       rolloutId: input.rolloutId,
       playbook: '',
@@ -68,43 +68,14 @@ export class RolloutTracker {
 
   /** The status as queries and the final result give it: see RolloutStatus.targetSummary and customerSummary. */
   answer(): RolloutStatus {
-    return this.withoutCustomerLists(this.withoutTargetLists(this.s));
+    return withoutCustomerLists(withoutTargetLists(this.s));
   }
 
   /** The status narrowed to one customer: what their portal page reads, whatever the rollout's size. */
   customerView(customerId: string): RolloutStatus {
     const customers = this.s.customers?.filter((c) => c.id === customerId) ?? null;
     const publicIncidents = this.s.publicIncidents?.map((u) => ({ ...u, affected: u.affected.filter((id) => id === customerId), affectedCount: u.affected.length })) ?? null;
-    return { ...this.withoutTargetLists(this.s), customers, publicIncidents };
-  }
-
-  private withoutTargetLists(s: RolloutStatus): RolloutStatus {
-    const { targets } = s;
-    if (targets.length <= RESULT_TARGETS_LIMIT) return s;
-    const byVersion: Record<string, number> = {};
-    const byState: Partial<Record<TargetState, number>> = {};
-    for (const t of targets) {
-      byVersion[t.version] = (byVersion[t.version] ?? 0) + 1;
-      byState[t.state] = (byState[t.state] ?? 0) + 1;
-    }
-    return { ...s, targets: [], steps: s.steps.map((step) => ({ ...step, targets: [] })), targetSummary: { total: targets.length, byVersion, byState } };
-  }
-
-  private withoutCustomerLists(s: RolloutStatus): RolloutStatus {
-    const { customers } = s;
-    if (!customers || customers.length <= RESULT_CUSTOMERS_LIMIT) return s;
-    const byState: Partial<Record<CustomerState, number>> = {};
-    const byStep: Record<string, number> = {};
-    for (const c of customers) {
-      byState[c.state] = (byState[c.state] ?? 0) + 1;
-      if (c.step) byStep[c.step] = (byStep[c.step] ?? 0) + 1;
-    }
-    return {
-      ...s,
-      customers: [],
-      publicIncidents: s.publicIncidents?.map((u) => ({ ...u, affected: [], affectedCount: u.affected.length })) ?? null,
-      customerSummary: { total: customers.length, byState, byStep },
-    };
+    return { ...withoutTargetLists(this.s), customers, publicIncidents };
   }
 
   /** Notes an entry of the timeline; `by` is only set when someone did it. */
@@ -114,6 +85,11 @@ export class RolloutTracker {
       if (value !== undefined) (entry as unknown as Record<string, unknown>)[key] = value;
     }
     this.s.timeline.push(entry);
+    this.showListing();
+  }
+
+  private showListing(): void {
+    this.listing.show(rolloutListing(this.s, this.train));
   }
 
   /** A Signal sent to the rollout broke its schema and was dropped: nothing else changed. */
@@ -199,6 +175,7 @@ export class RolloutTracker {
   approvalClosed(paused: boolean): void {
     this.s.awaitingApproval = null;
     if (this.s.state === 'awaiting_approval') this.s.state = paused ? 'paused' : 'running';
+    this.showListing();
   }
 
   paused(by: string, reason: string | undefined): void {
@@ -341,6 +318,7 @@ export class RolloutTracker {
     if (liftedStop !== null) this.nearMiss('stop-cancelled', `emergency stop by ${liftedStop} was lifted: the rollout resumed`);
     this.s.outcome = null;
     this.s.state = paused ? 'paused' : 'running';
+    this.showListing();
   }
 
   rollingBack(reason: string, by: string | undefined): void {

@@ -61,6 +61,7 @@ export async function trainRunWorkflow(input: TrainRunInput): Promise<TrainRunRe
     fleet: input.fleet,
     release: pick.release,
     startedBy,
+    train: input.train,
     reason: `release train ${input.train}: ${pick.file}, the newest verified artifact in its channel`,
     ...(input.escalation !== undefined ? { escalation: input.escalation } : {}),
     ...(input.customers !== undefined ? { customers: input.customers } : {}),

@@ -16,6 +16,7 @@ import { warnAboutReview } from '../reviewWarning';
 import { parseFlags } from '../parseFlags';
 import { withIncidents } from '../temporalSession';
 import { defaultUser } from '../defaultUser';
+import { registerIncidentListCommand } from './incidentList';
 
 export const DEFAULT_ESCALATION_FILE = 'playbooks/escalation/default.yaml';
 
@@ -121,6 +122,7 @@ export function registerIncidentCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(open);
   incident.command('status <id>').description('state, paged tier, timeline').option('--json', 'print JSON').action(status);
+  registerIncidentListCommand(incident);
   incident.command('report <id>').description('the root cause analysis document (Markdown)').action(report);
   const commands: [IncidentCommand, string][] = [
     ['ack', 'acknowledge (you must be on the paged tier): stops the escalation'],

@@ -26,6 +26,7 @@ import { withRollouts } from '../temporalSession';
 import { defaultUser } from '../defaultUser';
 import { gateStart } from '../reviewGate';
 import { registerRecoverCommand } from './rolloutRecover';
+import { registerRolloutListCommand } from './rolloutList';
 
 const DEFAULT_FLEET = '.rampart/fleet/fleet.json';
 
@@ -243,4 +244,5 @@ export function registerRolloutCommands(program: Command): void {
     cmd.action((id: string, opts: Record<string, unknown>) => sendCommand(name, id, opts));
   }
   registerRecoverCommand(rollout);
+  registerRolloutListCommand(rollout);
 }

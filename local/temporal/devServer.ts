@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { resolveTemporalCli } from './temporalBinaries';
+import { CLI_TYPE_NAME, SEARCH_ATTRIBUTE_LIST } from '../../contract/searchAttributes';
 import { isProcessOf, readPidFile, stopPid } from '../process/pids';
 import { assertPortFree } from '../process/ports';
 import { spawnProcess, type ManagedProcess } from '../process/processes';
@@ -39,6 +40,11 @@ export interface StartDevServerOptions {
   startTimeoutMs?: number;
   /** The Temporal CLI; default resolveTemporalCli(). */
   cli?: string;
+  /**
+   * Register Rampart's search attributes (contract/searchAttributes.ts) at start. Default true;
+   * false only to test what happens on a cluster where nobody ran `rampart server setup`.
+   */
+  searchAttributes?: boolean;
   /** More `temporal server start-dev` flags, e.g. ['--dynamic-config-value', 'k=v']. */
   extraArgs?: string[];
 }
@@ -202,6 +208,9 @@ export async function startDevServer(options: StartDevServerOptions = {}): Promi
     '--port', String(port),
     ...(ui ? ['--ui-port', String(uiPort), '--ui-disable-news-fetch'] : ['--headless']),
     ...namespaces.filter((ns) => ns !== 'default').flatMap((ns) => ['--namespace', ns]),
+    // Rampart's search attributes, registered at every start (an existing SQLite file included):
+    // a workflow that upserts one the namespace lacks fails every workflow task.
+    ...(options.searchAttributes === false ? [] : SEARCH_ATTRIBUTE_LIST).flatMap((k) => ['--search-attribute', `${k.name}=${CLI_TYPE_NAME[k.type]}`]),
     '--log-level', 'warn',
     '--disable-config-file',
     '--disable-config-env',

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type LogLevel, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { resolveTestServer } from '../../local/temporal/temporalBinaries';
+import { INDEXED_VALUE_TYPE, SEARCH_ATTRIBUTE_LIST } from '../../contract/searchAttributes';
 
 // Workers and the bundler log every state change at INFO; tests show WARN and up unless
 // RAMPART_TEST_LOG_LEVEL says otherwise (TRACE, DEBUG, INFO, WARN, ERROR).
@@ -43,7 +44,7 @@ export async function createDevEnv(namespace = 'default'): Promise<TestWorkflowE
  * stops the server.
  */
 export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
-  return await TestWorkflowEnvironment.createTimeSkipping({
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: resolveTestServer() } },
     // The time-skipping server answers a history read in one message, never in pages: a large
     // rollout's history passes gRPC's default 4 MB there, though a real server pages it.
@@ -52,6 +53,13 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
       configureConnection: (options) => ({ ...options, channelArgs: { ...options.channelArgs, 'grpc.max_receive_message_length': 64 * 1024 * 1024 } }),
     }],
   });
+  // Like a real server, it refuses an upsert of an attribute it does not know (failing the
+  // workflow task); it has no listSearchAttributes, so they are added without a look first.
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: 'default',
+    searchAttributes: Object.fromEntries(SEARCH_ATTRIBUTE_LIST.map((k) => [k.name, INDEXED_VALUE_TYPE[k.type]])),
+  });
+  return env;
 }
 
 /** A task queue no other test uses, so workers of different tests never steal each other's tasks. */
