@@ -32,7 +32,7 @@ export async function runningRollouts(rollouts: RolloutClient, admitted: readonl
 export function stopEach(rollouts: RolloutClient, rolloutIds: readonly string[], args: StopArgs): Promise<StoppedRollout[]> {
   return Promise.all(rolloutIds.map(async (rolloutId) => {
     try {
-      return { rolloutId, stopped: true, message: await rollouts.stop(rolloutId, args), ended: false, alreadyHeld: false };
+      return { rolloutId, stopped: true, message: await rollouts.stopRunning(rolloutId, args), ended: false, alreadyHeld: false };
     } catch (err) {
       const ended = await rollouts.describe(rolloutId).then((d) => !d.running, () => false);
       const alreadyHeld = !ended && (await rollouts.status(rolloutId).then((s) => s.state === 'held', () => false));
@@ -46,12 +46,16 @@ export function stopEach(rollouts: RolloutClient, rolloutIds: readonly string[],
  * and answers with every rollout it admitted; each of those (and any running one visibility
  * lists) gets the emergency stop at once, held or rolled back as the line says.
  */
-export async function stopTheLine(rollouts: RolloutClient, args: StopTheLineArgs): Promise<{ answer: StopTheLineAnswer; stopped: StoppedRollout[] }> {
+export async function stopTheLine(rollouts: RolloutClient, args: StopTheLineArgs): Promise<{ answer: StopTheLineAnswer; stopped: StoppedRollout[]; timings: { lineMs: number; listMs: number; stopsMs: number } }> {
   const control = new ChangeControlClient(rollouts.client, rollouts.taskQueue);
+  const t0 = performance.now();
   const answer = await control.stopTheLine(args);
+  const t1 = performance.now();
   const ids = await runningRollouts(rollouts, answer.running);
+  const t2 = performance.now();
   const stopped = await stopEach(rollouts, ids, { by: args.by, reason: `line stopped: ${answer.line.reason}`, then: answer.line.then });
+  const t3 = performance.now();
   // Ended behind Rampart's back (terminated, ...): they could not say so themselves.
   await control.forget(stopped.filter((s) => s.ended).map((s) => s.rolloutId));
-  return { answer, stopped };
+  return { answer, stopped, timings: { lineMs: Math.round(t1 - t0), listMs: Math.round(t2 - t1), stopsMs: Math.round(t3 - t2) } };
 }

@@ -150,9 +150,9 @@ async function main(): Promise<number> {
       };
     };
     const lineStop = async (): Promise<Measured> => {
-      const { method, commandMs, notStopped, ...stopTheLine } = await measureStopTheLine(ctx, STOP_THE_LINE);
+      const { method, commandMs, commandTimings, notStopped, ...stopTheLine } = await measureStopTheLine(ctx, STOP_THE_LINE);
       return {
-        result: { stopTheLine, stopTheLineDetails: { method, commandMs, notStopped } },
+        result: { stopTheLine, stopTheLineDetails: { method, commandMs, commandTimings, notStopped } },
         goals: {
           stopTheLineP99Ms: { goal: GOALS.stopTheLineP99Ms, value: stopTheLine.p99Ms, met: stopTheLine.p99Ms < GOALS.stopTheLineP99Ms },
           stopTheLineStartedAfterFreeze: { goal: 0, value: stopTheLine.startedAfterFreeze, met: stopTheLine.startedAfterFreeze === 0 },

@@ -60,7 +60,7 @@ export async function measureStopTheLine(ctx: BenchContext, options: StopTheLine
     ctx.log(`stop the line: ${ids.length} rollouts mid-wave; freeze now`);
     const commandAt = performance.now();
     const commandEpoch = Date.now();
-    const { stopped } = await ctx.until(stopTheLine(rollouts, { by: 'bench', reason: 'bench: stop the line', then: 'hold' }));
+    const { stopped, timings } = await ctx.until(stopTheLine(rollouts, { by: 'bench', reason: 'bench: stop the line', then: 'hold' }));
     const acceptedEpoch = Date.now();
     const mine = stopped.filter((s) => ids.includes(s.rolloutId));
     const notStopped = mine.filter((s) => !s.stopped).map((s) => `${s.rolloutId}: ${s.message}`);
@@ -75,6 +75,7 @@ export async function measureStopTheLine(ctx: BenchContext, options: StopTheLine
       p99Ms: ms(percentile(held, 99)),
       startedAfterFreeze: late.reduce((a, b) => a + b, 0),
       commandMs: acceptedEpoch - commandEpoch,
+      commandTimings: timings,
       notStopped,
       method: `${ids.length} direct rollouts of ${options.targets} noop targets each, installing one at a time; the time is from the start of 'freeze now' ` +
         "(client/stopRollouts.ts stopTheLine: change control's Update, then a stop --then hold to every running rollout at once) to the first 'status' query answering 'held', " +
