@@ -25,7 +25,8 @@ import { LISTED_INCIDENT_STATES, listIncidents } from '../client/incidentList';
 import { rampart } from './helpers/cli';
 import { dryRunFleet } from './helpers/dryRun';
 import { fastPlaybook, RolloutHarness } from './helpers/rolloutHarness';
-import { devServerAddress } from './helpers/temporal';
+import { bundleWorkflows, devServerAddress } from './helpers/temporal';
+import { replayAndRecord } from './replayFixtures';
 
 const quick = fastPlaybook({ name: 'list-quick', phases: { canary: { size: 1, bakeTime: '1s' }, waves: [{ size: '100%', bakeTime: '1s' }] } });
 const slow = fastPlaybook({ name: 'list-slow', phases: { canary: { size: 1, bakeTime: '10m' }, waves: [{ size: '100%', bakeTime: '1s' }] } });
@@ -182,6 +183,13 @@ describe('rollout list and incident list (dev server)', () => {
       assert.match(table.stdout, new RegExp(`^${incidentId}\\s+OPEN\\s+sev2\\s+on-call\\s+\\S+ \\S+\\s+checkout errors in eu-west$`, 'm'));
       const resolved = await rampart(['incident', 'list', '--state', 'resolved', '--json'], env);
       assert.deepEqual(JSON.parse(resolved.stdout).incidents, []);
+      // Histories with their search-attribute upserts replay (kept as fixtures with RAMPART_RECORD_HISTORIES=1).
+      const found = await replayAndRecord(h.client, await bundleWorkflows(require.resolve('../workflows')), [
+        { workflowId: id('done'), file: 'rollout-listed-completed' },
+        { workflowId: id('held'), file: 'rollout-listed-held' },
+        { workflowId: incidentId, file: 'incident-listed-open' },
+      ]);
+      assert.equal(found.length, 3, found.join(', '));
     } finally {
       await h.client.workflow.getHandle(incidentId).terminate('test over').catch(() => undefined);
     }

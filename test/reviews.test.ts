@@ -11,7 +11,8 @@ import { checkReviewDue } from '../domain/review';
 import { rampart } from './helpers/cli';
 import { fastPlaybook } from './helpers/fastPlaybook';
 import { RolloutHarness } from './helpers/rolloutHarness';
-import { devServerAddress } from './helpers/temporal';
+import { bundleWorkflows, devServerAddress } from './helpers/temporal';
+import { replayAndRecord } from './replayFixtures';
 
 /**
  * Reviewed playbooks (issue 10, point 7): the review record, `review due`, and the start that
@@ -249,5 +250,14 @@ describe('the review gate at rollout start (dev server, real fleet)', () => {
     assert.ok(report.stdout.includes('- Started with break-glass (change control overridden): hotfix for the outage: approved by bob for alice; overrides pb.yaml: review was due 2026-11-01 \\(reviewBy\\)'), report.stdout);
     await h.incidents.ack(incidentId, { by: 'olga' });
     await h.incidents.resolve(incidentId, { by: 'olga', reason: 'rolled back' });
+  });
+
+  test('break-glass histories replay on the current code (recorded with RAMPART_RECORD_HISTORIES=1)', async () => {
+    const found = await replayAndRecord(h.client, await bundleWorkflows(require.resolve('../workflows')), [
+      { workflowId: 'review-bg-ok', file: 'rollout-break-glass-completed' },
+      { workflowId: 'review-bg-breach', file: 'rollout-break-glass-breach' },
+      { workflowId: 'inc-review-bg-breach', file: 'incident-break-glass-resolved' },
+    ]);
+    assert.equal(found.length, 3, found.join(', '));
   });
 });
