@@ -4,8 +4,8 @@ import {
   admitRolloutUpdate,
   breakerQuarantineSignal,
   changeControlStateQuery,
-  describeLineStop,
-  describeQuarantine,
+  changeControlBar,
+  EMPTY_CHANGE_CONTROL,
   type Admission,
   type AdmitRollout,
   type BreakerQuarantine,
@@ -15,7 +15,7 @@ import {
 import { changeControlWorkflowId } from '../contract/ids';
 import { WorkflowType, type ChangeControlWorkflow } from '../contract/workflowTypes';
 
-const EMPTY: ChangeControlInput = { state: { quarantined: [], lifted: [], line: null, running: [] } };
+const EMPTY: ChangeControlInput = { state: EMPTY_CHANGE_CONTROL };
 
 /** Change control's record on this activity's task queue; null when none was ever started there. */
 export async function readChangeControl(): Promise<ChangeControlState | null> {
@@ -53,9 +53,7 @@ export const changeControlActivities = {
    */
   async changeControlBar(args: { rolloutId: string; version: string }): Promise<string | null> {
     const state = await readChangeControl();
-    const q = state?.quarantined.find((x) => x.version === args.version && x.rolloutId !== args.rolloutId);
-    if (q) return describeQuarantine(q);
-    return state?.line ? describeLineStop(state.line) : null;
+    return (state && changeControlBar(state, args.version, args.rolloutId)?.reason) ?? null;
   },
 
   /** A tripped breaker quarantines its version; a version already quarantined stays as it was. */

@@ -1,4 +1,4 @@
-import { describeLineStop, describeQuarantine } from '../contract/changeControl';
+import { changeControlBar, describeLineStop } from '../contract/changeControl';
 import type { ChannelCandidate } from '../domain/trainPick';
 import { readChangeControl } from './changeControl';
 
@@ -12,8 +12,8 @@ export async function releaseGates(): Promise<{ refusedAll: string | null; refus
   return {
     refusedAll: state?.line ? describeLineStop(state.line) : null,
     refusal: (candidate) => {
-      const q = state?.quarantined.find((x) => x.version === candidate.release.version);
-      return q ? describeQuarantine(q) : null;
+      const bar = state ? changeControlBar(state, candidate.release.version) : null;
+      return bar?.quarantine ? bar.reason : null;
     },
   };
 }

@@ -1,7 +1,8 @@
 import { WithStartWorkflowOperation, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import {
+  changeControlBar,
+  EMPTY_CHANGE_CONTROL,
   changeControlStateQuery,
-  describeLineStop,
   describeQuarantine,
   liftLineUpdate,
   stopTheLineUpdate,
@@ -26,7 +27,6 @@ import { RejectedError } from './errors';
 export { describeQuarantine };
 import { EXIT, UserError } from './exitCodes';
 
-const EMPTY: ChangeControlState = { quarantined: [], lifted: [], line: null, running: [] };
 
 /** The client's side of change control (workflows/changeControl.ts) on one task queue. */
 export class ChangeControlClient {
@@ -41,7 +41,7 @@ export class ChangeControlClient {
     return new WithStartWorkflowOperation<ChangeControlWorkflow>(WorkflowType.changeControl, {
       workflowId: this.workflowId,
       taskQueue: this.taskQueue,
-      args: [{ state: EMPTY }],
+      args: [{ state: EMPTY_CHANGE_CONTROL }],
       workflowIdConflictPolicy: 'USE_EXISTING',
     });
   }
@@ -101,7 +101,7 @@ export class ChangeControlClient {
     try {
       return deadlineMs === undefined ? await read() : await this.client.withDeadline(Date.now() + deadlineMs, read);
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return EMPTY;
+      if (err instanceof WorkflowNotFoundError) return EMPTY_CHANGE_CONTROL;
       if (deadlineMs !== undefined) return null;
       throw err;
     }
@@ -113,9 +113,9 @@ export class ChangeControlClient {
    */
   async startBar(version: string, deadlineMs: number): Promise<string | null> {
     const state = await this.state(deadlineMs);
-    const q = state?.quarantined.find((x) => x.version === version);
-    if (q) return `${describeQuarantine(q)}; someone other than ${q.by} may lift it with "rampart release unquarantine ${q.version} --reason ..."`;
-    return state?.line ? describeLineStop(state.line) : null;
+    const bar = state ? changeControlBar(state, version) : null;
+    if (!bar?.quarantine) return bar?.reason ?? null;
+    return `${bar.reason}; someone other than ${bar.quarantine.by} may lift it with "rampart release unquarantine ${version} --reason ..."`;
   }
 }
 

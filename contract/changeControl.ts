@@ -98,6 +98,19 @@ export interface ChangeControlState {
   running?: string[];
 }
 
+/** The record of a task queue where nothing was ever quarantined or stopped. */
+export const EMPTY_CHANGE_CONTROL: ChangeControlState = { quarantined: [], lifted: [], line: null, running: [] };
+
+/**
+ * Why a rollout of `version` may not start or take its next step, from the record, or null: its
+ * version quarantined (a quarantine by `ownRolloutId`'s own breaker excepted), or the line stopped.
+ */
+export function changeControlBar(state: ChangeControlState, version: string, ownRolloutId?: string): { quarantine: Quarantine; reason: string } | { quarantine: null; reason: string } | null {
+  const q = state.quarantined.find((x) => x.version === version && (ownRolloutId === undefined || x.rolloutId !== ownRolloutId));
+  if (q) return { quarantine: q, reason: describeQuarantine(q) };
+  return state.line ? { quarantine: null, reason: describeLineStop(state.line) } : null;
+}
+
 /** How many lifted quarantines the state keeps in view. */
 export const LIFTED_KEPT = 100;
 

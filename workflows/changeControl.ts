@@ -4,8 +4,7 @@ import {
   breakerQuarantineSignal,
   CHANGE_CONTROL_REFUSED,
   changeControlStateQuery,
-  describeLineStop,
-  describeQuarantine,
+  changeControlBar,
   LIFTED_KEPT,
   LINE_NOT_STOPPED,
   liftLineUpdate,
@@ -96,9 +95,8 @@ export async function changeControlWorkflow(input: ChangeControlInput): Promise<
     (args): Admission => {
       // A rollout admitted before stays admitted: asking again (a retried activity) changes nothing.
       if (running.has(args.rolloutId)) return { admitted: true };
-      const q = find(args.version);
-      if (q) return { admitted: false, reason: describeQuarantine(q) };
-      if (line) return { admitted: false, reason: describeLineStop(line) };
+      const bar = changeControlBar(state(), args.version);
+      if (bar) return { admitted: false, reason: bar.reason };
       running.add(args.rolloutId);
       return { admitted: true };
     },
