@@ -161,6 +161,9 @@ describe('status portal in headless Chromium (dev server, real fleet)', () => {
       assert.deepEqual(pageProblems(phone), []);
 
       // ACME signs in with the form on a desktop and sees its own release state, not Globex's.
+      // ACME is the canary: on a loaded machine the rollout may still be verifying the build, so wait
+      // until its canary has begun before asserting it has nothing left to defer.
+      await rig.h.waitForProgress('browser-defer', (s) => !['pending', 'waiting_for_window', undefined].includes(s.customers?.find((c) => c.id === 'acme')?.state));
       await desktop.goto(`${rig.portal.url}/customer`);
       await desktop.fill('#customer-id', 'acme');
       await desktop.fill('#customer-token', rig.token('acme'));
