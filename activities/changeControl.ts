@@ -12,7 +12,9 @@ import {
   type ChangeControlInput,
   type ChangeControlState,
 } from '../contract/changeControl';
+import type { FreezeCheck } from '../contract/freeze';
 import { changeControlWorkflowId } from '../contract/ids';
+import { freezesInForce } from '../domain/freezeCalendar';
 import { WorkflowType, type ChangeControlWorkflow } from '../contract/workflowTypes';
 
 const EMPTY: ChangeControlInput = { state: EMPTY_CHANGE_CONTROL };
@@ -54,6 +56,17 @@ export const changeControlActivities = {
   async changeControlBar(args: { rolloutId: string; version: string }): Promise<string | null> {
     const state = await readChangeControl();
     return (state && changeControlBar(state, args.version, args.rolloutId)?.reason) ?? null;
+  },
+
+  /**
+   * The freezes in force now for the rollout's fleet, and a break-glass granted to it that has
+   * not ended. Here, not in the workflow: it needs the clock and the time-zone database.
+   */
+  async checkFreezes(args: { rolloutId: string; fleet: string }): Promise<FreezeCheck> {
+    const state = await readChangeControl();
+    const now = new Date();
+    const override = (state?.freezeOverrides ?? []).find((o) => o.rolloutId === args.rolloutId && Date.parse(o.until) > now.getTime()) ?? null;
+    return { inForce: freezesInForce(state?.freezes ?? [], args.fleet, now), override };
   },
 
   /** A tripped breaker quarantines its version; a version already quarantined stays as it was. */

@@ -6,7 +6,7 @@ import { anyOf, attribute, endedOutside, equals, EXECUTION, listExecutions, lite
 
 /** Every state `--state` takes: the ones the workflow writes, and how an execution ended outside Rampart. */
 export const LISTED_ROLLOUT_STATES = [
-  'queued', 'running', 'awaiting_approval', 'paused', 'stopping', 'held', 'rolling_back',
+  'queued', 'running', 'awaiting_approval', 'paused', 'frozen', 'stopping', 'held', 'rolling_back',
   'completed', 'rolled_back', 'rollback_incomplete', 'failed', 'terminated', 'cancelled', 'timed_out',
 ] as const satisfies readonly RolloutState[];
 // A state added to RolloutState and not here fails to compile: the lists must know every state.
@@ -14,7 +14,7 @@ type Missing = Exclude<RolloutState, (typeof LISTED_ROLLOUT_STATES)[number]>;
 const everyStateListed: Missing extends never ? true : Missing = true;
 void everyStateListed;
 
-const WRITTEN_WHILE_RUNNING: readonly RolloutState[] = ['queued', 'running', 'awaiting_approval', 'paused', 'stopping', 'held', 'rolling_back'];
+const WRITTEN_WHILE_RUNNING: readonly RolloutState[] = ['queued', 'running', 'awaiting_approval', 'paused', 'frozen', 'stopping', 'held', 'rolling_back'];
 
 export interface RolloutFilter {
   states?: RolloutState[];

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { versionSchema } from '../domain/release';
 import { reasonText } from '../domain/freeText';
 import { commandArgsSchema } from './commandArgs';
+import type { FreezeOverride, FreezeRule } from './freeze';
 
 /**
  * Change control: what may not be released, shared by every client, worker and schedule of one
@@ -96,10 +97,14 @@ export interface ChangeControlState {
   line?: LineStop | null;
   /** Rollouts admitted and not yet ended, by id. */
   running?: string[];
+  /** The freeze calendar (contract/freeze.ts); absent on records from before freezes. */
+  freezes?: FreezeRule[];
+  /** Break-glass past the freezes, per rollout, until each ends (expired ones are dropped). */
+  freezeOverrides?: FreezeOverride[];
 }
 
 /** The record of a task queue where nothing was ever quarantined or stopped. */
-export const EMPTY_CHANGE_CONTROL: ChangeControlState = { quarantined: [], lifted: [], line: null, running: [] };
+export const EMPTY_CHANGE_CONTROL: ChangeControlState = { quarantined: [], lifted: [], line: null, running: [], freezes: [], freezeOverrides: [] };
 
 /**
  * Why a rollout of `version` may not start or take its next step, from the record, or null: its

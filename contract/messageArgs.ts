@@ -3,6 +3,7 @@ import { deferArgsSchema } from '../domain/deferral';
 import { alertEventSchema } from './alertEvent';
 import { admitRolloutSchema, breakerQuarantineSchema, liftLineArgsSchema, quarantineArgsSchema, rolloutEndedSchema, stopTheLineArgsSchema } from './changeControl';
 import { commandArgsSchema, resolveArgsSchema, stopArgsSchema } from './commandArgs';
+import { addFreezeArgsSchema, freezeCalendarArgsSchema, overrideFreezeArgsSchema, removeFreezeArgsSchema } from './freeze';
 import { incidentNoteSchema } from './incident';
 import { leaseAnswerSchema, leaseReleaseSchema, leaseRequestSchema } from './lease';
 import { stepControlSchema } from './step';
@@ -53,5 +54,10 @@ export const messageArgSchemas = {
   stopTheLine: stopTheLineArgsSchema,
   liftLine: liftLineArgsSchema,
   admitRollout: admitRolloutSchema,
+  setFreezeCalendar: freezeCalendarArgsSchema,
+  addFreeze: addFreezeArgsSchema,
+  removeFreeze: removeFreezeArgsSchema,
+  overrideFreeze: overrideFreezeArgsSchema,
+  freezeChanged: null,
   rolloutEnded: rolloutEndedSchema,
 } as const satisfies Record<string, z.ZodType | null>;

@@ -54,6 +54,9 @@ export const ROLLOUT_EVENTS = [
   'recovery rolled_back',
   'recovery rollback_incomplete',
   'held',
+  'frozen',
+  'freeze ended',
+  'freeze overridden',
   /** A Signal whose argument broke its schema (contract/messageArgs.ts): dropped, the rollout unchanged. */
   'message dropped',
 ] as const;

@@ -147,6 +147,9 @@ function releaseState(status: RolloutStatus, targetStates: Map<string, TargetSta
     case 'paused':
     case 'stopping':
       return 'paused';
+    // Waiting out a freeze: customers see it paused until the freeze ends.
+    case 'frozen':
+      return started ? 'paused' : 'scheduled';
     case 'held':
       return 'on_hold';
     case 'rolling_back':

@@ -12,6 +12,8 @@ export type RolloutState =
   | 'paused'
   | 'stopping'
   | 'held'
+  /** Waiting at a step boundary for a freeze to end (status.frozen says which and until when). */
+  | 'frozen'
   | 'rolling_back'
   | 'completed'
   | 'rolled_back'
@@ -97,6 +99,13 @@ export interface Approval {
   reason?: string;
 }
 
+/** A rollout waiting at a step boundary: before which step, for which freezes, until when (the latest end). */
+export interface FrozenWait {
+  step: string;
+  until: string;
+  freezes: Array<{ name: string; reason: string; until: string; untilLocal: string; timeZone: string }>;
+}
+
 export interface RolloutStatus {
   rolloutId: string;
   playbook: string;
@@ -119,6 +128,8 @@ export interface RolloutStatus {
   outcome: { result: 'completed' | 'rolled_back' | 'rollback_incomplete' | 'held' | 'failed'; reason: string } | null;
   /** Things that went almost wrong: worth a look in the next plan. */
   nearMisses: NearMiss[];
+  /** Set while the rollout waits at a step boundary for freezes to end; absent before freezes existed. */
+  frozen?: FrozenWait | null;
   timeline: TimelineEntry[];
   /** Set when the execution ended behind Rampart's back (terminated, cancelled, timed out, failed). */
   interrupted?: Interruption;

@@ -205,3 +205,15 @@ export function isoInZone(seconds: number, zone: string): string {
   const zonePart = offsetMin === 0 ? 'Z' : `${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
   return `${pad(w.y, 4)}-${pad(w.mo)}-${pad(w.d)}T${pad(w.h)}:${pad(w.m)}:${pad(w.s)}${zonePart}`;
 }
+
+/** The wall clock in `zone` at an instant, as the epoch seconds its fields would be read as UTC ("floating" time). */
+export function wallSeconds(seconds: number, zone: string): number {
+  const w = new Zone(zone).wall(seconds);
+  return Date.UTC(w.y, w.mo - 1, w.d, w.h, w.m, w.s) / 1000;
+}
+
+/** The instant a wall-clock time in `zone` names, given as floating seconds; in a DST gap or overlap as Go's time.Date decides. */
+export function instantOfWall(floating: number, zone: string): number {
+  const d = new Date(floating * 1000);
+  return new Zone(zone).date(d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds());
+}

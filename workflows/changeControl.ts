@@ -21,13 +21,15 @@ import {
   type QuarantineLifted,
 } from '../contract/changeControl';
 import { messageArgSchemas as schemas } from '../contract/messageArgs';
+import type { FreezeOverride, FreezeRule } from '../contract/freeze';
+import { registerFreezeHandlers } from './freezeRecord';
 import { dropReport, handleSignal, parseArg } from './messages';
 import { isoNow } from './time';
 
 /**
  * The change-control record of one task queue: quarantined versions, the stopped line, and the
- * rollouts that run. Every change is an Update or a Signal in this workflow's history, so the
- * history is the audit trail. Rules: a version is quarantined once (a second quarantine changes
+ * rollouts that run, and the freeze calendar (workflows/freezeRecord.ts). Every change is an
+ * Update or a Signal in this workflow's history, so the history is the audit trail. Rules: a version is quarantined once (a second quarantine changes
  * nothing and says so); only someone other than whoever quarantined it may lift it; a tripped
  * breaker quarantines by itself; while the line is stopped no rollout is admitted, and stopping it
  * answers with every rollout admitted and not ended, so each can be stopped. The state continues
@@ -38,8 +40,10 @@ export async function changeControlWorkflow(input: ChangeControlInput): Promise<
   const lifted: QuarantineLifted[] = [...input.state.lifted];
   let line: LineStop | null = input.state.line ?? null;
   const running = new Set(input.state.running ?? []);
+  const freezes: FreezeRule[] = [...(input.state.freezes ?? [])];
+  const freezeOverrides: FreezeOverride[] = [...(input.state.freezeOverrides ?? [])];
   const find = (version: string) => quarantined.find((q) => q.version === version);
-  const state = () => ({ quarantined, lifted, line, running: [...running] });
+  const state = () => ({ quarantined, lifted, line, running: [...running], freezes, freezeOverrides });
 
   const quarantine = (entry: Quarantine) => {
     const known = find(entry.version);
@@ -49,6 +53,7 @@ export async function changeControlWorkflow(input: ChangeControlInput): Promise<
   };
 
   setHandler(changeControlStateQuery, state);
+  registerFreezeHandlers(freezes, freezeOverrides);
   setHandler(quarantineUpdate, (args) => quarantine({ version: args.version, reason: args.reason ?? '', by: args.by, at: isoNow() }), {
     validator: (args) => {
       parseArg('quarantine', schemas.quarantine, args);

@@ -58,6 +58,8 @@ export function rolloutWhy(s: Frozen<RolloutStatus>): string | null {
       return s.awaitingApproval ? `${s.awaitingApproval.step}: ${s.awaitingApproval.needed} approval(s) needed` : null;
     case 'stopping':
       return line(last('emergency stop'));
+    case 'frozen':
+      return s.frozen ? `before ${s.frozen.step}: ${s.frozen.freezes.map((f) => f.name).join(', ')} until ${s.frozen.until}` : null;
     case 'rolling_back':
       return line(last('rolling back'));
     case 'held': {

@@ -4,6 +4,7 @@ import type { RolloutInput } from '../domain/rolloutInput';
 import type { RolloutStatus } from '../domain/rolloutStatus';
 import { ChangeControlPass, holdIfBarred } from './changeControlGate';
 import { keepFeatureOff } from './degrade';
+import { waitOutFreeze } from './freezeGate';
 import { onBreach } from './rolloutBreaker';
 import { honourStopOrRollback } from './rolloutHold';
 import { planRollout } from './rolloutPlanning';
@@ -50,9 +51,7 @@ async function runRollout(input: RolloutInput, lease: RolloutLease, pass: Change
     const step = steps[i] as PlannedStep;
     if (step.kind === 'wave') waveIndex++;
     if (!controls.halted) await waitForApproval(run, step, step.kind === 'wave' && waveIndex === 1);
-    // A paused rollout starts no new step; the breaker and commands still work meanwhile.
-    await condition(() => !controls.paused || controls.halted);
-    const decidedBeforeStep = (await honourStopOrRollback(run)) ?? (await holdIfBarred(run));
+    const decidedBeforeStep = await atStepBoundary(run, step);
     if (decidedBeforeStep) return decidedBeforeStep;
 
     const later = new Set(steps.slice(i).flatMap((s) => s.targets));
@@ -81,6 +80,20 @@ async function runRollout(input: RolloutInput, lease: RolloutLease, pass: Change
     if (decided) return decided;
   }
   return complete(run);
+}
+
+/**
+ * Before a step: a paused rollout starts no new step (the breaker and commands still work
+ * meanwhile); a stop or rollback is honoured; change control may hold it; a freeze makes it wait,
+ * and after every wait all of these are looked at again. A status when the rollout ended here.
+ */
+async function atStepBoundary(run: RolloutRun, step: PlannedStep): Promise<RolloutStatus | null> {
+  const { controls } = run;
+  for (;;) {
+    await condition(() => !controls.paused || controls.halted);
+    const decided = (await honourStopOrRollback(run)) ?? (await holdIfBarred(run));
+    if (decided || !(await waitOutFreeze(run, step))) return decided;
+  }
 }
 
 /** Every step passed: the release runs on every target but those pinned to N-1. */

@@ -14,6 +14,7 @@ import {
   stopUpdate,
 } from '../contract/rollout';
 import { stepControlSignal, type StepControl } from '../contract/step';
+import { freezeChangedSignal } from '../contract/freeze';
 import { parseArg } from './messages';
 import type { RolloutTracker } from './rolloutTracker';
 import type { stepWorkflow } from './step';
@@ -23,6 +24,8 @@ export class RolloutControls {
   paused = false;
   promoted = false;
   resumeRequested = false;
+  /** A freeze was removed or a break-glass granted: a rollout waiting at a freeze looks again. */
+  freezeRecheck = false;
   stop: { then: 'rollback' | 'hold'; by: string } | null = null;
   rollback: { by: string } | null = null;
   activeStep: ChildWorkflowHandle<typeof stepWorkflow> | null = null;
@@ -77,6 +80,10 @@ export function registerRolloutCommands(
   // A Query cannot change the workflow, but a bad argument gets a clear refusal naming it, not an empty view.
   setHandler(customerViewQuery, (customerId) => tracker.customerView(parseArg('customerView', customerViewArgs, { customerId }).customerId));
 
+  setHandler(freezeChangedSignal, () => {
+    controls.freezeRecheck = true;
+  });
+
   setHandler(pauseUpdate, async (args) => {
     controls.paused = true;
     tracker.paused(args.by, args.reason);
@@ -87,7 +94,7 @@ export function registerRolloutCommands(
       parseArg('command', schemas.pause, args);
       const state = requireLive(tracker);
       if (controls.paused) reject(`rollout is already paused by ${status.pausedBy}`);
-      if (state !== 'running' && state !== 'awaiting_approval') reject(`cannot pause a rollout that is ${state}`);
+      if (state !== 'running' && state !== 'awaiting_approval' && state !== 'frozen') reject(`cannot pause a rollout that is ${state}`);
     },
   });
 

@@ -1,5 +1,6 @@
 import { patched } from '@temporalio/workflow';
 import type { RolloutEvent } from '../contract/timeline';
+import { describeFreeze, type ActiveFreeze, type FreezeOverride } from '../contract/freeze';
 import type { CustomerRolloutStatus } from '../domain/customerRolloutStatus';
 import type { Fleet } from '../domain/fleet';
 import type { Playbook } from '../domain/playbook';
@@ -180,7 +181,7 @@ export class RolloutTracker {
 
   paused(by: string, reason: string | undefined): void {
     this.s.pausedBy = by;
-    if (this.s.state === 'running') this.s.state = 'paused';
+    if (this.s.state === 'running' || this.s.state === 'frozen') this.s.state = 'paused';
     this.note('paused', { by, reason });
   }
 
@@ -304,6 +305,35 @@ export class RolloutTracker {
 
   incidentNotOpened(why: string): void {
     this.note('incident not opened', { detail: why });
+  }
+
+  // --- freezes (workflows/freezeGate.ts) ---------------------------------------------------------
+
+  /** Waiting at the boundary before `step` for freezes to end; noted once per distinct wait, not at each re-check. */
+  frozen(step: string, freezes: ActiveFreeze[], until: string): void {
+    const wait = { step, until, freezes: freezes.map(({ name, reason, until: end, untilLocal, timeZone }) => ({ name, reason, until: end, untilLocal, timeZone })) };
+    const same = JSON.stringify(this.s.frozen ?? null) === JSON.stringify(wait);
+    this.s.frozen = wait;
+    if (this.s.state === 'running') this.s.state = 'frozen';
+    if (!same) this.note('frozen', { detail: `waiting before ${step}: ${freezes.map(describeFreeze).join('; ')}` });
+    else this.showListing();
+  }
+
+  /** No freeze holds the next step any more; `noted` false: a stop or rollback ended the wait, which its own entry says. */
+  thawed(noted = true): void {
+    if (!this.s.frozen) return;
+    const names = this.s.frozen.freezes.map((f) => f.name).join(', ');
+    this.s.frozen = null;
+    if (this.s.state === 'frozen') this.s.state = 'running';
+    if (noted) this.note('freeze ended', { detail: `${names}: no freeze holds the next step now` });
+    else this.showListing();
+  }
+
+  /** A break-glass let the rollout past freezes in force: noted once per grant. */
+  freezeOverridden(grant: FreezeOverride, freezes: ActiveFreeze[]): void {
+    const detail = `break-glass approved by ${grant.approver} for ${grant.requestedBy} until ${grant.until}; overrides ${freezes.map(describeFreeze).join('; ')}`;
+    if (this.s.timeline.some((e) => e.event === 'freeze overridden' && e.detail === detail)) return;
+    this.note('freeze overridden', { by: grant.approver, reason: grant.reason, detail });
   }
 
   // --- hold, rollback, the end ------------------------------------------------------------------
