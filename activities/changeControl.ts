@@ -14,7 +14,7 @@ import {
 } from '../contract/changeControl';
 import type { FreezeCheck } from '../contract/freeze';
 import { changeControlWorkflowId } from '../contract/ids';
-import { freezesInForce } from '../domain/freezeCalendar';
+import { freezesInForce } from '../calendars/freezeCalendar';
 import { WorkflowType, type ChangeControlWorkflow } from '../contract/workflowTypes';
 
 const EMPTY: ChangeControlInput = { state: EMPTY_CHANGE_CONTROL };

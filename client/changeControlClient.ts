@@ -20,13 +20,31 @@ import {
   type QuarantineArgs,
   type QuarantineLifted,
 } from '../contract/changeControl';
-import { changeControlWorkflowId } from '../contract/ids';
+import {
+  addFreezeUpdate,
+  freezeChangedSignal,
+  overrideFreezeUpdate,
+  removeFreezeUpdate,
+  setFreezeCalendarUpdate,
+  FREEZE_NOT_FOUND,
+  freezeHoldsFleet,
+  type ActiveFreeze,
+  type AddFreezeArgs,
+  type FreezeCalendarAnswer,
+  type FreezeCalendarArgs,
+  type FreezeOverride,
+  type FreezeRule,
+  type OverrideFreezeArgs,
+  type RemoveFreezeArgs,
+} from '../contract/freeze';
+import { changeControlWorkflowId, rolloutWorkflowId } from '../contract/ids';
+import { freezesInForce } from '../calendars/freezeCalendar';
 import { WorkflowType, type ChangeControlWorkflow } from '../contract/workflowTypes';
 import { RejectedError } from './errors';
 
-export { describeQuarantine };
 import { EXIT, UserError } from './exitCodes';
 
+export { describeQuarantine };
 
 /** The client's side of change control (workflows/changeControl.ts) on one task queue. */
 export class ChangeControlClient {
@@ -74,6 +92,45 @@ export class ChangeControlClient {
     }
   }
 
+  /** Replaces the freezes that came from the calendar file; those added by hand stay. */
+  async applyFreezeCalendar(args: FreezeCalendarArgs): Promise<FreezeCalendarAnswer> {
+    return this.change('freeze apply', () => this.client.workflow.executeUpdateWithStart(setFreezeCalendarUpdate, { args: [args], startWorkflowOperation: this.startOperation() }));
+  }
+
+  async addFreeze(args: AddFreezeArgs): Promise<FreezeRule> {
+    return this.change('freeze add', () => this.client.workflow.executeUpdateWithStart(addFreezeUpdate, { args: [args], startWorkflowOperation: this.startOperation() }));
+  }
+
+  async removeFreeze(args: RemoveFreezeArgs): Promise<FreezeRule> {
+    try {
+      return await this.change('freeze remove', () => this.client.workflow.getHandle<ChangeControlWorkflow>(this.workflowId).executeUpdate(removeFreezeUpdate, { args: [args] }));
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new UserError(`no freeze named "${args.name}"`, EXIT.notFound);
+      throw err;
+    }
+  }
+
+  /** A break-glass past every freeze for one rollout, for a bounded time; refused when the approver is the requester. */
+  async overrideFreeze(args: OverrideFreezeArgs): Promise<FreezeOverride> {
+    return this.change('freeze override', () => this.client.workflow.executeUpdateWithStart(overrideFreezeUpdate, { args: [args], startWorkflowOperation: this.startOperation() }));
+  }
+
+  /**
+   * Tells rollouts waiting at a freeze to look again now (a freeze removed, a break-glass granted);
+   * best effort: a rollout not told looks again within the hour by itself.
+   */
+  async wakeFrozen(rolloutIds: readonly string[]): Promise<void> {
+    await Promise.all(rolloutIds.map((id) => this.client.workflow.getHandle(rolloutWorkflowId(id)).signal(freezeChangedSignal).catch(() => undefined)));
+  }
+
+  private async change<T>(command: string, send: () => Promise<T>): Promise<T> {
+    try {
+      return await send();
+    } catch (err) {
+      throw refusal(command, err);
+    }
+  }
+
   /** Rollouts that ended without saying so (terminated, ...) no longer count as running. */
   async forget(rolloutIds: readonly string[]): Promise<void> {
     const handle = this.client.workflow.getHandle<ChangeControlWorkflow>(this.workflowId);
@@ -108,14 +165,18 @@ export class ChangeControlClient {
   }
 
   /**
-   * Why a rollout of `version` may not start now (quarantined, or the line stopped), or null;
-   * null too when no worker answered within `deadlineMs`: the rollout's planning asks again.
+   * What stands in the way of starting a rollout of `version` on `fleet` now: why it is barred
+   * (quarantined, or the line stopped), or null; and the freezes in force that hold the whole
+   * fleet. Nothing when no worker answered within `deadlineMs`: the rollout asks again itself
+   * (its planning for quarantines, each step for freezes).
    */
-  async startBar(version: string, deadlineMs: number): Promise<string | null> {
+  async startBar(version: string, fleet: string, deadlineMs: number, now = new Date()): Promise<{ reason: string | null; frozen: ActiveFreeze[] }> {
     const state = await this.state(deadlineMs);
-    const bar = state ? changeControlBar(state, version) : null;
-    if (!bar?.quarantine) return bar?.reason ?? null;
-    return `${bar.reason}; someone other than ${bar.quarantine.by} may lift it with "rampart release unquarantine ${version} --reason ..."`;
+    if (!state) return { reason: null, frozen: [] };
+    const frozen = freezesInForce(state.freezes ?? [], fleet, now).filter((f) => freezeHoldsFleet(f.scope, fleet));
+    const bar = changeControlBar(state, version);
+    if (!bar?.quarantine) return { reason: bar?.reason ?? null, frozen };
+    return { reason: `${bar.reason}; someone other than ${bar.quarantine.by} may lift it with "rampart release unquarantine ${version} --reason ..."`, frozen };
   }
 }
 
@@ -127,6 +188,6 @@ function notQuarantined(version: string): UserError {
 function refusal(command: string, err: unknown): unknown {
   if (!(err instanceof WorkflowUpdateFailedError)) return err;
   const cause = err.cause as (Error & { type?: string }) | undefined;
-  if (cause?.type === NOT_QUARANTINED || cause?.type === LINE_NOT_STOPPED) return new UserError(cause.message, EXIT.notFound);
+  if (cause?.type === NOT_QUARANTINED || cause?.type === LINE_NOT_STOPPED || cause?.type === FREEZE_NOT_FOUND) return new UserError(cause.message, EXIT.notFound);
   return new RejectedError(command, cause?.message ?? err.message);
 }

@@ -16,6 +16,8 @@ import { stepControlSchema, stepControlSignal, stepProgressQuery, type StepContr
 import { WorkflowType, type RolloutWorkflow } from '../contract/workflowTypes';
 import type { LeaseGrant } from '../contract/lease';
 import { AlreadyExistsError, NotFoundError, RejectedError } from './errors';
+import { describeFreeze } from '../contract/freeze';
+import { fleetSchema } from '../domain/fleet';
 import { ChangeControlClient } from './changeControlClient';
 import { FleetLeaseClient, leasedTargets } from './fleetLeaseClient';
 import { readInterruption } from './rolloutExecution';
@@ -34,6 +36,8 @@ export type RolloutHandle = WorkflowHandle<RolloutWorkflow>;
 
 /** How long a start waits for change control to say whether it may start (quarantine, stopped line); the rollout's planning asks again. */
 const CHANGE_CONTROL_QUERY_MS = 3000;
+/** How long a start's break-glass lets the rollout past freezes unless --for says otherwise. */
+export const DEFAULT_FREEZE_OVERRIDE_MS = 4 * 60 * 60 * 1000;
 type CommandArgsOf<C extends RolloutCommand> = C extends 'stop' ? StopArgs : CommandArgs;
 
 /**
@@ -56,13 +60,12 @@ export class RolloutClient {
    * when another running rollout has some of them, unless `queue`, which starts it waiting in line
    * (`lease.state` "queued"). A start that fails after the reservation gives it back.
    */
-  async startLeased(input: RolloutInput, options: { taskQueue?: string; queue?: boolean } = {}): Promise<{ handle: RolloutHandle; lease: LeaseGrant | null }> {
+  async startLeased(input: RolloutInput, options: { taskQueue?: string; queue?: boolean; freezeOverrideMs?: number } = {}): Promise<{ handle: RolloutHandle; lease: LeaseGrant | null }> {
     const taskQueue = options.taskQueue ?? this.taskQueue;
     const leased = leasedTargets(input.fleet);
     // An id already taken is refused before anything is reserved under it.
     if (await this.describe(input.rolloutId).then(() => true, () => false)) throw new AlreadyExistsError('rollout', input.rolloutId);
-    const barred = await new ChangeControlClient(this.client, taskQueue).startBar(input.release.version, CHANGE_CONTROL_QUERY_MS);
-    if (barred) throw new RejectedError('start', barred);
+    await this.passChangeControl(input, taskQueue, options.freezeOverrideMs ?? DEFAULT_FREEZE_OVERRIDE_MS);
     const lease = leased
       ? await this.leases.reserve({ ...leased, rolloutId: input.rolloutId, by: input.startedBy, queue: options.queue ?? false, taskQueue })
       : null;
@@ -81,6 +84,26 @@ export class RolloutClient {
       if (err instanceof WorkflowExecutionAlreadyStartedError) throw new AlreadyExistsError('rollout', input.rolloutId);
       throw await notSetUpOr(this.client, err);
     }
+  }
+
+  /**
+   * Refuses a start that change control bars (RejectedError): a quarantined version, the line
+   * stopped, a freeze in force for the fleet. A break-glass that names the freezes (gateStart)
+   * goes past them: it is granted in change control for this rollout, for `overrideMs`, before
+   * the rollout exists, so its first step finds it.
+   */
+  private async passChangeControl(input: RolloutInput, taskQueue: string, overrideMs: number): Promise<void> {
+    const control = new ChangeControlClient(this.client, taskQueue);
+    const fleet = fleetSchema.safeParse(input.fleet);
+    const { reason, frozen } = await control.startBar(input.release.version, fleet.success ? fleet.data.name : '', CHANGE_CONTROL_QUERY_MS);
+    if (reason) throw new RejectedError('start', reason);
+    if (frozen.length === 0) return;
+    const glass = input.breakGlass;
+    const overridden = frozen.every((f) => glass?.overrides.includes(describeFreeze(f)));
+    if (!glass || !overridden) {
+      throw new RejectedError('start', `${frozen.map(describeFreeze).join('; ')}; wait until it ends, or start with --break-glass --reason ... --approver ...`);
+    }
+    await control.overrideFreeze({ rolloutId: input.rolloutId, by: glass.requestedBy, approver: glass.approver, reason: glass.reason, lastsMs: overrideMs });
   }
 
   /** Starts a rollout and waits for its final status. */

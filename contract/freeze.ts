@@ -117,7 +117,7 @@ export function freezeHoldsFleet(scope: FreezeScope, fleet: string): boolean {
 }
 
 /** 'freeze "year-end" (holiday change freeze) until 2027-01-04T14:00:00Z (09:00 America/New_York)'. */
-export function describeFreeze(f: ActiveFreeze): string {
+export function describeFreeze(f: Omit<ActiveFreeze, 'scope'>): string {
   return `freeze "${f.name}" (${f.reason}) until ${f.until} (${f.untilLocal} ${f.timeZone})`;
 }
 

@@ -31,7 +31,7 @@ export async function waitOutFreeze(run: RolloutRun, step: PlannedStep): Promise
     return false;
   }
   const until = holding.map((f) => f.until).sort().at(-1) as string;
-  tracker.frozen(step.name, holding, until);
+  tracker.frozen({ step: step.name, until, freezes: holding.map(({ name, reason, until: end, untilLocal, timeZone }) => ({ name, reason, until: end, untilLocal, timeZone })) });
   controls.freezeRecheck = false;
   const paused = controls.paused;
   const waitMs = Math.max(1000, Math.min(Date.parse(until) - Date.now(), RECHECK_MS));

@@ -5,14 +5,7 @@ import type { CustomerRolloutStatus } from '../domain/customerRolloutStatus';
 import type { Fleet } from '../domain/fleet';
 import type { Playbook } from '../domain/playbook';
 import type { PlannedStep } from '../domain/planSteps';
-import type {
-  Frozen,
-  RolloutState,
-  RolloutStatus,
-  StepStatus,
-  TargetStatus,
-  TimelineEntry,
-} from '../domain/rolloutStatus';
+import type { Frozen, FrozenWait, RolloutState, RolloutStatus, StepStatus, TargetStatus, TimelineEntry } from '../domain/rolloutStatus';
 import { startedRolloutStatus } from '../domain/rolloutStatus';
 import { withoutCustomerLists, withoutTargetLists } from '../domain/statusSummary';
 import type { RolloutInput } from '../domain/rolloutInput';
@@ -309,20 +302,19 @@ export class RolloutTracker {
 
   // --- freezes (workflows/freezeGate.ts) ---------------------------------------------------------
 
-  /** Waiting at the boundary before `step` for freezes to end; noted once per distinct wait, not at each re-check. */
-  frozen(step: string, freezes: ActiveFreeze[], until: string): void {
-    const wait = { step, until, freezes: freezes.map(({ name, reason, until: end, untilLocal, timeZone }) => ({ name, reason, until: end, untilLocal, timeZone })) };
+  /** Waiting at a step boundary for freezes to end; noted once per distinct wait, not at each re-check. */
+  frozen(wait: FrozenWait): void {
     const same = JSON.stringify(this.s.frozen ?? null) === JSON.stringify(wait);
     this.s.frozen = wait;
     if (this.s.state === 'running') this.s.state = 'frozen';
-    if (!same) this.note('frozen', { detail: `waiting before ${step}: ${freezes.map(describeFreeze).join('; ')}` });
-    else this.showListing();
+    if (same) this.showListing();
+    else this.note('frozen', { detail: `waiting before ${wait.step}: ${wait.freezes.map(describeFreeze).join('; ')}` });
   }
 
   /** No freeze holds the next step any more; `noted` false: a stop or rollback ended the wait, which its own entry says. */
   thawed(noted = true): void {
-    if (!this.s.frozen) return;
-    const names = this.s.frozen.freezes.map((f) => f.name).join(', ');
+    const names = this.s.frozen?.freezes.map((f) => f.name).join(', ');
+    if (names === undefined) return;
     this.s.frozen = null;
     if (this.s.state === 'frozen') this.s.state = 'running';
     if (noted) this.note('freeze ended', { detail: `${names}: no freeze holds the next step now` });
@@ -332,8 +324,7 @@ export class RolloutTracker {
   /** A break-glass let the rollout past freezes in force: noted once per grant. */
   freezeOverridden(grant: FreezeOverride, freezes: ActiveFreeze[]): void {
     const detail = `break-glass approved by ${grant.approver} for ${grant.requestedBy} until ${grant.until}; overrides ${freezes.map(describeFreeze).join('; ')}`;
-    if (this.s.timeline.some((e) => e.event === 'freeze overridden' && e.detail === detail)) return;
-    this.note('freeze overridden', { by: grant.approver, reason: grant.reason, detail });
+    if (!this.s.timeline.some((e) => e.event === 'freeze overridden' && e.detail === detail)) this.note('freeze overridden', { by: grant.approver, reason: grant.reason, detail });
   }
 
   // --- hold, rollback, the end ------------------------------------------------------------------

@@ -8,6 +8,9 @@ import { EXIT } from '../exitCodes';
 import { parseFlags } from '../parseFlags';
 import { stopTheLine } from '../stopRollouts';
 import { withRollouts } from '../temporalSession';
+import { freezesInForce } from '../../calendars/freezeCalendar';
+import { describeFreeze } from '../../contract/freeze';
+import { registerFreezeCalendarCommands } from './freezeCalendar';
 
 /** `freeze now`: stopTheLine (stopRollouts.ts), then what happened to each running rollout. */
 async function freezeNow(raw: Record<string, unknown>): Promise<void> {
@@ -44,16 +47,18 @@ async function freezeStatus(raw: Record<string, unknown>): Promise<void> {
   await withRollouts(async (rollouts) => {
     const state = await new ChangeControlClient(rollouts.client, rollouts.taskQueue).state();
     const line = state.line ?? null;
-    if (flags.json) console.log(terminalJson({ line, running: state.running ?? [], quarantined: state.quarantined }));
+    const inForce = freezesInForce(state.freezes ?? [], null, new Date());
+    if (flags.json) console.log(terminalJson({ line, inForce, running: state.running ?? [], quarantined: state.quarantined }));
     else {
       console.log(line ? tty`line stopped by ${line.by} at ${line.at} (then ${line.then}): ${line.reason}` : 'line open: rollouts may start');
+      for (const f of inForce) console.log(tty`in force: ${describeFreeze(f)}`);
       console.log(`${(state.running ?? []).length} rollout(s) running; ${state.quarantined.length} version(s) quarantined`);
     }
   });
 }
 
 export function registerFreezeCommands(program: Command): void {
-  const freeze = program.command('freeze').description('stop the line: halt every running rollout and refuse new starts');
+  const freeze = program.command('freeze').description('freeze calendar (blackout windows) and stop the line');
   freeze
     .command('now')
     .description('stop every running rollout on the task queue at once (held, or rolled back) and refuse new starts until lifted')
@@ -69,5 +74,6 @@ export function registerFreezeCommands(program: Command): void {
     .option('--by <user>', 'who lifts it', defaultUser())
     .option('--json', 'print JSON')
     .action(freezeLift);
-  freeze.command('status').description('whether the line is stopped, and what runs').option('--json', 'print JSON').action(freezeStatus);
+  freeze.command('status').description('whether the line is stopped, which freezes are in force, and what runs').option('--json', 'print JSON').action(freezeStatus);
+  registerFreezeCalendarCommands(freeze);
 }

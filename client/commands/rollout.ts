@@ -24,7 +24,10 @@ import { readRolloutStatus, renderStatus, renderTimelineEntry } from '../rollout
 import { terminalJson, terminalText, tty } from '../../domain/escape/terminal';
 import { withRollouts } from '../temporalSession';
 import { defaultUser } from '../defaultUser';
-import { gateStart } from '../reviewGate';
+import { gateStart, refuseOverdueWithoutBreakGlass } from '../reviewGate';
+import { ChangeControlClient } from '../changeControlClient';
+import { BREAK_GLASS_LIMITS } from '../../domain/breakGlass';
+import { durationBetween } from '../../domain/duration';
 import { registerRecoverCommand } from './rolloutRecover';
 import { registerRolloutListCommand } from './rolloutList';
 
@@ -91,6 +94,7 @@ const startFlags = z.strictObject({
   queue: z.boolean().optional(),
   breakGlass: z.boolean().optional(),
   approver: z.string().optional(),
+  for: durationBetween(BREAK_GLASS_LIMITS.duration.min, BREAK_GLASS_LIMITS.duration.max).optional(),
 });
 
 async function startRollout(raw: unknown): Promise<void> {
@@ -101,27 +105,32 @@ async function startRollout(raw: unknown): Promise<void> {
   const { playbook, fleet, customers, escalation } = docs;
   const release = await buildRelease(flags);
   const plan = { steps: docs.steps };
-  const breakGlass = gateStart([
+  const reviewed = [
     { file: flags.playbook, doc: playbook.value },
     ...(docs.escalationPolicy ? [{ file: shownPath(docs.escalationPolicy.file), doc: docs.escalationPolicy.value }] : []),
-  ], flags, now);
+  ];
+  refuseOverdueWithoutBreakGlass(reviewed, flags, now);
+  if (flags.for !== undefined && !flags.breakGlass) throw new UserError('--for: only with --break-glass (how long it lets the rollout past freezes)');
   const rolloutId = flags.id ?? newRolloutId(playbook.value.name, release.version, randomBytes(3).toString('hex'));
-  const input: RolloutInput = {
-    rolloutId,
-    playbook: playbook.raw,
-    fleet: fleet.raw,
-    release,
-    startedBy: flags.by,
-    ...(flags.reason ? { reason: flags.reason } : {}),
-    ...(escalation !== undefined ? { escalation } : {}),
-    ...(breakGlass ? { breakGlass } : {}),
-    ...customers,
-  };
-  checkRolloutInputSize(input);
   await withRollouts(async (rollouts) => {
+    // Freezes live in change control on the server: the rest of the gate waits for them.
+    const { frozen } = await new ChangeControlClient(rollouts.client, rollouts.taskQueue).startBar(release.version, fleet.value.name, 3000, now);
+    const breakGlass = gateStart(reviewed, flags, now, frozen);
+    const input: RolloutInput = {
+      rolloutId,
+      playbook: playbook.raw,
+      fleet: fleet.raw,
+      release,
+      startedBy: flags.by,
+      ...(flags.reason ? { reason: flags.reason } : {}),
+      ...(escalation !== undefined ? { escalation } : {}),
+      ...(breakGlass ? { breakGlass } : {}),
+      ...customers,
+    };
+    checkRolloutInputSize(input);
     let lease: LeaseGrant | null;
     try {
-      ({ lease } = await rollouts.startLeased(input, { queue: Boolean(flags.queue) }));
+      ({ lease } = await rollouts.startLeased(input, { queue: Boolean(flags.queue), ...(flags.for !== undefined ? { freezeOverrideMs: flags.for } : {}) }));
     } catch (err) {
       if (err instanceof AlreadyExistsError) throw new UserError(`--id: ${err.message}`);
       if (err instanceof LeaseHeldError) throw new LeaseHeldError(`${err.reason}; wait until it ends, or start again with --queue to wait in line`, err.blockers);
@@ -217,8 +226,9 @@ export function registerRolloutCommands(program: Command): void {
     .option('--by <user>', 'who starts it', defaultUser())
     .option('--reason <text>', 'why')
     .option('--customers <file>', 'customers file: windows, channels, N-1 pins and notices per customer')
-    .option('--break-glass', 'start although a playbook or escalation policy is past its review date; needs --reason and --approver')
+    .option('--break-glass', 'start although a playbook or escalation policy is past its review date, or a freeze is in force; needs --reason and --approver')
     .option('--approver <user>', 'with --break-glass: who approves it (someone other than --by)')
+    .option('--for <duration>', 'with --break-glass during a freeze: how long it lets the rollout past freezes (1m to 24h; default 4h)')
     .option('--queue', 'if another rollout holds some of these targets, wait in line for them instead of being refused (exit 3)')
     .option('--wait', 'watch until the rollout ends; exit 0 only if it completed')
     .option('--json', 'print JSON')

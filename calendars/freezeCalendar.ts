@@ -8,8 +8,8 @@
 import { RRule, type Options } from 'rrule';
 import { z } from 'zod';
 import { freezeRuleShape, type ActiveFreeze, type FreezeRule, type FreezeScope } from '../contract/freeze';
-import { DAY, SECOND } from './duration';
-import { instantOfWall, isKnownTimeZone, isoInZone, wallSeconds } from './trainTimes';
+import { DAY, SECOND } from '../domain/duration';
+import { instantOfWall, isKnownTimeZone, isoInZone, wallSeconds } from '../domain/trainTimes';
 
 type Rule = Pick<FreezeRule, 'name' | 'reason' | 'timeZone' | 'scope' | 'from' | 'until' | 'rrule' | 'start' | 'duration'>;
 
@@ -105,13 +105,13 @@ function active(rule: Rule, w: FreezeWindow): ActiveFreeze {
 }
 
 /**
- * The freezes in force at `at` that may concern `fleet`: those of every fleet, of this one, and
+ * The freezes in force at `at` that may concern `fleet` (null: any): those of every fleet, of this one, and
  * those of labels (the workflow decides which steps those hold). A rule that cannot be evaluated
  * (a hostile record, a zone this machine lacks) is taken as in force for an hour: it fails closed.
  */
-export function freezesInForce(all: readonly Rule[], fleet: string, at: Date): ActiveFreeze[] {
+export function freezesInForce(all: readonly Rule[], fleet: string | null, at: Date): ActiveFreeze[] {
   return all.flatMap((rule) => {
-    if (rule.scope !== 'all' && 'fleet' in rule.scope && rule.scope.fleet !== fleet) return [];
+    if (fleet !== null && rule.scope !== 'all' && 'fleet' in rule.scope && rule.scope.fleet !== fleet) return [];
     try {
       const w = windowAt(rule, at);
       return w ? [active(rule, w)] : [];
