@@ -12,7 +12,7 @@ import {
   type ChangeControlInput,
   type ChangeControlState,
 } from '../contract/changeControl';
-import type { FreezeCheck } from '../contract/freeze';
+import { freezeHoldsFleet, type ActiveFreeze, type FreezeCheck } from '../contract/freeze';
 import { changeControlWorkflowId } from '../contract/ids';
 import { freezesInForce } from '../calendars/freezeCalendar';
 import { WorkflowType, type ChangeControlWorkflow } from '../contract/workflowTypes';
@@ -67,6 +67,12 @@ export const changeControlActivities = {
     const now = new Date();
     const override = (state?.freezeOverrides ?? []).find((o) => o.rolloutId === args.rolloutId && Date.parse(o.until) > now.getTime()) ?? null;
     return { inForce: freezesInForce(state?.freezes ?? [], args.fleet, now), override };
+  },
+
+  /** The freezes in force now that hold the whole fleet: what a train's run skips or defers for. */
+  async fleetFreezes(args: { fleet: string }): Promise<ActiveFreeze[]> {
+    const state = await readChangeControl();
+    return freezesInForce(state?.freezes ?? [], args.fleet, new Date()).filter((f) => freezeHoldsFleet(f.scope, args.fleet));
   },
 
   /** A tripped breaker quarantines its version; a version already quarantined stays as it was. */

@@ -1,3 +1,4 @@
+import { describeFreeze } from '../contract/freeze';
 import { ServiceError } from '@temporalio/client';
 import { terminalLine, tty } from '../domain/escape/terminal';
 import { FINAL_STATES, type RolloutStatus } from '../domain/rolloutStatus';
@@ -77,6 +78,7 @@ export function renderStatus(s: RolloutStatus): string {
   // Change control overridden at the start: shown beside who started it, as long as the rollout is shown.
   for (const e of s.timeline.filter((entry) => entry.event === 'break-glass')) lines.push(tty`BREAK-GLASS by ${e.by ?? '?'} (${e.reason ?? ''}): ${e.detail ?? ''}`);
   if (s.pausedBy) lines.push(tty`paused by ${s.pausedBy}`);
+  if (s.frozen) lines.push(...s.frozen.freezes.map((f) => tty`FROZEN before ${s.frozen!.step}: ${describeFreeze(f)}`));
   if (s.awaitingApproval) {
     const a = s.awaitingApproval;
     lines.push(tty`awaiting approval for ${a.step}: ${a.needed} needed${a.approvers ? tty` from ${a.approvers.join(', ')}` : ''}${a.excludeStarter ? ' (not the starter)' : ''}`);

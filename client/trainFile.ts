@@ -72,6 +72,7 @@ export async function loadTrainFile(file: string, now: Date = new Date()): Promi
   await checkStore('channel', channel, 'release channel');
   const runInput: TrainRunInput = {
     train: train.name,
+    duringFreeze: train.duringFreeze,
     channel,
     playbook: docs.playbook.raw,
     fleet: docs.fleet.raw,

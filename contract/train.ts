@@ -14,6 +14,8 @@ export interface TrainRunInput {
   escalation?: unknown;
   customers?: unknown;
   customersFile?: CustomersFileRef;
+  /** What a run inside a freeze does (domain/train.ts); absent on schedules applied before freezes: skip. */
+  duringFreeze?: 'skip' | 'defer';
 }
 
 /** An artifact of the channel left out of the choice, and why (bad digest, no manifest, a gate). */
@@ -22,7 +24,7 @@ export interface SkippedArtifact {
   reason: string;
 }
 
-export type TrainRunOutcome = 'released' | 'nothing to release' | 'not started';
+export type TrainRunOutcome = 'released' | 'nothing to release' | 'not started' | 'skipped: frozen';
 
 export interface TrainRunResult {
   outcome: TrainRunOutcome;

@@ -75,6 +75,11 @@ export const trainSchema = z
     intervals: z.array(intervalSchema).max(50).optional(),
     /** Each run starts up to this much after its time (Temporal spreads it deterministically). */
     jitter: durationBetween(0, DAY).optional(),
+    /**
+     * A run that falls in a freeze holding the train's fleet: `skip` it (recorded as such), or
+     * `defer` it to the freeze's end (the run waits, and the schedule skips the runs due meanwhile).
+     */
+    duringFreeze: z.enum(['skip', 'defer'], { error: 'expected skip or defer' }).default('skip'),
     /** How late a run may still start after the server was down at its time; default 1h. */
     catchupWindow: durationBetween(10 * SECOND, 7 * DAY).optional(),
   })

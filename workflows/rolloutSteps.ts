@@ -5,6 +5,7 @@ import type { PlannedStep } from '../domain/planSteps';
 import type { RolloutRun } from './rolloutRun';
 import { spreadSample } from './analysis';
 import { stepWorkflow } from './step';
+import { waitOutFreeze } from './freezeGate';
 
 /** Waits for the approvals the playbook asks for before this step (null: before the start), or a stop. */
 export async function waitForApproval(run: RolloutRun, step: PlannedStep | null, firstWave: boolean): Promise<void> {
@@ -27,7 +28,12 @@ export function runStep(run: RolloutRun, step: PlannedStep, later: Set<string>):
   return customers.runStep(
     step,
     run.changedIds(),
-    (child, targets) => runChild(run, { ...step, name: child, targets, bakeMs: 0 }, later, true),
+    async (child, targets) => {
+      // A customer's maintenance window is an allow window: a freeze wins over it (deny wins).
+      const slot = { ...step, name: child, targets, bakeMs: 0 };
+      while (!run.controls.halted && (await waitOutFreeze(run, slot)));
+      return runChild(run, slot, later, true);
+    },
     (targets) => runChild(run, { ...step, targets }, later, true),
   );
 }

@@ -1,6 +1,8 @@
 import {
   getExternalWorkflowHandle,
   ParentClosePolicy,
+  patched,
+  sleep,
   proxyActivities,
   startChild,
   workflowInfo,
@@ -9,6 +11,7 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { RampartActivities } from '../activities';
 import { fleetLeaseWorkflowId, rolloutWorkflowId, trainRolloutId } from '../contract/ids';
+import { describeFreeze } from '../contract/freeze';
 import { leaseReleaseSignal } from '../contract/lease';
 import { trainStarter, type TrainRunInput, type TrainRunResult } from '../contract/train';
 import { WorkflowType, type RolloutWorkflow } from '../contract/workflowTypes';
@@ -21,6 +24,27 @@ const acts = proxyActivities<RampartActivities>({
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10 },
 });
 
+/** Deferrals one run makes at most (freeze after freeze) before it gives up and is skipped. */
+const MAX_DEFERRALS = 20;
+
+/**
+ * A run that falls in a freeze holding the train's fleet is skipped, or deferred to the freeze's
+ * end and looked at again, as the train says (`duringFreeze`). Which freezes are in force, and
+ * until when, an activity says: no time zone here. Runs from before freezes never ask (patched).
+ */
+async function waitOutFreezes(input: TrainRunInput, fleet: string): Promise<TrainRunResult | null> {
+  if (!patched('train-freeze')) return null;
+  for (let deferrals = 0; ; deferrals++) {
+    const frozen = await acts.fleetFreezes({ fleet });
+    if (frozen.length === 0) return null;
+    const what = frozen.map(describeFreeze).join('; ');
+    if ((input.duringFreeze ?? 'skip') === 'skip') return { outcome: 'skipped: frozen', reason: `${what}: this run is skipped (duringFreeze: skip)`, skipped: [] };
+    if (deferrals >= MAX_DEFERRALS) return { outcome: 'skipped: frozen', reason: `${what}: still frozen after ${MAX_DEFERRALS} deferrals; this run is skipped`, skipped: [] };
+    const until = frozen.map((f) => Date.parse(f.until)).reduce((a, b) => Math.max(a, b));
+    await sleep(Math.max(1000, until - Date.now() + 1000));
+  }
+}
+
 /**
  * One run of a release train, started by its schedule. It reads what the fleet runs, picks the
  * newest verified artifact of the channel it does not run yet, reserves the fleet's lease as
@@ -32,6 +56,8 @@ const acts = proxyActivities<RampartActivities>({
 export async function trainRunWorkflow(input: TrainRunInput): Promise<TrainRunResult> {
   const fleet = fleetSchema.safeParse(input.fleet);
   if (!fleet.success) return { outcome: 'not started', reason: 'the fleet in the schedule does not parse; apply the train again', skipped: [] };
+  const frozen = await waitOutFreezes(input, fleet.data.name);
+  if (frozen) return frozen;
   const fleetVersions = await acts.readVersions(fleet.data.targets);
   const pick = await acts.pickTrainRelease({ channel: input.channel, fleetVersions });
   const { skipped } = pick;
