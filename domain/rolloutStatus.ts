@@ -1,5 +1,7 @@
 import type { GateResult } from './evaluateGate';
 import type { StepKind } from './planSteps';
+import type { Lessons } from './lessons';
+import type { Pace } from './velocity';
 import type { NearMiss, TimelineEntry } from './timeline';
 
 export type { NearMiss, TimelineEntry } from './timeline';
@@ -119,6 +121,10 @@ export interface RolloutStatus {
   outcome: { result: 'completed' | 'rolled_back' | 'rollback_incomplete' | 'held' | 'failed'; reason: string } | null;
   /** Things that went almost wrong: worth a look in the next plan. */
   nearMisses: NearMiss[];
+  /** Read at planning from the last release reports of the playbook (set since patch release-report). */
+  lessons?: Lessons;
+  /** The pace the risk level set (planning.velocity): bake factor and extra start approvals (set since patch release-report). */
+  pace?: Pace;
   timeline: TimelineEntry[];
   /** Set when the execution ended behind Rampart's back (terminated, cancelled, timed out, failed). */
   interrupted?: Interruption;
