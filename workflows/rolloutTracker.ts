@@ -24,6 +24,8 @@ import { nameList } from '../domain/nameList';
 import { isoNow } from './time';
 import { describeBreakGlass, type StartBreakGlass } from '../domain/breakGlass';
 import { Listing, rolloutListing, trainOf } from './listing';
+import { describeLessons, type Lessons } from '../domain/lessons';
+import type { Pace } from '../domain/velocity';
 
 type ApprovalRule = Playbook['approvals'][number];
 
@@ -106,6 +108,28 @@ export class RolloutTracker {
     this.note('planning checks passed', {
       detail: `${playbook.method} rollout in ${stepCount} step(s); risk ${playbook.planning.riskAssessment.level}`,
     });
+  }
+
+  /** The risk level's pace (planning.velocity), applied to the plan. */
+  paced(pace: Pace): void {
+    this.s.pace = pace;
+    if (pace.bakeFactor !== 1 || pace.extraApprovals !== 0) {
+      this.note('risk pace set', { detail: `risk ${pace.level}: bake times x${pace.bakeFactor}, ${pace.extraApprovals} more approval(s) at the start` });
+    }
+  }
+
+  /** What the last release reports of the playbook left for this one (its planning note). */
+  lessonsRead(lessons: Lessons): void {
+    this.s.lessons = lessons;
+    this.note('lessons from earlier releases', { detail: describeLessons(lessons) + (lessons.extraApproval ? `; ${lessons.extraApproval}` : '') });
+  }
+
+  reportWritten(path: string): void {
+    this.note('release report written', { detail: path });
+  }
+
+  reportFailed(why: string): void {
+    this.note('release report failed', { detail: why });
   }
 
   /** What the targets really run; the most common version is the one the rollout moves away from. */
