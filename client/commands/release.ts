@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { quarantineArgsSchema, type Quarantine } from '../../contract/changeControl';
 import { terminalJson, terminalText, tty } from '../../domain/escape/terminal';
 import { renderReleaseReport } from '../../domain/releaseReportMarkdown';
+import { FINAL_STATES } from '../../domain/rolloutStatus';
 import { NotFoundError } from '../errors';
 import { EXIT, UserError } from '../exitCodes';
 import { findReleaseReport, stateDirFrom } from '../releaseReportFile';
@@ -72,6 +73,9 @@ async function noReport(rolloutId: string, dir: string): Promise<never> {
   const where = `in ${dir}/releases (the worker's RAMPART_STATE_DIR; --state-dir to read another)`;
   const state = await withRollouts((rollouts) => rollouts.status(rolloutId).then((s) => s.state)).catch((err: unknown) => (err instanceof NotFoundError ? 'unknown' : null));
   if (state === 'unknown') throw new UserError(tty`no rollout ${rolloutId}, and no release report for it ${where}`, EXIT.notFound);
+  if (state && FINAL_STATES.includes(state)) {
+    throw new UserError(tty`rollout ${rolloutId} is ${state} and has no release report ${where}: it ended before its playbook parsed, outside Rampart, or before Rampart wrote reports (its timeline says which)`, EXIT.notFound);
+  }
   if (state) throw new UserError(tty`rollout ${rolloutId} has no release report yet: it is ${state}; the report is written when it ends or is held (looked ${where})`, EXIT.notFound);
   throw new UserError(tty`no release report for rollout ${rolloutId} ${where}`, EXIT.notFound);
 }
