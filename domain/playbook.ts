@@ -279,6 +279,12 @@ export const playbookSchema = z
         }
       }
     }
+    // The rule adds one approval at the start: a start roster must have room for it (and for the pace's).
+    const start = p.approvals.find((a) => a.step === 'start');
+    const paceExtra = p.planning.velocity?.[p.planning.riskAssessment.level]?.extraApprovals ?? 0;
+    if (p.planning.requireApprovalWhileOpen && start?.approvers && start.approvers.length < start.count + paceExtra + 1) {
+      rule(['planning', 'requireApprovalWhileOpen'], `adds one approval at the start: its approvers must list at least ${start.count + paceExtra + 1} people`);
+    }
     const steps = new Set<string>();
     p.approvals.forEach((a, i) => {
       if (steps.has(a.step)) rule(['approvals', i, 'step'], `step "${a.step}" already has an approval rule`);

@@ -146,6 +146,9 @@ describe('release reports and feedback into the next plan (dev server, real work
     const note = waiting.timeline.find((e) => e.event === 'lessons from earlier releases');
     assert.match(note?.detail ?? '', /2 earlier report\(s\) read .*1 near miss\(es\): rr-good: emergency stop by bob was lifted.*\[high\] add a canary check for cache misses \(inc-rr-bad\)/);
 
+    const shown = await cli('rollout', 'status', 'rr-next');
+    assert.match(shown.stdout, /from earlier releases: 2 earlier report\(s\) read .*; one more approval at the start: 1 corrective action/);
+    assert.match(shown.stdout, /awaiting approval for start: 1 needed \(not the starter\)/);
     const early = await cli('release', 'report', 'rr-next');
     assert.equal(early.code, 4);
     assert.match(early.stderr, /rollout rr-next has no release report yet: it is awaiting_approval/);
@@ -173,6 +176,7 @@ describe('release reports and feedback into the next plan (dev server, real work
     assert.deepEqual(waiting.pace, { level: 'high', bakeFactor: 2, extraApprovals: 1 });
     assert.deepEqual(waiting.awaitingApproval, { step: 'start', needed: 1, approvers: null, excludeStarter: true });
     assert.match(waiting.timeline.find((e) => e.event === 'risk pace set')?.detail ?? '', /risk high: bake times x2, 1 more approval\(s\) at the start/);
+    assert.match((await cli('rollout', 'status', 'rr-risk')).stdout, /risk high: bake times x2, 1 more approval\(s\) at the start/);
     const rollback = await cli('rollout', 'rollback', 'rr-risk', '--by', 'bob', '--reason', 'not today');
     assert.equal(rollback.code, 0, rollback.stderr);
     await h.waitFor('rr-risk', (s) => s.state === 'rolled_back');

@@ -91,6 +91,7 @@ describe('velocity: the risk level paces the rollout', () => {
     assert.match(errorsOf(planning({ velocity: { medium: { bakeFactor: 3 }, high: { bakeFactor: 2 } } })), /planning\.velocity\.high\.bakeFactor: a high risk may not bake shorter than medium \(factor 3\)/);
     assert.match(errorsOf({ ...planning({ velocity: { low: { bakeFactor: 10 } } }), phases: { canary: { size: 1, bakeTime: '30d' }, waves: [{ size: '100%', bakeTime: '1s' }] } }), /planning\.velocity\.low\.bakeFactor: a bake time times 10 would pass the 90d limit/);
     assert.match(errorsOf({ ...planning({ velocity: { low: { extraApprovals: 1 } } }), approvals: [{ step: 'start', approvers: ['bob'] }] }), /approvals: the low risk adds 1 approval\(s\) at the start: list at least 2 approvers/);
+    assert.match(errorsOf({ ...planning({ requireApprovalWhileOpen: { severity: 'high' } }), approvals: [{ step: 'start', approvers: ['bob'] }] }), /planning\.requireApprovalWhileOpen: adds one approval at the start: its approvers must list at least 2 people/);
     assert.match(errorsOf(planning({ requireApprovalWhileOpen: { severity: 'urgent' } })), /planning\.requireApprovalWhileOpen\.severity: expected one of low, medium, high, critical/);
   });
 });
