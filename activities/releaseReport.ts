@@ -12,6 +12,9 @@ import { renderReleaseReport } from '../domain/releaseReportMarkdown';
 import type { RolloutStatus } from '../domain/rolloutStatus';
 import type { Pace } from '../domain/velocity';
 
+/** Incidents looked up at one planning: each is a Query and a file read. */
+const MAX_INCIDENTS = 50;
+
 export interface WriteReleaseReportArgs {
   status: RolloutStatus;
   /** The playbook as the rollout ran it (at its risk level's pace). */
@@ -92,14 +95,21 @@ export function releaseReportActivities(stateDir: string) {
         }
       }))).filter((r): r is ReleaseReport => r !== null);
       const lessons: Omit<Lessons, 'extraApproval'> = { reports: [], nearMisses: [], openActions: [], openIncidents: [] };
+      // Each incident once, under the release it came from. Those a report carried from its own
+      // planning count too: an action stays in view until it is closed, not for five releases only.
+      const incidents = new Map<string, string>();
       for (const r of reports) {
         lessons.reports.push({ rolloutId: r.rolloutId, state: r.state, endedAt: r.endedAt });
         lessons.nearMisses.push(...r.nearMisses.map((n) => ({ ...n, rolloutId: r.rolloutId })));
-        for (const known of r.incidents) {
-          const now = await incidentNow(known.incidentId);
-          if (now.state === 'open' || now.state === 'acknowledged') lessons.openIncidents.push({ rolloutId: r.rolloutId, incidentId: now.incidentId, severity: now.severity });
-          lessons.openActions.push(...now.correctiveActions.filter((a) => a.open).map((a) => ({ ...a, rolloutId: r.rolloutId, incidentId: now.incidentId })));
+        const carried = [...(r.lessons?.openActions ?? []), ...(r.lessons?.openIncidents ?? [])];
+        for (const { incidentId, rolloutId } of [...r.incidents.map((i) => ({ incidentId: i.incidentId, rolloutId: r.rolloutId })), ...carried]) {
+          if (!incidents.has(incidentId) && incidents.size < MAX_INCIDENTS) incidents.set(incidentId, rolloutId);
         }
+      }
+      for (const [incidentId, rolloutId] of incidents) {
+        const now = await incidentNow(incidentId);
+        if (now.state === 'open' || now.state === 'acknowledged') lessons.openIncidents.push({ rolloutId, incidentId, severity: now.severity });
+        lessons.openActions.push(...now.correctiveActions.filter((a) => a.open).map((a) => ({ ...a, rolloutId, incidentId })));
       }
       return lessons;
     },
