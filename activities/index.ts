@@ -12,6 +12,7 @@ import { notifyActivities } from './notify';
 import { fileLedgerIn } from './notify/sentLedger';
 import { slackClientSource } from './notify/slackClient';
 import { measureWithPrometheus } from './prometheus/prometheusProvider';
+import { releaseReportActivities } from './releaseReport';
 import { rolloutChangeActivities } from './rolloutChanges';
 import { targetActivities } from './targetActions';
 import { trainChannelActivities } from './trainChannel';
@@ -33,6 +34,7 @@ export function createActivities(deps: ActivityDependencies) {
     ...targetActivities(adapters, deps.artifactStore),
     ...rolloutChangeActivities(adapters),
     ...incidentReportActivities(deps.stateDir),
+    ...releaseReportActivities(deps.stateDir),
     measureWithPrometheus,
     ...notify,
     ...featureActivities(adapters),

@@ -1,4 +1,5 @@
 import { describeFreeze } from '../contract/freeze';
+import { describeLessons } from '../domain/lessons';
 import { ServiceError } from '@temporalio/client';
 import { terminalLine, tty } from '../domain/escape/terminal';
 import { FINAL_STATES, type RolloutStatus } from '../domain/rolloutStatus';
@@ -83,6 +84,8 @@ export function renderStatus(s: RolloutStatus): string {
     const a = s.awaitingApproval;
     lines.push(tty`awaiting approval for ${a.step}: ${a.needed} needed${a.approvers ? tty` from ${a.approvers.join(', ')}` : ''}${a.excludeStarter ? ' (not the starter)' : ''}`);
   }
+  if (s.pace && (s.pace.bakeFactor !== 1 || s.pace.extraApprovals !== 0)) lines.push(tty`risk ${s.pace.level}: bake times x${s.pace.bakeFactor}, ${s.pace.extraApprovals} more approval(s) at the start`);
+  if (s.lessons && s.lessons.reports.length > 0) lines.push(tty`from earlier releases: ${describeLessons(s.lessons)}${s.lessons.extraApproval ? tty`; ${s.lessons.extraApproval}` : ''}`);
   if (s.breaker) lines.push(tty`BREAKER TRIPPED in ${s.breaker.step}: ${s.breaker.reasons.join('; ')}`);
   if (s.outcome) lines.push(tty`outcome ${s.outcome.result}: ${s.outcome.reason}`);
   lines.push(...renderInterruption(s).map(terminalLine));

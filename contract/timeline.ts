@@ -7,6 +7,10 @@ export const ROLLOUT_EVENTS = [
   /** The start went past a change-control rule (a review past its date) with a reason and another person's approval. */
   'break-glass',
   'planning checks passed',
+  /** The risk level set the pace (playbook planning.velocity): bakes multiplied, approvals added. */
+  'risk pace set',
+  /** Near misses and open corrective actions of the playbook's last release reports. */
+  'lessons from earlier releases',
   'queued for lease',
   'lease granted',
   'lease taken over',
@@ -57,6 +61,9 @@ export const ROLLOUT_EVENTS = [
   'frozen',
   'freeze ended',
   'freeze overridden',
+  /** The release report (rampart release report) was written, at the end or while held. */
+  'release report written',
+  'release report failed',
   /** A Signal whose argument broke its schema (contract/messageArgs.ts): dropped, the rollout unchanged. */
   'message dropped',
 ] as const;

@@ -5,6 +5,7 @@ import { severitySchema } from './incident';
 import { lineText, nameText, noteText } from './freeText';
 import { reviewSchema } from './review';
 import { safeUrlSchema } from './safeUrl';
+import { parseCriterion } from './successCriteria';
 
 /**
  * The ranges of a playbook's durations and counts: what a rollout workflow can really run
@@ -108,6 +109,19 @@ const healthSchema = z.strictObject({
     .default({ type: 'metrics' }),
 });
 
+export const RISK_LEVELS = ['low', 'medium', 'high', 'critical'] as const;
+export type RiskLevel = (typeof RISK_LEVELS)[number];
+
+/** Corrective actions of an incident's RCA are ranked on the risk scale. */
+export const actionSeveritySchema = z.enum(RISK_LEVELS, { error: 'expected one of low, medium, high, critical' });
+
+/** What one risk level does to the pace: every bake time multiplied, and approvals at the start added. */
+const paceSchema = z.strictObject({
+  bakeFactor: z.number().min(1, 'expected a factor from 1 to 10').max(10, 'expected a factor from 1 to 10').default(1),
+  extraApprovals: z.number().int('expected a whole number').min(0, 'expected from 0 to 5 approvals').max(5, 'expected from 0 to 5 approvals').default(0),
+});
+const velocitySchema = z.strictObject({ low: paceSchema.optional(), medium: paceSchema.optional(), high: paceSchema.optional(), critical: paceSchema.optional() });
+
 export const APPROVAL_STEPS = ['start', 'dogfood', 'canary', 'waves', 'every-wave'] as const;
 
 const approvalSchema = z.strictObject({
@@ -163,7 +177,12 @@ export const playbookSchema = z
         summary: noteText().min(1),
       }),
       preMortem: z.array(lineText().min(1)).min(1, 'list at least one way this release could fail'),
+      /** Judged in the release report: comparisons and outcomes (domain/successCriteria.ts); other text is "not judged". */
       successCriteria: z.array(lineText().min(1)).min(1, 'list at least one success criterion'),
+      /** How the risk level paces the rollout (domain/velocity.ts); absent: the risk level changes nothing. */
+      velocity: velocitySchema.optional(),
+      /** One more approval at the start while earlier releases of this playbook left corrective actions this severe (or worse) open. */
+      requireApprovalWhileOpen: z.strictObject({ severity: actionSeveritySchema }).optional(),
     }),
     phases: z.strictObject({
       dogfood: dogfoodSchema.optional(),
@@ -226,6 +245,45 @@ export const playbookSchema = z
     const elevated = p.planning.riskAssessment.level === 'high' || p.planning.riskAssessment.level === 'critical';
     if (elevated && !p.approvals.some((a) => a.excludeStarter)) {
       rule(['approvals'], 'a high or critical risk needs an approval by someone other than the starter');
+    }
+    p.planning.successCriteria.forEach((text, i) => {
+      const parsed = parseCriterion(text);
+      if (!parsed.ok) rule(['planning', 'successCriteria', i], parsed.error);
+      else if (parsed.criterion.kind === 'metric' && parsed.criterion.step !== null) {
+        const step = parsed.criterion.step;
+        const wave = /^wave-(\d+)$/.exec(step);
+        const exists = step === 'dogfood' ? !!p.phases.dogfood : step === 'canary' ? !!p.phases.canary : Number(wave?.[1]) <= p.phases.waves.length;
+        if (!exists) rule(['planning', 'successCriteria', i], `no step "${step}" in this playbook's phases`);
+      }
+    });
+    const velocity = p.planning.velocity;
+    if (velocity) {
+      // A riskier level never goes faster than a safer one.
+      let floor = { bakeFactor: 1, extraApprovals: 0, level: 'low' };
+      for (const level of RISK_LEVELS) {
+        const pace = velocity[level];
+        if (!pace) continue;
+        if (pace.bakeFactor < floor.bakeFactor) rule(['planning', 'velocity', level, 'bakeFactor'], `a ${level} risk may not bake shorter than ${floor.level} (factor ${floor.bakeFactor})`);
+        if (pace.extraApprovals < floor.extraApprovals) rule(['planning', 'velocity', level, 'extraApprovals'], `a ${level} risk may not need fewer approvals than ${floor.level} (${floor.extraApprovals})`);
+        floor = { ...pace, level };
+      }
+      const pace = velocity[p.planning.riskAssessment.level];
+      if (pace) {
+        const bakes = [p.phases.dogfood?.soakTime, p.phases.canary?.bakeTime, ...p.phases.waves.map((w) => w.bakeTime)].filter((b): b is number => b !== undefined);
+        if (bakes.some((b) => b * pace.bakeFactor > PLAYBOOK_LIMITS.bake.max)) {
+          rule(['planning', 'velocity', p.planning.riskAssessment.level, 'bakeFactor'], `a bake time times ${pace.bakeFactor} would pass the 90d limit`);
+        }
+        const start = p.approvals.find((a) => a.step === 'start');
+        if (pace.extraApprovals > 0 && start?.approvers && start.approvers.length < start.count + pace.extraApprovals) {
+          rule(['approvals'], `the ${p.planning.riskAssessment.level} risk adds ${pace.extraApprovals} approval(s) at the start: list at least ${start.count + pace.extraApprovals} approvers`);
+        }
+      }
+    }
+    // The rule adds one approval at the start: a start roster must have room for it (and for the pace's).
+    const start = p.approvals.find((a) => a.step === 'start');
+    const paceExtra = p.planning.velocity?.[p.planning.riskAssessment.level]?.extraApprovals ?? 0;
+    if (p.planning.requireApprovalWhileOpen && start?.approvers && start.approvers.length < start.count + paceExtra + 1) {
+      rule(['planning', 'requireApprovalWhileOpen'], `adds one approval at the start: its approvers must list at least ${start.count + paceExtra + 1} people`);
     }
     const steps = new Set<string>();
     p.approvals.forEach((a, i) => {

@@ -58,9 +58,10 @@ export function renderRca(s: IncidentStatus): string {
     '',
     '## Corrective actions',
     '',
-    '| action | owner | due |',
-    '|---|---|---|',
-    '| _e.g. add a canary check for this failure mode_ | | |',
+    // Read back by the next rollout of the playbook (domain/correctiveActions.ts): severity low, medium, high or critical; status open until done.
+    '| action | severity | owner | due | status |',
+    '|---|---|---|---|---|',
+    '| _e.g. add a canary check for this failure mode_ | _high_ | | | _open_ |',
     '',
     '_Blameless: this review looks for what in our systems let the failure happen, not for whom to blame._',
     '',

@@ -1,5 +1,7 @@
 import type { GateResult } from './evaluateGate';
 import type { StepKind } from './planSteps';
+import type { Lessons } from './lessons';
+import type { Pace } from './velocity';
 import type { NearMiss, TimelineEntry } from './timeline';
 
 export type { NearMiss, TimelineEntry } from './timeline';
@@ -130,6 +132,10 @@ export interface RolloutStatus {
   nearMisses: NearMiss[];
   /** Set while the rollout waits at a step boundary for freezes to end; absent before freezes existed. */
   frozen?: FrozenWait | null;
+  /** Read at planning from the last release reports of the playbook (set since patch release-report). */
+  lessons?: Lessons;
+  /** The pace the risk level set (planning.velocity): bake factor and extra start approvals (set since patch release-report). */
+  pace?: Pace;
   timeline: TimelineEntry[];
   /** Set when the execution ended behind Rampart's back (terminated, cancelled, timed out, failed). */
   interrupted?: Interruption;

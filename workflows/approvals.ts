@@ -1,5 +1,6 @@
 import type { CommandArgs } from '../contract/commandArgs';
 import type { Playbook } from '../domain/playbook';
+import { withExtraStartApprovals } from '../domain/velocity';
 import type { RolloutTracker } from './rolloutTracker';
 
 type Rule = Playbook['approvals'][number];
@@ -9,7 +10,12 @@ export class ApprovalGate {
   private rule: Rule | null = null;
   private stepName = '';
 
-  constructor(private readonly tracker: RolloutTracker, private readonly rules: Rule[]) {}
+  constructor(private readonly tracker: RolloutTracker, private rules: Rule[]) {}
+
+  /** Planning found a reason for more approvals at the start (open corrective actions of earlier releases). */
+  requireMoreAtStart(extra: number): void {
+    this.rules = withExtraStartApprovals(this.rules, extra);
+  }
 
   ruleFor(kind: 'start' | 'dogfood' | 'canary' | 'wave', firstWave: boolean): Rule | undefined {
     const wanted = kind === 'wave' ? (firstWave ? ['waves', 'every-wave'] : ['every-wave']) : [kind];

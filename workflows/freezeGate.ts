@@ -25,17 +25,17 @@ export async function waitOutFreeze(run: RolloutRun, step: PlannedStep): Promise
   const check = await changeControl.checkFreezes({ rolloutId: run.input.rolloutId, fleet: fleet.name });
   const targets = step.targets.map((id) => run.target(id));
   const holding = check.inForce.filter((f) => freezeCovers(f.scope, fleet.name, targets));
-  if (holding.length > 0 && check.override) tracker.freezeOverridden(check.override, holding);
+  if (holding.length > 0 && check.override) tracker.freezes.overridden(check.override, holding);
   if (holding.length === 0 || check.override) {
-    tracker.thawed();
+    tracker.freezes.thawed();
     return false;
   }
   const until = holding.map((f) => f.until).sort().at(-1) as string;
-  tracker.frozen({ step: step.name, until, freezes: holding.map(({ name, reason, until: end, untilLocal, timeZone }) => ({ name, reason, until: end, untilLocal, timeZone })) });
+  tracker.freezes.frozen({ step: step.name, until, freezes: holding.map(({ name, reason, until: end, untilLocal, timeZone }) => ({ name, reason, until: end, untilLocal, timeZone })) });
   controls.freezeRecheck = false;
   const paused = controls.paused;
   const waitMs = Math.max(1000, Math.min(Date.parse(until) - Date.now(), RECHECK_MS));
   await condition(() => controls.halted || controls.freezeRecheck || controls.paused !== paused, waitMs);
-  if (controls.halted) tracker.thawed(false);
+  if (controls.halted) tracker.freezes.thawed(false);
   return true;
 }

@@ -8,6 +8,7 @@ import { waitOutFreeze } from './freezeGate';
 import { onBreach } from './rolloutBreaker';
 import { honourStopOrRollback } from './rolloutHold';
 import { planRollout } from './rolloutPlanning';
+import { ReleaseReporter } from './releaseReporter';
 import { RolloutLease } from './rolloutLease';
 import type { RolloutRun } from './rolloutRun';
 import { runStep, waitForApproval } from './rolloutSteps';
@@ -27,13 +28,18 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatu
   // control's running rollouts (changeControlGate.ts).
   const lease = new RolloutLease(input.rolloutId);
   const pass = new ChangeControlPass(input.rolloutId);
+  // However it ends, the release report is written before the lease goes: the next rollout of the
+  // playbook waiting for the fleet reads it at its planning (release-report: not in older histories).
+  const reporter = new ReleaseReporter(patched('release-report'));
   try {
-    const status = await runRollout(input, lease, pass);
+    const status = await runRollout(input, lease, pass, reporter);
+    await reporter.write();
     await lease.release();
     await pass.leave();
-    return status;
+    return reporter.answer(status);
   } catch (err) {
     if (!(err instanceof ContinueAsNew)) {
+      await reporter.write();
       await lease.release();
       await pass.leave();
     }
@@ -41,8 +47,9 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatu
   }
 }
 
-async function runRollout(input: RolloutInput, lease: RolloutLease, pass: ChangeControlPass): Promise<RolloutStatus> {
-  const run = await planRollout(input, lease, pass);
+async function runRollout(input: RolloutInput, lease: RolloutLease, pass: ChangeControlPass, reporter: ReleaseReporter): Promise<RolloutStatus> {
+  const run = await planRollout(input, lease, pass, reporter);
+  run.reporter = reporter;
   const { steps, controls, tracker } = run;
 
   await waitForApproval(run, null, false);

@@ -11,6 +11,8 @@ export async function holdUntilDecided(run: RolloutRun, reason: string): Promise
   const { controls, tracker } = run;
   controls.resumeRequested = false;
   tracker.held(reason);
+  // An interim report: a held rollout may stay so for days, and its release review cannot wait.
+  await run.reporter?.write();
   await condition(() => controls.resumeRequested || controls.rollback !== null);
   if (controls.rollback) return 'rollback';
   const liftedStop = controls.stop ? controls.stopBy() : null;

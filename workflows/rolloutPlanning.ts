@@ -19,6 +19,10 @@ import { dropReport } from './messages';
 import type { RolloutLease } from './rolloutLease';
 import { RolloutRun } from './rolloutRun';
 import { RolloutTracker } from './rolloutTracker';
+import type { ReleaseReporter } from './releaseReporter';
+import { atLeast } from '../domain/correctiveActions';
+import { LESSON_REPORTS, type Lessons } from '../domain/lessons';
+import { paceOf, withPace } from '../domain/velocity';
 
 const listErrors = (where: string, errors: InputError[]) => errors.map((e) => `${where}.${e.path}: ${e.message}`);
 
@@ -54,7 +58,7 @@ async function readRoster(file: CustomersFileRef, tracker: RolloutTracker): Prom
  * else may change it. Change control admits it first (`pass`): not while its version is
  * quarantined or the line is stopped.
  */
-export async function planRollout(input: RolloutInput, lease: RolloutLease, pass: ChangeControlPass): Promise<RolloutRun> {
+export async function planRollout(input: RolloutInput, lease: RolloutLease, pass: ChangeControlPass, reporter: ReleaseReporter): Promise<RolloutRun> {
   // Local target dirs confined to the fleet's root and http(s) URLs only; a history recorded
   // before that rule is replayed with the fleet as it was read then.
   const fleetParse: ReturnType<typeof parseInput<typeof fleetSchema>> = patched('confined-fleet-dirs')
@@ -70,7 +74,11 @@ export async function planRollout(input: RolloutInput, lease: RolloutLease, pass
   const customersParse = input.customers === undefined ? null : parseInput(bounded ? customersFileSchema : customersFileSchemaBeforeLimits, input.customers);
   // The policy the breaker would page by: one it could not run fails planning now, not at the breach.
   const escalationParse = input.escalation === undefined || !bounded ? null : parseInput(escalationPoliciesSchema, input.escalation);
-  const approvals = new ApprovalGate(tracker, playbookParse.ok ? playbookParse.value.approvals : []);
+  // The risk level's pace (planning.velocity) and the release report: not in histories recorded before them.
+  // (Histories with the report are all newer than the ranges: their playbook parsed with playbookSchema.)
+  const pace = reporter.enabled && playbookParse.ok ? paceOf(playbookParse.value as Playbook) : null;
+  const paced = pace && playbookParse.ok ? withPace(playbookParse.value as Playbook, pace) : null;
+  const approvals = new ApprovalGate(tracker, paced ? paced.approvals : playbookParse.ok ? playbookParse.value.approvals : []);
   registerRolloutCommands(tracker, controls, approvals);
 
   const planningErrors = [
@@ -81,7 +89,11 @@ export async function planRollout(input: RolloutInput, lease: RolloutLease, pass
   ];
   if (planningErrors.length > 0 || !playbookParse.ok || !fleetParse.ok) return failed(tracker, `planning check failed: ${planningErrors.join('; ')}`);
   // Histories from before the ranges never quarantined on a breach: change control came later.
-  const playbook: Playbook = { quarantineOnBreach: false, ...playbookParse.value };
+  const playbook: Playbook = { quarantineOnBreach: false, ...(paced ?? playbookParse.value) };
+  if (pace) {
+    tracker.paced(pace);
+    reporter.attach(tracker, playbook, pace);
+  }
   const fleet: Fleet = fleetParse.value;
   const checked = planSteps(playbook, fleet.targets);
   if (!checked.ok) return failed(tracker, `planning check failed: ${checked.errors.join('; ')}`);
@@ -94,6 +106,8 @@ export async function planRollout(input: RolloutInput, lease: RolloutLease, pass
   // One writer per target: nothing is read or changed before this rollout holds the fleet's lease.
   const leaseProblem = patched('fleet-lease') ? await lease.take(fleet, input.startedBy, tracker, controls) : null;
   if (leaseProblem) return failed(tracker, leaseProblem, 'LeaseRefused');
+  // Read once this rollout holds the fleet: one of the same playbook queued before it has written its report by now.
+  if (reporter.enabled) await learnFromEarlierReleases(input, playbook, tracker, approvals);
 
   // The last known good state: what each target really runs now, whatever the fleet file says.
   const runningVersions = await reads.readVersions(fleet.targets);
@@ -114,6 +128,30 @@ export async function planRollout(input: RolloutInput, lease: RolloutLease, pass
     return failed(tracker, `artifact verification failed: ${cause}; no target was touched`, 'VerificationFailed');
   }
   return new RolloutRun(input, playbook, fleet, steps, runningVersions, tracker, controls, approvals, customers);
+}
+
+/**
+ * The last release reports of the playbook: their near misses and open corrective actions go in
+ * the status and the planning note; while actions as severe as planning.requireApprovalWhileOpen
+ * says are open, the start needs one more approval. Reports that cannot be read count as open
+ * actions when the playbook has that rule (it fails safe), and as nothing learned otherwise.
+ */
+async function learnFromEarlierReleases(input: RolloutInput, playbook: Playbook, tracker: RolloutTracker, approvals: ApprovalGate): Promise<void> {
+  const rule = playbook.planning.requireApprovalWhileOpen;
+  let read: Omit<Lessons, 'extraApproval'> | null = null;
+  let unreadable = '';
+  try {
+    read = await reads.readReleaseLessons({ playbook: playbook.name, rolloutId: input.rolloutId, limit: LESSON_REPORTS });
+  } catch (err) {
+    unreadable = err instanceof ActivityFailure && err.cause ? err.cause.message : String(err);
+  }
+  const serious = read && rule ? read.openActions.filter((a) => atLeast(a.severity, rule.severity)) : [];
+  const extraApproval = !rule ? null
+    : !read ? `one more approval at the start: the earlier release reports could not be read (${unreadable})`
+    : serious.length > 0 ? `one more approval at the start: ${serious.length} corrective action(s) of severity ${rule.severity} or worse still open (${serious.map((a) => a.incidentId).join(', ')})`
+    : null;
+  if (extraApproval) approvals.requireMoreAtStart(1);
+  tracker.lessonsRead({ ...(read ?? { reports: [], nearMisses: [], openActions: [], openIncidents: [] }), extraApproval });
 }
 
 /**

@@ -8,6 +8,7 @@ import type { CustomerRollout } from './customerRollout';
 import type { RolloutControls } from './rolloutCommands';
 import { RolloutIncidents } from './rolloutIncidents';
 import type { RolloutTracker } from './rolloutTracker';
+import type { ReleaseReporter } from './releaseReporter';
 
 /**
  * One rollout run once it is planned and its artifact verified: what it was given, the plan it
@@ -24,6 +25,8 @@ export class RolloutRun {
   regates = 0;
   /** The playbook's degrade feature, once a breach was contained by it and the rollout went on: later targets get it off too. */
   degradedFeature: string | null = null;
+  /** Writes the release report; an interim one each time the rollout is held. */
+  reporter: ReleaseReporter | null = null;
 
   constructor(
     readonly input: RolloutInput,

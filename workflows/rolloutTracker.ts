@@ -1,11 +1,10 @@
 import { patched } from '@temporalio/workflow';
 import type { RolloutEvent } from '../contract/timeline';
-import { describeFreeze, type ActiveFreeze, type FreezeOverride } from '../contract/freeze';
 import type { CustomerRolloutStatus } from '../domain/customerRolloutStatus';
 import type { Fleet } from '../domain/fleet';
 import type { Playbook } from '../domain/playbook';
 import type { PlannedStep } from '../domain/planSteps';
-import type { Frozen, FrozenWait, RolloutState, RolloutStatus, StepStatus, TargetStatus, TimelineEntry } from '../domain/rolloutStatus';
+import type { Frozen, RolloutState, RolloutStatus, StepStatus, TargetStatus, TimelineEntry } from '../domain/rolloutStatus';
 import { startedRolloutStatus } from '../domain/rolloutStatus';
 import { withoutCustomerLists, withoutTargetLists } from '../domain/statusSummary';
 import type { RolloutInput } from '../domain/rolloutInput';
@@ -14,10 +13,13 @@ import type { LeaseAnswer } from '../contract/lease';
 import type { RollbackOutcome } from '../contract/rollback';
 import type { StepResult } from '../contract/step';
 import { CustomerTracker, type Note } from './customerTracker';
+import { FreezeTracker } from './freezeTracker';
 import { nameList } from '../domain/nameList';
 import { isoNow } from './time';
 import { describeBreakGlass, type StartBreakGlass } from '../domain/breakGlass';
 import { Listing, rolloutListing, trainOf } from './listing';
+import { describeLessons, type Lessons } from '../domain/lessons';
+import type { Pace } from '../domain/velocity';
 
 type ApprovalRule = Playbook['approvals'][number];
 
@@ -100,6 +102,28 @@ export class RolloutTracker {
     this.note('planning checks passed', {
       detail: `${playbook.method} rollout in ${stepCount} step(s); risk ${playbook.planning.riskAssessment.level}`,
     });
+  }
+
+  /** The risk level's pace (planning.velocity), applied to the plan. */
+  paced(pace: Pace): void {
+    this.s.pace = pace;
+    if (pace.bakeFactor !== 1 || pace.extraApprovals !== 0) {
+      this.note('risk pace set', { detail: `risk ${pace.level}: bake times x${pace.bakeFactor}, ${pace.extraApprovals} more approval(s) at the start` });
+    }
+  }
+
+  /** What the last release reports of the playbook left for this one (its planning note). */
+  lessonsRead(lessons: Lessons): void {
+    this.s.lessons = lessons;
+    this.note('lessons from earlier releases', { detail: describeLessons(lessons) + (lessons.extraApproval ? `; ${lessons.extraApproval}` : '') });
+  }
+
+  reportWritten(path: string): void {
+    this.note('release report written', { detail: path });
+  }
+
+  reportFailed(why: string): void {
+    this.note('release report failed', { detail: why });
   }
 
   /** What the targets really run; the most common version is the one the rollout moves away from. */
@@ -300,31 +324,9 @@ export class RolloutTracker {
     this.note('incident not opened', { detail: why });
   }
 
-  // --- freezes (workflows/freezeGate.ts) ---------------------------------------------------------
-
-  /** Waiting at a step boundary for freezes to end; noted once per distinct wait, not at each re-check. */
-  frozen(wait: FrozenWait): void {
-    const same = JSON.stringify(this.s.frozen ?? null) === JSON.stringify(wait);
-    this.s.frozen = wait;
-    if (this.s.state === 'running') this.s.state = 'frozen';
-    if (same) this.showListing();
-    else this.note('frozen', { detail: `waiting before ${wait.step}: ${wait.freezes.map(describeFreeze).join('; ')}` });
-  }
-
-  /** No freeze holds the next step any more; `noted` false: a stop or rollback ended the wait, which its own entry says. */
-  thawed(noted = true): void {
-    const names = this.s.frozen?.freezes.map((f) => f.name).join(', ');
-    if (names === undefined) return;
-    this.s.frozen = null;
-    if (this.s.state === 'frozen') this.s.state = 'running';
-    if (noted) this.note('freeze ended', { detail: `${names}: no freeze holds the next step now` });
-    else this.showListing();
-  }
-
-  /** A break-glass let the rollout past freezes in force: noted once per grant. */
-  freezeOverridden(grant: FreezeOverride, freezes: ActiveFreeze[]): void {
-    const detail = `break-glass approved by ${grant.approver} for ${grant.requestedBy} until ${grant.until}; overrides ${freezes.map(describeFreeze).join('; ')}`;
-    if (!this.s.timeline.some((e) => e.event === 'freeze overridden' && e.detail === detail)) this.note('freeze overridden', { by: grant.approver, reason: grant.reason, detail });
+  /** The freeze waits (workflows/freezeTracker.ts), written through the same timeline. */
+  get freezes(): FreezeTracker {
+    return new FreezeTracker(this.s, (event, extra) => this.note(event, extra), () => this.showListing());
   }
 
   // --- hold, rollback, the end ------------------------------------------------------------------

@@ -1,7 +1,12 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { quarantineArgsSchema, type Quarantine } from '../../contract/changeControl';
-import { terminalJson, tty } from '../../domain/escape/terminal';
+import { terminalJson, terminalText, tty } from '../../domain/escape/terminal';
+import { renderReleaseReport } from '../../domain/releaseReportMarkdown';
+import { FINAL_STATES } from '../../domain/rolloutStatus';
+import { NotFoundError } from '../errors';
+import { EXIT, UserError } from '../exitCodes';
+import { findReleaseReport, stateDirFrom } from '../releaseReportFile';
 import type { RolloutClient } from '../rolloutClient';
 import { ChangeControlClient } from '../changeControlClient';
 import { defaultUser } from '../defaultUser';
@@ -58,6 +63,32 @@ async function listQuarantined(raw: Record<string, unknown>): Promise<void> {
   });
 }
 
+const reportFlags = z.strictObject({
+  json: z.boolean().optional(),
+  stateDir: z.string().min(1, 'expected the worker\'s state folder').optional(),
+});
+
+/** Why there is no report: the rollout is unknown, or has not ended (nor been held) yet. Exit 4 either way. */
+async function noReport(rolloutId: string, dir: string): Promise<never> {
+  const where = `in ${dir}/releases (the worker's RAMPART_STATE_DIR; --state-dir to read another)`;
+  const state = await withRollouts((rollouts) => rollouts.status(rolloutId).then((s) => s.state)).catch((err: unknown) => (err instanceof NotFoundError ? 'unknown' : null));
+  if (state === 'unknown') throw new UserError(tty`no rollout ${rolloutId}, and no release report for it ${where}`, EXIT.notFound);
+  if (state && FINAL_STATES.includes(state)) {
+    throw new UserError(tty`rollout ${rolloutId} is ${state} and has no release report ${where}: it ended before its playbook parsed, outside Rampart, or before Rampart wrote reports (its timeline says which)`, EXIT.notFound);
+  }
+  if (state) throw new UserError(tty`rollout ${rolloutId} has no release report yet: it is ${state}; the report is written when it ends or is held (looked ${where})`, EXIT.notFound);
+  throw new UserError(tty`no release report for rollout ${rolloutId} ${where}`, EXIT.notFound);
+}
+
+async function showReport(rolloutId: string, raw: Record<string, unknown>): Promise<void> {
+  const flags = parseFlags(reportFlags, raw);
+  const dir = stateDirFrom(flags.stateDir);
+  const found = await findReleaseReport(dir, rolloutId);
+  if (!found) return noReport(rolloutId, dir);
+  if (flags.json) console.log(terminalJson(found.report));
+  else console.log(terminalText(found.markdown ?? renderReleaseReport(found.report)));
+}
+
 export function registerReleaseCommands(program: Command): void {
   const release = program.command('release').description('change control of versions: quarantine a bad build');
   release
@@ -74,5 +105,11 @@ export function registerReleaseCommands(program: Command): void {
     .option('--by <user>', 'who lifts it', defaultUser())
     .option('--json', 'print JSON')
     .action(unquarantine);
+  release
+    .command('report <rolloutId>')
+    .description('the release report of a rollout that ended (or is held): changes, steps, gates, near misses, incidents, success criteria')
+    .option('--json', 'print the report as JSON')
+    .option('--state-dir <dir>', 'the worker\'s state folder (default RAMPART_STATE_DIR or .rampart)')
+    .action(showReport);
   release.command('quarantined').description('the versions quarantined now').option('--json', 'print JSON').action(listQuarantined);
 }
