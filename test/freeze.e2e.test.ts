@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { changeControlWorkflowId } from '../contract/ids';
+import { changeControlWorkflowId, rolloutWorkflowId } from '../contract/ids';
 import type { Fleet } from '../domain/fleet';
 import { rampart } from './helpers/cli';
 import { FROM_VERSION, RolloutHarness, fastPlaybook } from './helpers/rolloutHarness';
-import { devServerAddress } from './helpers/temporal';
+import { bundleWorkflows, devServerAddress } from './helpers/temporal';
+import { replayAndRecord } from './replayFixtures';
 
 /**
  * Freezes (issue 10, point 2) on the dev server with a real worker, fleet and CLI: a calendar
@@ -217,5 +218,16 @@ describe('freezes: calendar, start refused, waiting at the boundary, break-glass
     assert.match(removed.stdout, /rollouts waiting on it go on/);
     const done = await h.waitFor('wait-lift', (s) => s.state === 'completed', 60_000);
     assert.match(JSON.stringify(done.timeline), /eu-holiday: no freeze holds the next step now/);
+  });
+
+  test('the freeze waits and the calendar replay on the current code (recorded with RAMPART_RECORD_HISTORIES=1)', async () => {
+    const found = await replayAndRecord(h.client, await bundleWorkflows(require.resolve('../workflows')), [
+      { workflowId: changeControlWorkflowId(h.taskQueue), file: 'change-control-freezes' },
+      { workflowId: rolloutWorkflowId('frozen-start'), file: 'rollout-break-glass-past-freeze' },
+      { workflowId: rolloutWorkflowId('wait-eu'), file: 'rollout-frozen-paused-overridden' },
+      { workflowId: rolloutWorkflowId('wait-stop'), file: 'rollout-frozen-stopped-rolled-back' },
+      { workflowId: rolloutWorkflowId('wait-lift'), file: 'rollout-frozen-freeze-removed' },
+    ]);
+    assert.equal(found.length, 5, found.join(', '));
   });
 });

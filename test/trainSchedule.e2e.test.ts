@@ -168,7 +168,7 @@ describe('a release train on a Temporal Schedule (dev server, real fleet, the CL
     const handle = h.client.workflow.getHandle(last.workflowId);
     const history = await handle.fetchHistory();
     const activities = (history.events ?? []).flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
-    assert.deepEqual(activities, ['readVersions', 'pickTrainRelease']);
+    assert.deepEqual(activities, ['fleetFreezes', 'readVersions', 'pickTrainRelease']);
     assert.equal((history.events ?? []).filter((e) => e.startChildWorkflowExecutionInitiatedEventAttributes).length, 0);
     assert.equal((await handle.describe()).type, WorkflowType.trainRun);
     await replayed('train-run-nothing-to-release', last.workflowId);
@@ -197,6 +197,32 @@ describe('a release train on a Temporal Schedule (dev server, real fleet, the CL
     assert.match(stopped?.result?.reason ?? '', /the line is stopped \(by bob at \S+: holiday change freeze\)/);
     assert.equal((await control('freeze', 'lift', '--reason', 'after the holidays', '--by', 'bob')).code, 0);
     assert.deepEqual(Object.values(await h.versions()), ['1.1.0', '1.1.0', '1.1.0'], 'nothing was released meanwhile');
+  });
+
+  test('a run inside a freeze of the fleet is skipped (duringFreeze: skip) or deferred to its end (defer), and says which freeze', async () => {
+    const control = (...args: string[]) => rampart(args, env);
+    const utc = (ms: number) => new Date(ms).toISOString().slice(0, 19);
+    const add = (until: number) => control('freeze', 'add', '--name', 'train-freeze', '--reason', 'quarter close', '--from', utc(Date.now() - 60_000), '--until', utc(until), '--fleet', h.fleet.fleet.name);
+    assert.equal((await add(Date.now() + 3600_000)).code, 0);
+    assert.equal((await cli('trigger', name)).code, 0);
+    const [skipped] = await until('the run to be skipped', () => endedRuns('skipped: frozen'), (r) => r.length === 1) as RunView[];
+    assert.match(skipped?.result?.reason ?? '', /freeze "train-freeze" \(quarter close\) until \S+.*: this run is skipped \(duringFreeze: skip\)/);
+    await replayed('train-run-frozen-skipped', skipped!.workflowId);
+    assert.equal((await control('freeze', 'remove', 'train-freeze', '--reason', 'next case')).code, 0);
+
+    writeTrain('duringFreeze: defer');
+    assert.equal((await cli('apply', trainFile)).code, 0);
+    const ends = Date.now() + 8000;
+    assert.equal((await add(ends)).code, 0);
+    assert.equal((await cli('trigger', name)).code, 0);
+    const before = (await endedRuns('nothing to release')).length;
+    const [deferred] = await until('the deferred run to end', () => endedRuns('nothing to release'), (r) => r.length === before + 1, 60_000).then((r) => r.slice(-1));
+    const history = await h.client.workflow.getHandle(deferred!.workflowId).fetchHistory();
+    const completedAt = (history.events ?? []).find((e) => e.workflowExecutionCompletedEventAttributes)?.eventTime;
+    assert.ok(completedAt && Number(completedAt.seconds) * 1000 >= ends - 1000, 'the run waited for the freeze to end');
+    assert.ok((history.events ?? []).some((e) => e.timerStartedEventAttributes), 'it waited on a durable timer');
+    await replayed('train-run-frozen-deferred', deferred!.workflowId);
+    assert.equal((await control('freeze', 'remove', 'train-freeze', '--reason', 'done')).code, 0);
   });
 
   test('an unknown train is exit 4; pause, unpause and delete act on the schedule', async () => {
