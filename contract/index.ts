@@ -5,6 +5,7 @@
 export * from './alertEvent';
 export * from './changeControl';
 export * from './commandArgs';
+export * from './freeze';
 export * from './ids';
 export * from './incident';
 export * from './lease';
