@@ -24,6 +24,8 @@ import { nameList } from '../domain/nameList';
 import { isoNow } from './time';
 import { describeBreakGlass, type StartBreakGlass } from '../domain/breakGlass';
 import { Listing, rolloutListing, trainOf } from './listing';
+import { isDrill } from './drill';
+import type { DrillMarker } from '../domain/drill';
 
 type ApprovalRule = Playbook['approvals'][number];
 
@@ -55,6 +57,13 @@ export class RolloutTracker {
     this.note('started', { by: input.startedBy, reason: input.reason, detail: `version ${input.release.version}` });
     // A timeline entry histories recorded before break-glass never had (none carries one in its input).
     if (input.breakGlass && patched('break-glass-start')) this.breakGlass(input.breakGlass);
+    if (input.drill && isDrill(input)) this.drill(input.drill);
+  }
+
+  /** A rehearsal: said in the status and the timeline, so nobody reads it as a release. */
+  private drill(marker: DrillMarker): void {
+    this.s.drill = { ...marker };
+    this.note('drill', { detail: `game day, scenario ${marker.scenario}: pages marked [DRILL], customers not told, nothing quarantined` });
   }
 
   /** The start overrode change control: who asked, who approved, why and what. */
