@@ -235,6 +235,30 @@ export const scenarios: Scenario[] = [
       return { targets: rolloutFamily('breach-resumed', rolloutId, done), expected };
     },
   },
+  {
+    // Since patch drill: a game day's rollout (customers given, never read), its breaker trips on
+    // the canary (nobody listens), nothing is quarantined, and its incident pages marked [DRILL].
+    name: 'drill',
+    async run(rig) {
+      const rolloutId = 'replay-drill';
+      const input = rig.input(rolloutId, fastPlaybook({ incidents: { severity: 'sev2', policyFile: 'inline' }, customers: { noticeBefore: '0s' } }));
+      const unreachable = { id: `${rolloutId}-w`, adapter: 'webhook', url: 'http://127.0.0.1:1/deploy', healthUrl: 'http://127.0.0.1:1', secretEnv: 'RAMPART_REPLAY_UNREACHABLE_SECRET', labels: {} };
+      const fleet = dryRunFleet(rolloutId, 3);
+      fleet.targets.unshift(unreachable as never);
+      const customers = { customers: [{ ...customersFile.customers[0]!, targets: [`${rolloutId}-1`] }] };
+      const h = await rig.startRollout({ ...input, fleet, customers, escalation: { policies: [escalationPolicy] }, drill: { scenario: 'error-rate' } });
+      const done = (await h.result()) as RolloutStatus;
+      assert.equal(done.breaker?.step, 'canary');
+      assert.deepEqual(done.drill, { scenario: 'error-rate' });
+      assert.equal(done.customers, null, 'a drill reads no customers');
+      assert.ok(!done.timeline.some((e) => e.event === 'version quarantined'), 'a drill quarantines nothing');
+      const incidentId = `inc-${rolloutId}`;
+      await rig.incidents.ack(incidentId, { by: 'olga' });
+      await rig.incidents.resolve(incidentId, { by: 'olga', reason: 'drill over' });
+      assert.equal(((await rig.incidents.handle(incidentId).result()) as IncidentStatus).state, 'resolved');
+      return { targets: rolloutFamily('drill', rolloutId, done), expected: ['rollout-drill', 'step-drill-canary', 'incident-drill'] };
+    },
+  },
 ];
 
 const SLACK_TOKEN = 'xoxb-rampart-replay-token';
