@@ -78,6 +78,14 @@ export interface DrillObservations {
   notes: string[];
 }
 
+/** What the breaker should have seen for each scenario's fault: its reasons are matched against this. */
+const SCENARIO_SIGNS: Record<DrillScenario, { what: string; pattern: RegExp }> = {
+  'error-rate': { what: 'the error rate', pattern: /error rate/i },
+  'nobody-acks': { what: 'the error rate', pattern: /error rate/i },
+  latency: { what: 'latency', pattern: /latency|p99/i },
+  crash: { what: 'targets down', pattern: /not serving|down|install|health/i },
+};
+
 const msBetween = (from: string | null, to: string | null): number | null => (from && to ? Math.max(0, Date.parse(to) - Date.parse(from)) : null);
 
 function firstAt(entries: { at: string; event: string }[] | undefined, event: string): string | null {
@@ -124,6 +132,10 @@ export function drillReport(o: DrillObservations): DrillReport {
   const first = o.playbook.firstStep;
   expect(`breaker tripped on step ${first} as expected`, r?.breaker?.step === first,
     r?.breaker ? `tripped on ${r.breaker.step}: ${r.breaker.reasons.join('; ')}` : `the breaker did not trip (rollout ${r?.state ?? 'not started'})`);
+  const sign = SCENARIO_SIGNS[o.scenario];
+  const reasons = r?.breaker?.reasons ?? [];
+  expect(`breaker tripped on ${sign.what}, the scenario's fault`, reasons.some((reason) => sign.pattern.test(reason)),
+    reasons.length > 0 ? `its reasons: ${reasons.join('; ')}` : 'no trip');
   const beyond = o.installedDrillVersion.targets.filter((t) => !o.playbook.firstStepTargets.includes(t));
   expect(`the faulty ${o.version} reached no target beyond step ${first}`, o.installedDrillVersion.targets.length > 0 && beyond.length === 0,
     beyond.length > 0 ? `also installed on ${beyond.join(', ')}` : `installed on ${o.installedDrillVersion.targets.join(', ') || 'no target'}`);

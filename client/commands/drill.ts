@@ -89,7 +89,13 @@ async function drill(raw: unknown): Promise<void> {
   if (folderProblem) throw new UserError(`--dir: ${folderProblem}`);
   const log = (line: string) => (flags.json ? process.stderr : process.stdout).write(`drill: ${terminalText(line)}\n`);
   log(`game day: scenario ${plan.scenario} of playbook ${plan.playbook.value.name}; state and evidence in ${plan.dir}`);
-  const report: DrillReport = await runDrill(plan, log);
+  let report: DrillReport;
+  try {
+    report = await runDrill(plan, log);
+  } catch (err) {
+    // The drill's own stack failed (a port, a process): no verdict on the playbook, exit 1.
+    throw new UserError(`the drill could not run: ${(err as Error).message}; its logs are in ${plan.dir}`, EXIT.failure);
+  }
   const lines = drillReportLines(report);
   const jsonFile = join(plan.dir, 'drill-report.json');
   await writeFile(jsonFile, `${JSON.stringify(report, null, 2)}\n`);

@@ -29,7 +29,11 @@ export interface DrillStack {
 export async function startDrillStack(options: { dir: string; slackChannels: string[]; fault: Fault; log: (line: string) => void }): Promise<DrillStack> {
   const { dir, log } = options;
   quietTemporalLogs(log);
-  const stack = await LocalStack.start({ dir, log });
+  // A free port can be taken by another process between the pick and the bind: one more try.
+  const stack = await LocalStack.start({ dir, log }).catch((err: Error) => {
+    log(`the dev server did not start (${err.message.split('\n')[0]}); trying once more on another port`);
+    return LocalStack.start({ dir, log });
+  });
   let mail: MailTransport | undefined;
   const close = async () => {
     await stack.close();
