@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { IncidentClient } from '../../client/incidentClient';
 import { RolloutClient } from '../../client/rolloutClient';
 import type { DrillScenario } from '../../domain/drill';
@@ -103,6 +104,8 @@ async function rehearse(plan: DrillPlan, drill: DrillStack, fault: Record<string
 
   const [health, journals] = await Promise.all([fleetStatus({ stateDir: drill.fleet.stateDir }), readInstallJournals({ stateDir: drill.fleet.stateDir })]);
   const drillInstalls = journals.flatMap((j) => j.records.filter((r) => r.action === 'install' && r.to === DRILL_VERSION && r.phase === 'done').map((r) => ({ id: j.targetId, at: r.at })));
+  // Evidence beside the report: every Slack message as the drill's workspace kept it (mails are in mails.jsonl).
+  await writeFile(join(plan.dir, 'slack-messages.json'), `${JSON.stringify(drill.slack.messages(), null, 2)}\n`);
   const first = plan.steps[0];
   return drillReport({
     scenario: plan.scenario,
