@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import type { TrainRunInput, TrainRunResult } from '../contract/train';
+import { WorkflowType } from '../contract/workflowTypes';
 import { alertSignal, incidentNoteSignal } from '../contract/incident';
 import { recoveryRollbackWorkflowId, recoveryWorkflowId } from '../contract/ids';
 import { recoverRollout } from '../client/rolloutRecovery';
@@ -257,6 +260,26 @@ export const scenarios: Scenario[] = [
       await rig.incidents.resolve(incidentId, { by: 'olga', reason: 'drill over' });
       assert.equal(((await rig.incidents.handle(incidentId).result()) as IncidentStatus).state, 'resolved');
       return { targets: rolloutFamily('drill', rolloutId, done), expected: ['rollout-drill', 'step-drill-canary', 'incident-drill'] };
+    },
+  },
+  {
+    // Since patch drill: a game-day train's run starts a drill rollout of its channel's pick, an id of its own per run.
+    name: 'train-drill',
+    async run(rig) {
+      const input: TrainRunInput = {
+        train: 'game-day',
+        channel: path.dirname(rig.artifact.path),
+        playbook: fastPlaybook(),
+        fleet: dryRunFleet('replay-train-drill', 3),
+        drill: { scenario: 'crash' },
+      };
+      const handle = await rig.env.client.workflow.start(WorkflowType.trainRun, { taskQueue: rig.taskQueue, workflowId: 'replay-train-drill-run', args: [input] });
+      const result = (await handle.result()) as TrainRunResult;
+      assert.equal(result.outcome, 'drilled', result.reason);
+      assert.match(result.rolloutId ?? '', /^drill-game-day-9\.0\.0-[0-9a-f]{8}$/);
+      const status = await rig.rollouts.status(result.rolloutId!);
+      assert.deepEqual(status.drill, { scenario: 'crash' });
+      return { targets: [{ file: 'train-run-drill', workflowId: 'replay-train-drill-run' }], expected: ['train-run-drill'] };
     },
   },
 ];
