@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { drillReport, drillReportLines, type DrillObservations } from '../domain/drillReport';
 import type { IncidentStatus } from '../domain/incidentStatus';
-import type { RolloutStatus } from '../domain/rolloutStatus';
+import { startedRolloutStatus, type RolloutStatus } from '../domain/rolloutStatus';
+import { renderStatus } from '../client/rolloutStatusView';
 
 /**
  * The drill's verdict when the game day did not go as the playbook says (the e2e test,
@@ -77,5 +78,11 @@ describe('drill report (pure)', () => {
     assert.equal(report.times.timeToDetectMs, 1000);
     assert.equal(report.times.timeToAcknowledgeMs, 1000);
     assert.equal(report.times.timeToMitigateMs, 4000);
+  });
+
+  test('rollout status says DRILL on a drill rollout, and nothing of the kind on a release', () => {
+    const base = startedRolloutStatus({ rolloutId: 'r', playbook: 'demo', method: 'phased', version: '1.1.0', fromVersion: '1.0.0', startedBy: 'drill', startedAt: at(0), targets: [], timeline: [] });
+    assert.match(renderStatus({ ...base, drill: { scenario: 'crash' } }), /^DRILL \(game day, scenario crash\): pages marked \[DRILL\], no customer told/m);
+    assert.doesNotMatch(renderStatus(base), /DRILL/);
   });
 });
