@@ -92,7 +92,10 @@ describe('rampart drill (its own dev server, stand-ins, worker and fleet)', () =
     const bad = await rampart(['drill', '--playbook', broken, '--scenario', 'crash', '--dir', dir]);
     assert.equal(bad.code, 2, bad.stderr);
     assert.match(bad.stderr, /broken\.yaml:\d+:\d+.*onBreach/);
-    assert.doesNotMatch(bad.stderr + scenario.stderr, /\n\s+at /, 'no stack trace');
+    const deadline = await rampart(['drill', '--playbook', playbook, '--scenario', 'nobody-acks', '--ack-deadline', '0s', '--dir', dir]);
+    assert.equal(deadline.code, 2, deadline.stderr);
+    assert.match(deadline.stderr, /--ack-deadline: expected a duration from 1s to 1h/);
+    assert.doesNotMatch(bad.stderr + scenario.stderr + deadline.stderr, /\n\s+at /, 'no stack trace');
     assert.equal(existsSync(dir), false, 'no drill folder, so no stack was started');
   });
 
