@@ -19,6 +19,7 @@ import { registerReviewCommands } from './commands/review';
 import { registerReleaseCommands } from './commands/release';
 import { registerFreezeCommands } from './commands/freeze';
 import { registerScheduleCommands } from './commands/schedule';
+import { registerDrillCommands } from './commands/drill';
 
 function buildProgram(): Command {
   const program = new Command('rampart')
@@ -42,6 +43,7 @@ function buildProgram(): Command {
   registerReleaseCommands(program);
   registerFreezeCommands(program);
   registerScheduleCommands(program);
+  registerDrillCommands(program);
   for (const cmd of program.commands) {
     cmd.exitOverride();
     for (const sub of cmd.commands) sub.exitOverride();

@@ -78,6 +78,8 @@ export function renderStatus(s: RolloutStatus): string {
   ];
   // Change control overridden at the start: shown beside who started it, as long as the rollout is shown.
   for (const e of s.timeline.filter((entry) => entry.event === 'break-glass')) lines.push(tty`BREAK-GLASS by ${e.by ?? '?'} (${e.reason ?? ''}): ${e.detail ?? ''}`);
+  // A game day must never be read as a release: said first thing after who started it.
+  if (s.drill) lines.push(tty`DRILL (game day, scenario ${s.drill.scenario}): pages marked [DRILL], no customer told, nothing quarantined`);
   if (s.pausedBy) lines.push(tty`paused by ${s.pausedBy}`);
   if (s.frozen) lines.push(...s.frozen.freezes.map((f) => tty`FROZEN before ${s.frozen!.step}: ${describeFreeze(f)}`));
   if (s.awaitingApproval) {

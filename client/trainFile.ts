@@ -77,7 +77,8 @@ export async function loadTrainFile(file: string, now: Date = new Date()): Promi
     playbook: docs.playbook.raw,
     fleet: docs.fleet.raw,
     ...(docs.escalation !== undefined ? { escalation: docs.escalation } : {}),
-    ...docs.customers,
+    // A drill tells no customer anything: its customers do not even travel with it.
+    ...(train.drill ? { drill: train.drill } : docs.customers),
   };
   checkRolloutInputSize(runInput);
   return { file, train, runInput };

@@ -6,6 +6,8 @@ export const ROLLOUT_EVENTS = [
   'started',
   /** The start went past a change-control rule (a review past its date) with a reason and another person's approval. */
   'break-glass',
+  /** A game day (`rampart drill`, a train's drill run): pages say [DRILL], customers are not told, nothing is quarantined. */
+  'drill',
   'planning checks passed',
   /** The risk level set the pace (playbook planning.velocity): bakes multiplied, approvals added. */
   'risk pace set',

@@ -4,6 +4,7 @@
  * policy as they were when it was applied; the channel is read at each run.
  */
 import type { CustomersFileRef } from '../domain/customers';
+import type { DrillMarker } from '../domain/drill';
 
 export interface TrainRunInput {
   train: string;
@@ -16,6 +17,8 @@ export interface TrainRunInput {
   customersFile?: CustomersFileRef;
   /** What a run inside a freeze does (domain/train.ts); absent on schedules applied before freezes: skip. */
   duringFreeze?: 'skip' | 'defer';
+  /** A game-day train: every run starts a drill rollout (domain/drill.ts) instead of a release. */
+  drill?: DrillMarker;
 }
 
 /** An artifact of the channel left out of the choice, and why (bad digest, no manifest, a gate). */
@@ -24,7 +27,7 @@ export interface SkippedArtifact {
   reason: string;
 }
 
-export type TrainRunOutcome = 'released' | 'nothing to release' | 'not started' | 'skipped: frozen';
+export type TrainRunOutcome = 'released' | 'drilled' | 'nothing to release' | 'not started' | 'skipped: frozen';
 
 export interface TrainRunResult {
   outcome: TrainRunOutcome;

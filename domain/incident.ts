@@ -95,6 +95,8 @@ export const incidentInputSchema = z.strictObject({
   details: z.record(z.string(), proseText()).default({}),
   /** The id of the alert that opened it (signalWithStart delivers that alert as a signal too). */
   openingAlertId: z.string().max(100).optional(),
+  /** Opened by a drill rollout: every Slack text and mail subject it sends starts with [DRILL]. */
+  drill: z.literal(true).optional(),
 });
 
 export type IncidentInput = z.input<typeof incidentInputSchema>;

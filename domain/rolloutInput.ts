@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { startBreakGlassSchema } from './breakGlass';
 import { customersFileRefSchema } from './customers';
+import { drillMarkerSchema } from './drill';
 import { releaseSchema } from './release';
 import { reasonText } from './freeText';
 import { trainNameSchema } from './train';
@@ -26,6 +27,8 @@ export const rolloutInputSchema = z.strictObject({
   breakGlass: startBreakGlassSchema.optional(),
   /** The release train whose scheduled run started it (`rampart rollout list --train`). */
   train: trainNameSchema.optional(),
+  /** A game day (`rampart drill`, a train's drill run): pages say [DRILL], customers are never told. */
+  drill: drillMarkerSchema.optional(),
 });
 
 export type RolloutInput = z.infer<typeof rolloutInputSchema>;

@@ -1,3 +1,4 @@
+import type { DrillMarker } from './drill';
 import type { GateResult } from './evaluateGate';
 import type { StepKind } from './planSteps';
 import type { Lessons } from './lessons';
@@ -141,6 +142,8 @@ export interface RolloutStatus {
   interrupted?: Interruption;
   /** Set once `rollout recover` began on the interrupted rollout. */
   recovery?: RecoverySummary;
+  /** Set for a drill (domain/drill.ts): a rehearsal, not a release. */
+  drill?: DrillMarker;
   /**
    * Set only for a fleet above 5,000 targets (RESULT_TARGETS_LIMIT): the per-target lists
    * (targets, steps[].targets) are left out of the status and the final result, which would pass

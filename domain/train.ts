@@ -5,6 +5,7 @@
 import { reviewSchema } from './review';
 import { z } from 'zod';
 import { DAY, durationBetween, HOUR, SECOND } from './duration';
+import { drillMarkerSchema } from './drill';
 import { lineText } from './freeText';
 import { CALENDAR_FIELDS, CalendarSyntaxError, parseCron, structureCalendar, type StructuredCalendar, type WrittenCalendar } from './trainCalendar';
 import { isKnownTimeZone } from './trainTimes';
@@ -82,6 +83,8 @@ export const trainSchema = z
     duringFreeze: z.enum(['skip', 'defer'], { error: 'expected skip or defer' }).default('skip'),
     /** How late a run may still start after the server was down at its time; default 1h. */
     catchupWindow: durationBetween(10 * SECOND, 7 * DAY).optional(),
+    /** A game-day train (README: Game days): each run is a drill rollout, pages marked [DRILL], no customer told. */
+    drill: drillMarkerSchema.optional(),
   })
   .refine((t) => (t.calendars?.length ?? 0) + (t.cron?.length ?? 0) + (t.intervals?.length ?? 0) > 0, {
     message: 'a train runs on at least one of calendars, cron or intervals',

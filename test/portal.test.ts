@@ -296,6 +296,20 @@ describe('status portal over HTTP (dev server, real fleet)', () => {
     assert.ok(FINAL.includes(status.state));
     await proc.stop();
   });
+
+  test('a drill rollout (a game day) is never published: not listed, its page 404', async () => {
+    const artifact = await rig.h.artifact('1.8.0', { errorRate: 0.6 });
+    await rig.h.startRollout({ ...rig.h.input('portal-drill', portalPlaybook(), artifact, '1.8.0'), customers: rig.customers, drill: { scenario: 'error-rate' } });
+    const done = await rig.h.waitFor('portal-drill', (s) => FINAL.includes(s.state), 90_000);
+    assert.deepEqual(done.drill, { scenario: 'error-rate' });
+    assert.equal(done.customers, null, 'the customers it was handed were never read');
+    // The portal lists recent rollouts about once a second: a few rounds have seen this one.
+    await new Promise((r) => setTimeout(r, 3_000));
+    assert.equal((await rig.get('/api/releases/portal-drill')).status, 404);
+    const list = await rig.get('/api/releases');
+    assert.ok(!list.text.includes('portal-drill') && !list.text.includes('1.8.0'), list.text.slice(0, 500));
+    assert.ok(list.json.releases.some((r: { id: string }) => r.id === 'portal-good'), 'real releases are still listed');
+  });
 });
 
 describe('the public projection (pure)', () => {

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import type { TrainRunInput, TrainRunResult } from '../contract/train';
+import { WorkflowType } from '../contract/workflowTypes';
 import { alertSignal, incidentNoteSignal } from '../contract/incident';
 import { recoveryRollbackWorkflowId, recoveryWorkflowId } from '../contract/ids';
 import { recoverRollout } from '../client/rolloutRecovery';
@@ -233,6 +236,50 @@ export const scenarios: Scenario[] = [
       assert.equal(((await rig.incidents.handle(incidentId).result()) as IncidentStatus).state, 'resolved');
       const expected = ['rollout-breach-resumed', 'step-breach-resumed-canary', 'incident-breach-resumed', ...(done.state === 'completed' ? [] : ['rollback-breach-resumed'])];
       return { targets: rolloutFamily('breach-resumed', rolloutId, done), expected };
+    },
+  },
+  {
+    // Since patch drill: a game day's rollout (customers given, never read), its breaker trips on
+    // the canary (nobody listens), nothing is quarantined, and its incident pages marked [DRILL].
+    name: 'drill',
+    async run(rig) {
+      const rolloutId = 'replay-drill';
+      const input = rig.input(rolloutId, fastPlaybook({ incidents: { severity: 'sev2', policyFile: 'inline' }, customers: { noticeBefore: '0s' } }));
+      const unreachable = { id: `${rolloutId}-w`, adapter: 'webhook', url: 'http://127.0.0.1:1/deploy', healthUrl: 'http://127.0.0.1:1', secretEnv: 'RAMPART_REPLAY_UNREACHABLE_SECRET', labels: {} };
+      const fleet = dryRunFleet(rolloutId, 3);
+      fleet.targets.unshift(unreachable as never);
+      const customers = { customers: [{ ...customersFile.customers[0]!, targets: [`${rolloutId}-1`] }] };
+      const h = await rig.startRollout({ ...input, fleet, customers, escalation: { policies: [escalationPolicy] }, drill: { scenario: 'error-rate' } });
+      const done = (await h.result()) as RolloutStatus;
+      assert.equal(done.breaker?.step, 'canary');
+      assert.deepEqual(done.drill, { scenario: 'error-rate' });
+      assert.equal(done.customers, null, 'a drill reads no customers');
+      assert.ok(!done.timeline.some((e) => e.event === 'version quarantined'), 'a drill quarantines nothing');
+      const incidentId = `inc-${rolloutId}`;
+      await rig.incidents.ack(incidentId, { by: 'olga' });
+      await rig.incidents.resolve(incidentId, { by: 'olga', reason: 'drill over' });
+      assert.equal(((await rig.incidents.handle(incidentId).result()) as IncidentStatus).state, 'resolved');
+      return { targets: rolloutFamily('drill', rolloutId, done), expected: ['rollout-drill', 'step-drill-canary', 'incident-drill'] };
+    },
+  },
+  {
+    // Since patch drill: a game-day train's run starts a drill rollout of its channel's pick, an id of its own per run.
+    name: 'train-drill',
+    async run(rig) {
+      const input: TrainRunInput = {
+        train: 'game-day',
+        channel: path.dirname(rig.artifact.path),
+        playbook: fastPlaybook(),
+        fleet: dryRunFleet('replay-train-drill', 3),
+        drill: { scenario: 'crash' },
+      };
+      const handle = await rig.env.client.workflow.start(WorkflowType.trainRun, { taskQueue: rig.taskQueue, workflowId: 'replay-train-drill-run', args: [input] });
+      const result = (await handle.result()) as TrainRunResult;
+      assert.equal(result.outcome, 'drilled', result.reason);
+      assert.match(result.rolloutId ?? '', /^drill-game-day-9\.0\.0-[0-9a-f]{8}$/);
+      const status = await rig.rollouts.status(result.rolloutId!);
+      assert.deepEqual(status.drill, { scenario: 'crash' });
+      return { targets: [{ file: 'train-run-drill', workflowId: 'replay-train-drill-run' }], expected: ['train-run-drill'] };
     },
   },
 ];

@@ -27,6 +27,7 @@ describe('schedule validate (offline, the CLI)', () => {
     symlinkSync(path.join(REPO, 'playbooks'), path.join(root, 'playbooks'));
     mkdirSync(path.join(root, '.rampart', 'fleet'), { recursive: true });
     mkdirSync(path.join(root, 'dist'));
+    mkdirSync(path.join(root, 'dist', 'drill'));
     writeFileSync(path.join(root, '.rampart', 'fleet', 'fleet.json'), fleetOf(2));
   });
   after(() => rmSync(root, { recursive: true, force: true }));
@@ -69,6 +70,20 @@ describe('schedule validate (offline, the CLI)', () => {
     assert.equal(out.code, 2, out.stdout);
     assert.match(out.stderr, /routine-release\.yaml: .*dogfood/);
     assert.doesNotMatch(out.stderr, /\n\s+at /, 'no stack trace');
+  });
+
+  test('a train can schedule drills: the game-day train validates; a drill with an unknown scenario is exit 2 at its line and column', async () => {
+    const out = await validate(train('game-day'));
+    assert.equal(out.code, 0, out.stderr);
+    const answer = JSON.parse(out.stdout) as { name: string; nextRuns: string[] };
+    assert.equal(answer.name, 'game-day');
+    for (const run of answer.nextRuns) assert.match(run, /^\d{4}-\d{2}-0[1-7]T14:00:00\+0[12]:00$/, 'first Wednesday, 14:00 Berlin');
+    const file = path.join(root, 'bad-drill.yaml');
+    writeFileSync(file, ['name: bad-drill', 'playbook: playbooks/demo.yaml', 'fleet: .rampart/fleet/fleet.json', 'channel: dist/drill', 'timeZone: UTC', 'cron: ["@daily"]', 'drill:', '  scenario: meteor'].join('\n'));
+    const bad = await validate(file);
+    assert.equal(bad.code, 2, bad.stdout);
+    assert.match(bad.stderr, /bad-drill\.yaml:8:13: drill\.scenario: expected one of error-rate, latency, crash, nobody-acks/);
+    assert.doesNotMatch(bad.stderr, /\n\s+at /, 'no stack trace');
   });
 
   test('a channel outside the artifact store, or that is no folder, is exit 2 naming it', async () => {

@@ -11,6 +11,7 @@ import { IncidentPager } from './incidentPager';
 import { dropReport, handleSignal, parseArg } from './messages';
 import { boundedWait, isoNow } from './time';
 import { reads } from './activityProxies';
+import { isDrill } from './drill';
 
 /**
  * One incident, from detection to resolution: pages the escalation chain tier by tier on durable
@@ -26,7 +27,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
   const policy = parsedPolicy.value;
   const tracker = new IncidentTracker(input, policy.name);
   const status = tracker.status;
-  const pager = new IncidentPager(tracker, policy);
+  const pager = new IncidentPager(tracker, policy, isDrill(input));
   // A counter, not a flag: a request that lands between two pages must not be reset by the next page.
   let escalationRequests = 0;
   let escalationsServed = 0;

@@ -4,6 +4,10 @@ import { renderIncidentMessage } from '../domain/incidentMessages';
 import { mrkdwn, SlackMarkup, slackText } from '../domain/escape/slack';
 import type { IncidentTracker } from './incidentTracker';
 import { notify } from './notifyActivities';
+import { drillText } from '../domain/drill';
+
+/** The first line of a drill's mails: answer as if it were real, but it is a rehearsal. */
+const DRILL_NOTICE = '[DRILL] This is a game day: a rehearsal on a drill fleet, not production. Answer the page as you would a real one.';
 
 function failureText(err: unknown): string {
   const cause = (err as { cause?: Error }).cause;
@@ -20,7 +24,17 @@ export class IncidentPager {
   private seq = 0;
   private readonly mailed = new Set<string>();
 
-  constructor(private readonly tracker: IncidentTracker, private readonly policy: EscalationPolicy) {}
+  constructor(
+    private readonly tracker: IncidentTracker,
+    private readonly policy: EscalationPolicy,
+    /** A drill's incident (domain/drill.ts): every Slack text and mail subject starts with [DRILL]. */
+    private readonly drill = false,
+  ) {}
+
+  /** Slack text (mrkdwn) or a mail subject, marked when this is a drill. */
+  private marked(text: string): string {
+    return this.drill ? drillText(text) : text;
+  }
 
   private get id(): string {
     return this.tracker.status.incidentId;
@@ -54,7 +68,7 @@ export class IncidentPager {
         key: `${this.id}/slack/header`,
         metadataKey: `${this.id}/slack/header`,
         channel,
-        text: slackText(message.headline),
+        text: this.marked(slackText(message.headline)),
         blocks: incidentBlocks(this.tracker.status),
       });
       this.tracker.status.slackThread = posted;
@@ -95,7 +109,7 @@ export class IncidentPager {
         key: `${this.id}/slack/header/${step}`,
         channel: thread.channel,
         ts: thread.ts,
-        text: slackText(renderIncidentMessage(this.tracker.status, '').headline),
+        text: this.marked(slackText(renderIncidentMessage(this.tracker.status, '').headline)),
         blocks: incidentBlocks(this.tracker.status),
       });
     });
@@ -107,7 +121,7 @@ export class IncidentPager {
       const thread = this.tracker.status.slackThread;
       if (!thread) return;
       const key = `${this.id}/slack/${step}`;
-      await notify.postSlackMessage({ key, metadataKey: key, channel: thread.channel, threadTs: thread.ts, text });
+      await notify.postSlackMessage({ key, metadataKey: key, channel: thread.channel, threadTs: thread.ts, text: this.marked(text) });
     });
   }
 
@@ -120,9 +134,9 @@ export class IncidentPager {
       await notify.sendEmail({
         key: `${this.id}/email/${step}`,
         to,
-        subject: first ? message.headline : `Re: ${message.headline}`,
-        text: message.text,
-        html: message.html,
+        subject: this.marked(first ? message.headline : `Re: ${message.headline}`),
+        text: this.drill ? `${DRILL_NOTICE}\n\n${message.text}` : message.text,
+        html: this.drill ? `<p><strong>${DRILL_NOTICE}</strong></p>\n${message.html}` : message.html,
         messageId,
         ...(first ? {} : { inReplyTo: this.rootMessageId(), references: [this.rootMessageId()] }),
       });

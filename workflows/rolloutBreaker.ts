@@ -4,6 +4,7 @@ import type { PlannedStep } from '../domain/planSteps';
 import type { RolloutStatus } from '../domain/rolloutStatus';
 import { quarantineOnTrip } from './changeControlGate';
 import { degradeFeature } from './degrade';
+import { isDrill } from './drill';
 import { holdUntilDecided, honourStopOrRollback } from './rolloutHold';
 import { regateStep } from './rolloutRegate';
 import { rollBack } from './rolloutRollback';
@@ -42,7 +43,8 @@ export async function onBreach(run: RolloutRun, step: PlannedStep, result: StepR
 async function trip(run: RolloutRun, step: PlannedStep, result: StepResult, again: boolean): Promise<RolloutStatus | null> {
   const { input, playbook, fleet, tracker, controls, incidents, customers } = run;
   tracker.breakerTripped(step.name, result);
-  await quarantineOnTrip(run, step.name, result.reasons);
+  // A drill's fault was put there on purpose: its build is no evidence against a real release.
+  if (!isDrill(input)) await quarantineOnTrip(run, step.name, result.reasons);
   if (playbook.incidents && input.escalation !== undefined && patched('incident-on-breaker')) {
     const reason = `${step.name}${again ? ' (tripped again after a resume)' : ''}: ${result.reasons.join('; ')}`;
     await incidents.report(playbook.incidents, input.escalation, reason, 'breaker tripped again');

@@ -20,7 +20,13 @@ export class RolloutIncidents {
   /** Incidents this rollout opened or joined: the next one's ordinal is this plus one. */
   private count = 0;
 
-  constructor(private readonly rolloutId: string, private readonly tracker: RolloutTracker, private readonly breakGlass?: StartBreakGlass) {}
+  constructor(
+    private readonly rolloutId: string,
+    private readonly tracker: RolloutTracker,
+    private readonly breakGlass?: StartBreakGlass,
+    /** A drill's incident says so in its summary and marks every page it sends. */
+    private readonly drill = false,
+  ) {}
 
   /**
    * A breaker trip (or a rollback that could not be verified) for on-call: the first opens the
@@ -60,7 +66,9 @@ export class RolloutIncidents {
     // Whoever reads the incident learns the rollout went past change control, and on whose word.
     if (this.breakGlass && patched('break-glass-start')) details.breakGlass = `${this.breakGlass.reason}: ${describeBreakGlass(this.breakGlass)}`;
     if (!config.automatedRollback) details.manualRecovery = (config.manualRecovery ?? []).map((s, i) => `${i + 1}. ${s}`).join('\n');
-    const summary = summaryText ?? `Breaker tripped in rollout ${this.rolloutId}`;
+    const plain = summaryText ?? `Breaker tripped in rollout ${this.rolloutId}`;
+    // Its pages start with [DRILL] (incidentPager.ts); the summary says so too, for `incident status` and lists.
+    const summary = this.drill ? `${plain} (game day drill)` : plain;
     try {
       await startChild(incidentWorkflow, {
         workflowId: incidentId,
@@ -75,6 +83,7 @@ export class RolloutIncidents {
           openedBy: 'rampart',
           policy: written,
           details,
+          ...(this.drill ? { drill: true as const } : {}),
         }],
       });
     } catch (err) {

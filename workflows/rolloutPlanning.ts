@@ -18,6 +18,7 @@ import { RolloutControls, registerRolloutCommands } from './rolloutCommands';
 import { dropReport } from './messages';
 import type { RolloutLease } from './rolloutLease';
 import { RolloutRun } from './rolloutRun';
+import { isDrill } from './drill';
 import { RolloutTracker } from './rolloutTracker';
 import type { ReleaseReporter } from './releaseReporter';
 import { atLeast } from '../domain/correctiveActions';
@@ -97,7 +98,8 @@ export async function planRollout(input: RolloutInput, lease: RolloutLease, pass
   const fleet: Fleet = fleetParse.value;
   const checked = planSteps(playbook, fleet.targets);
   if (!checked.ok) return failed(tracker, `planning check failed: ${checked.errors.join('; ')}`);
-  const roster = input.customersFile ? await readRoster(input.customersFile, tracker) : customersParse?.ok ? customersParse.value.customers : null;
+  // A drill tells no customer anything: its customers are not even read.
+  const roster = isDrill(input) ? null : input.customersFile ? await readRoster(input.customersFile, tracker) : customersParse?.ok ? customersParse.value.customers : null;
   const customers = roster ? new CustomerRollout({ customers: roster }, input.customersFile, playbook, tracker, controls, input.release.notes) : null;
   registerDeferCommand(tracker, customers);
   tracker.planChecked(playbook, checked.steps.length);

@@ -6,6 +6,7 @@ import type { RolloutInput } from '../domain/rolloutInput';
 import type { ApprovalGate } from './approvals';
 import type { CustomerRollout } from './customerRollout';
 import type { RolloutControls } from './rolloutCommands';
+import { isDrill } from './drill';
 import { RolloutIncidents } from './rolloutIncidents';
 import type { RolloutTracker } from './rolloutTracker';
 import type { ReleaseReporter } from './releaseReporter';
@@ -42,7 +43,7 @@ export class RolloutRun {
     readonly customers: CustomerRollout | null,
   ) {
     this.targetsById = new Map(fleet.targets.map((t) => [t.id, t]));
-    this.incidents = new RolloutIncidents(input.rolloutId, tracker, input.breakGlass);
+    this.incidents = new RolloutIncidents(input.rolloutId, tracker, input.breakGlass, isDrill(input));
     this.waveCount = steps.filter((s) => s.kind === 'wave').length;
   }
 

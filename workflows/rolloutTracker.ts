@@ -16,10 +16,11 @@ import { CustomerTracker, type Note } from './customerTracker';
 import { FreezeTracker } from './freezeTracker';
 import { nameList } from '../domain/nameList';
 import { isoNow } from './time';
-import { describeBreakGlass, type StartBreakGlass } from '../domain/breakGlass';
+import { describeBreakGlass } from '../domain/breakGlass';
 import { Listing, rolloutListing, trainOf } from './listing';
 import { describeLessons, type Lessons } from '../domain/lessons';
 import type { Pace } from '../domain/velocity';
+import { isDrill } from './drill';
 
 type ApprovalRule = Playbook['approvals'][number];
 
@@ -50,12 +51,14 @@ export class RolloutTracker {
     });
     this.note('started', { by: input.startedBy, reason: input.reason, detail: `version ${input.release.version}` });
     // A timeline entry histories recorded before break-glass never had (none carries one in its input).
-    if (input.breakGlass && patched('break-glass-start')) this.breakGlass(input.breakGlass);
-  }
-
-  /** The start overrode change control: who asked, who approved, why and what. */
-  private breakGlass(b: StartBreakGlass): void {
-    this.note('break-glass', { by: b.approver, reason: b.reason, detail: describeBreakGlass(b) });
+    // The start overrode change control: who asked, who approved, why and what.
+    const b = input.breakGlass;
+    if (b && patched('break-glass-start')) this.note('break-glass', { by: b.approver, reason: b.reason, detail: describeBreakGlass(b) });
+    // A rehearsal: said in the status and the timeline, so nobody reads it as a release.
+    if (input.drill && isDrill(input)) {
+      this.s.drill = { ...input.drill };
+      this.note('drill', { detail: `game day, scenario ${input.drill.scenario}: pages marked [DRILL], customers not told, nothing quarantined` });
+    }
   }
 
   get status(): Frozen<RolloutStatus> {

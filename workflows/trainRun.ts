@@ -17,6 +17,7 @@ import { trainStarter, type TrainRunInput, type TrainRunResult } from '../contra
 import { WorkflowType, type RolloutWorkflow } from '../contract/workflowTypes';
 import { fleetSchema } from '../domain/fleet';
 import type { RolloutInput } from '../domain/rolloutInput';
+import { isDrill } from './drill';
 
 const acts = proxyActivities<RampartActivities>({
   // Reading the channel hashes every artifact in it.
@@ -65,8 +66,10 @@ export async function trainRunWorkflow(input: TrainRunInput): Promise<TrainRunRe
   if (pick.kind === 'nothing') return { outcome: 'nothing to release', reason: pick.reason, skipped };
 
   const { version } = pick.release;
-  const rolloutId = trainRolloutId(input.train, version);
-  const before = (await acts.rolloutStates([rolloutWorkflowId(rolloutId)]))[rolloutWorkflowId(rolloutId)] ?? 'not found';
+  // A game day may rehearse the same build every week: each drill run is a rollout of its own.
+  const drill = input.drill && isDrill(input) ? input.drill : undefined;
+  const rolloutId = drill ? `drill-${input.train}-${version}-${workflowInfo().runId.slice(0, 8)}` : trainRolloutId(input.train, version);
+  const before = drill ? 'not found' : (await acts.rolloutStates([rolloutWorkflowId(rolloutId)]))[rolloutWorkflowId(rolloutId)] ?? 'not found';
   if (before !== 'not found') {
     return { outcome: 'nothing to release', reason: `${version} was already started by this train as rollout ${rolloutId} (${before}); a train ships each version once`, version, rolloutId, skipped };
   }
@@ -88,7 +91,10 @@ export async function trainRunWorkflow(input: TrainRunInput): Promise<TrainRunRe
     release: pick.release,
     startedBy,
     train: input.train,
-    reason: `release train ${input.train}: ${pick.file}, the newest verified artifact in its channel`,
+    reason: drill
+      ? `game day (train ${input.train}, scenario ${drill.scenario}): ${pick.file} from its channel`
+      : `release train ${input.train}: ${pick.file}, the newest verified artifact in its channel`,
+    ...(drill ? { drill } : {}),
     ...(input.escalation !== undefined ? { escalation: input.escalation } : {}),
     ...(input.customers !== undefined ? { customers: input.customers } : {}),
     ...(input.customersFile !== undefined ? { customersFile: input.customersFile } : {}),
@@ -112,8 +118,9 @@ export async function trainRunWorkflow(input: TrainRunInput): Promise<TrainRunRe
   }
   try {
     const status = await rollout.result();
+    if (drill) return { outcome: 'drilled', reason: `drill rollout ${rolloutId} of ${version} (scenario ${drill.scenario}) ended ${status.state}`, version, rolloutId, rolloutState: status.state, skipped };
     return { outcome: 'released', reason: `rollout ${rolloutId} of ${version} ended ${status.state}`, version, rolloutId, rolloutState: status.state, skipped };
   } catch (err) {
-    return { outcome: 'released', reason: `rollout ${rolloutId} of ${version} failed: ${(err as Error).message}`, version, rolloutId, rolloutState: 'failed', skipped };
+    return { outcome: drill ? 'drilled' : 'released', reason: `rollout ${rolloutId} of ${version} failed: ${(err as Error).message}`, version, rolloutId, rolloutState: 'failed', skipped };
   }
 }

@@ -47,6 +47,8 @@ export class ReleaseTracker {
   private readonly entries = new Map<string, Entry>();
   /** Closed rollouts whose query failed (no worker?): retried no sooner than this. */
   private readonly failedAt = new Map<string, number>();
+  /** Drill rollouts (game days): never published, and not queried again once known. */
+  private readonly drills = new Set<string>();
   private readonly listeners = new Set<(change: ReleaseChange) => void>();
   /** The last query failure logged per rollout. */
   private readonly queryErrors = new Map<string, string>();
@@ -163,7 +165,7 @@ export class ReleaseTracker {
     const now = Date.now();
     await Promise.all(seen.map(async ({ id, running }) => {
       const entry = this.entries.get(id);
-      if (entry?.final) return;
+      if (entry?.final || this.drills.has(id)) return;
       // Ended behind Rampart's back: its own status cannot change, only its recovery can (cheap to ask).
       if (entry?.status.interrupted && !running && !(await this.recoveryChanged(entry.status))) return;
       if (!running && (this.failedAt.get(id) ?? 0) > now) return;
@@ -175,6 +177,7 @@ export class ReleaseTracker {
     const listed = new Set(seen.map((s) => s.id));
     for (const id of this.entries.keys()) if (!listed.has(id)) this.entries.delete(id);
     for (const id of this.failedAt.keys()) if (!listed.has(id)) this.failedAt.delete(id);
+    for (const id of this.drills) if (!listed.has(id)) this.drills.delete(id);
     for (const id of this.queryErrors.keys()) if (!listed.has(id)) this.queryErrors.delete(id);
   }
 
@@ -201,6 +204,12 @@ export class ReleaseTracker {
   /** Caches a status and tells listeners what, if anything, changed for the public or for customers. */
   private store(status: RolloutStatus, closed: boolean): void {
     this.queryErrors.delete(status.rolloutId);
+    // A game day is no release: the public and the customers never see it.
+    if (status.drill) {
+      this.drills.add(status.rolloutId);
+      this.entries.delete(status.rolloutId);
+      return;
+    }
     const release = toPublicRelease(status);
     const publicJson = JSON.stringify(release);
     // A rollout too large to list its customers changes its counts when they change.

@@ -29,6 +29,7 @@ import { startSlackServer, type SlackServerOptions, type SlackStandin } from '..
 import { startSmtpServer, type SmtpServerOptions, type SmtpStandin } from '../standins/smtpServer';
 import { startDevServer, stopDevServer, type DevServer, type StartDevServerOptions } from '../temporal/devServer';
 import { createRampartWorker } from '../../worker/createWorker';
+import type { ActivityDependencies } from '../../activities/dependencies';
 import type { PartStart } from './spawnUntilReady';
 import { startStandin, stopStandin, type RunningStandin } from './standinProcesses';
 import { startWorkerProcess, stopWorkerProcess, type WorkerProcess } from './workerProcess';
@@ -50,6 +51,8 @@ export interface StackWorkerOptions {
   /** Bundled workflow code (bundle once, share it); default: the workflows folder, bundled by the worker. */
   workflowBundle?: WorkflowBundleWithSourceMap;
   maxConcurrentActivityTaskExecutions?: number;
+  /** What its activities depend on (Slack, mail, state folder); default read from this process's environment. */
+  dependencies?: ActivityDependencies;
 }
 
 export interface StackWorker {
@@ -114,6 +117,7 @@ export class LocalStack {
       namespace: this.namespace,
       taskQueue: options.taskQueue,
       ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : {}),
+      ...(options.dependencies ? { dependencies: options.dependencies } : {}),
       ...(options.maxConcurrentActivityTaskExecutions !== undefined ? { maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions } : {}),
     });
     return { worker, stop: this.runWorker(options.what ?? 'Rampart worker', worker) };
