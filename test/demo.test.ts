@@ -21,6 +21,7 @@ import { readStackRecord, type DemoStackRecord } from '../local/demo/stackRecord
 
 const REPO_ROOT = resolve(__dirname, '..');
 const DEMO = join(REPO_ROOT, 'local', 'demo', 'demo.ts');
+const CHANGE_CONTROL_DEMO = join(REPO_ROOT, 'local', 'demo', 'changeControlDemo.ts');
 const dirs: string[] = [];
 const children: ChildProcess[] = [];
 
@@ -32,10 +33,10 @@ interface DemoRun {
 }
 
 /** Runs the demo in its own process group; `during` may act on it while it runs. Bounded by timeoutMs. */
-async function runDemo(args: string[], timeoutMs: number, during?: (child: ChildProcess, output: () => string) => Promise<void>): Promise<DemoRun> {
+async function runDemo(args: string[], timeoutMs: number, during?: (child: ChildProcess, output: () => string) => Promise<void>, script = DEMO): Promise<DemoRun> {
   const dir = mkdtempSync(join(tmpdir(), 'rampart-demo-test-'));
   dirs.push(dir);
-  const child = spawn(process.execPath, nodeArgsForTs(DEMO, ['--dir', dir, ...args]), {
+  const child = spawn(process.execPath, nodeArgsForTs(script, ['--dir', dir, ...args]), {
     cwd: REPO_ROOT,
     env: { ...process.env, CI: 'true', RAMPART_DEMO_TIMEOUT_MS: String(timeoutMs - 30_000) },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -231,4 +232,19 @@ test('bad flags are exit 2 with the usage; --help is exit 0', async () => {
   const help = await runDemo(['--help'], 60_000);
   assert.equal(help.code, 0, help.output);
   assert.match(help.output, /--keep/);
+});
+
+test('the change-control demo: a scheduled run, a freeze holding a wave at its boundary, stop-the-line; nothing left running', { timeout: 360_000 }, async () => {
+  const run = await runDemo([], 330_000, undefined, CHANGE_CONTROL_DEMO);
+  assert.equal(run.code, 0, run.output.slice(-4000));
+  const out = run.output;
+  assert.match(out, /rollout train-demo-train-1\.1\.0 started by schedule:demo-train/);
+  assert.match(out, /rampart \| state frozen {2}phase wave {2}step wave-1/);
+  assert.match(out, /rampart \| FROZEN before wave-2: freeze "quarter-close" \(finance closes the quarter\) until /);
+  assert.match(out, /4 target\(s\) still on 1\.0\.0: nothing goes past the boundary while the freeze holds/);
+  assert.match(out, /timeline: freeze overridden: break-glass approved by dana for sam/);
+  assert.match(out, /rampart \|   stopped demo-line-1\.2\.0/);
+  assert.match(out, /rampart \| rampart: start rejected: the line is stopped \(by sam at \S+: payments outage: all hands\)/);
+  assert.match(out, /rolled back \(rolled_back\): all 10 targets on 1\.1\.0/);
+  await assertNothingLeft(run, children.at(-1));
 });

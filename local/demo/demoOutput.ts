@@ -3,8 +3,11 @@ import { REPO_ROOT } from '../temporal/temporalBinaries';
 
 /** How the demo prints: its numbered steps, the CLI's output indented under them, paths and times. */
 
-/** The demo's steps, 1 to 9, each printed by `heading`. */
-const STEPS = 10;
+/** How many numbered steps the running demo prints, each by `heading` (the quick-start demo: 10). */
+let STEPS = 10;
+export const setStepCount = (n: number) => {
+  STEPS = n;
+};
 /** What the CLI's own output is prefixed with, under the demo's commands. */
 export const CLI_PREFIX = '  rampart | ';
 

@@ -47,11 +47,11 @@ export function demoTimeoutMs(): number {
   return Number(process.env.RAMPART_DEMO_TIMEOUT_MS) > 0 ? Number(process.env.RAMPART_DEMO_TIMEOUT_MS) : 6 * 60_000;
 }
 
-const USAGE = `usage: npm run demo [-- --keep] [-- --dir <dir>]
+const usage = (script: string) => `usage: npm run ${script} [-- --keep] [-- --dir <dir>]
 
   --keep       leave the Temporal dev server, the Slack and SMTP stand-ins, the worker and the
                fleet running afterwards
-  --dir <dir>  where the demo keeps its state and logs (default .rampart/demo)
+  --dir <dir>  where the demo keeps its state and logs (default .rampart/${script})
   --help       print this`;
 
 export interface Flags {
@@ -60,7 +60,8 @@ export interface Flags {
 }
 
 /** The flags, or the exit code: 0 after --help, 2 for bad flags (with the usage on stderr). */
-export function readFlags(): Flags | number {
+export function readFlags(script = 'demo'): Flags | number {
+  const USAGE = usage(script);
   try {
     const { values } = parseArgs({
       args: process.argv.slice(2),
@@ -73,7 +74,7 @@ export function readFlags(): Flags | number {
       return 0;
     }
     if (values.dir !== undefined && values.dir.trim() === '') throw new Error('--dir: give a folder');
-    return { keep: Boolean(values.keep), dir: resolve(values.dir ?? join(REPO_ROOT, '.rampart', 'demo')) };
+    return { keep: Boolean(values.keep), dir: resolve(values.dir ?? join(REPO_ROOT, '.rampart', script.replace(/[^a-z0-9-]/g, '-'))) };
   } catch (err) {
     process.stderr.write(`demo: ${(err as Error).message}\n${USAGE}\n`);
     return 2;
