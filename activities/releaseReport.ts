@@ -28,6 +28,9 @@ const plainName = (what: string, name: string) => {
   }
 };
 
+/** How long planning waits for one earlier incident to say how it stands; unanswered, its state is unknown. */
+const INCIDENT_QUERY_MS = 2000;
+
 /**
  * Release reports in `<stateDir>/releases/<playbook>/<rollout>.{json,md}`, next to the incident
  * reports (`<stateDir>/incidents/`): local state that outlives the worker, which the CLI reads
@@ -39,7 +42,8 @@ export function releaseReportActivities(stateDir: string) {
   /** An incident as it stands now: its state through its workflow, its corrective actions from its RCA. */
   async function incidentNow(incidentId: string): Promise<ReportIncident> {
     const { client } = Context.current();
-    const status = await client.workflow.getHandle(incidentId).query(incidentStatusQuery).catch((): IncidentStatus | null => null);
+    // A Query waits for a worker: an incident of a task queue nobody serves any more must not stall planning.
+    const status = await client.withDeadline(Date.now() + INCIDENT_QUERY_MS, () => client.workflow.getHandle(incidentId).query(incidentStatusQuery)).catch((): IncidentStatus | null => null);
     const rca = REPORT_NAME.test(incidentId) ? path.join(root, 'incidents', `${incidentId}.md`) : null;
     const text = rca ? await readFile(rca, 'utf8').catch(() => null) : null;
     return {
@@ -106,8 +110,8 @@ export function releaseReportActivities(stateDir: string) {
           if (!incidents.has(incidentId) && incidents.size < MAX_INCIDENTS) incidents.set(incidentId, rolloutId);
         }
       }
-      for (const [incidentId, rolloutId] of incidents) {
-        const now = await incidentNow(incidentId);
+      const nows = await Promise.all([...incidents].map(async ([incidentId, rolloutId]) => ({ incidentId, rolloutId, now: await incidentNow(incidentId) })));
+      for (const { incidentId, rolloutId, now } of nows) {
         if (now.state === 'open' || now.state === 'acknowledged') lessons.openIncidents.push({ rolloutId, incidentId, severity: now.severity });
         lessons.openActions.push(...now.correctiveActions.filter((a) => a.open).map((a) => ({ ...a, rolloutId, incidentId })));
       }

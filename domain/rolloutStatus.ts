@@ -131,6 +131,8 @@ export interface RolloutStatus {
   outcome: { result: 'completed' | 'rolled_back' | 'rollback_incomplete' | 'held' | 'failed'; reason: string } | null;
   /** Things that went almost wrong: worth a look in the next plan. */
   nearMisses: NearMiss[];
+  /** Where its release report was last written (`interim` while held); absent before patch release-report. */
+  releaseReport?: { path: string; interim: boolean };
   /** Set while the rollout waits at a step boundary for freezes to end; absent before freezes existed. */
   frozen?: FrozenWait | null;
   /** Read at planning from the last release reports of the playbook (set since patch release-report). */

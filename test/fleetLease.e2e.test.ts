@@ -42,6 +42,11 @@ describe('one writer per target: the fleet lease (dev server, real fleet, the CL
     return rampart(['rollout', 'start', '--playbook', playbook, '--fleet', h.fleet.fleetFile, '--artifact', artifact.path, '--id', id, '--by', 'bob', ...more], env);
   };
   const holders = async () => (await h.rollouts.leases.state('local')).holders.map((e) => e.rolloutId);
+  /**
+   * The rollout's execution has ended: its status turns final a moment earlier, while it writes
+   * its release report, and it gives the lease back only then.
+   */
+  const closed = (id: string) => h.rollouts.handle(id).result().catch(() => undefined);
 
   test('an overlapping start is refused with exit 3 naming the holder; --queue waits in line and runs once the holder ends', async () => {
     const first = await h.artifact('2.0.0');
@@ -85,12 +90,14 @@ describe('one writer per target: the fleet lease (dev server, real fleet, the CL
     const failed = await h.waitFor('lease-bad-digest', ended);
     assert.equal(failed.state, 'failed');
     assert.match(failed.outcome?.reason ?? '', /artifact verification failed/);
+    await closed('lease-bad-digest');
     assert.deepEqual(await holders(), []);
 
     await h.startRollout(h.input('lease-rolled-back', slowWave, artifact, '3.0.0'));
     await h.waitFor('lease-rolled-back', (s) => s.step === 'wave-1');
     await h.rollouts.rollback('lease-rolled-back', { by: 'oncall' });
     assert.equal((await h.waitFor('lease-rolled-back', ended)).state, 'rolled_back');
+    await closed('lease-rolled-back');
     assert.deepEqual(await holders(), []);
     const next = await startCli('lease-after-rollback', '3.0.1', quickFile, ['--wait']);
     assert.equal(next.code, 0, next.stderr);
@@ -172,6 +179,7 @@ describe('one writer per target: the fleet lease (dev server, real fleet, the CL
     assert.match(done.timeline.find((e) => e.event === 'lease taken over')?.detail ?? '', /from rollout lease-doomed, which is terminated/);
     assert.ok(done.timeline.some((e) => e.event === 'lease granted'));
     assert.deepEqual(Object.values(await h.versions()), ['6.2.0', '6.2.0', '6.2.0']);
+    await closed('lease-patient');
     assert.deepEqual(await holders(), []);
   });
 

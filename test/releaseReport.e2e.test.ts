@@ -67,7 +67,7 @@ describe('release reports and feedback into the next plan (dev server, real work
     await h.waitForProgress('rr-good', (s) => s.steps.find((x) => x.name === 'canary')?.state === 'baking');
     const stop = await cli('rollout', 'stop', 'rr-good', '--then', 'hold', '--by', 'bob', '--reason', 'checking a dashboard');
     assert.equal(stop.code, 0, stop.stderr);
-    await h.waitFor('rr-good', (s) => s.state === 'held' && s.timeline.some((e) => e.event === 'release report written'));
+    await h.waitFor('rr-good', (s) => s.state === 'held' && s.releaseReport?.interim === true);
     const interim = await report('rr-good');
     assert.equal(interim.state, 'held');
     assert.equal(interim.interim, true);

@@ -24,12 +24,13 @@ export class ReleaseReporter {
     this.pace = pace;
   }
 
-  async write(): Promise<void> {
+  /** `interim`: a held rollout's report, kept in the status only (a hold's timeline is for what happened to it). */
+  async write(interim = false): Promise<void> {
     const { tracker, playbook, pace } = this;
     if (!this.enabled || !tracker || !playbook || !pace) return;
     try {
       const written = await reads.writeReleaseReport({ status: tracker.answer(), playbook, pace });
-      tracker.reportWritten(written.path);
+      tracker.reportWritten(written.path, interim);
     } catch (err) {
       tracker.reportFailed(err instanceof ActivityFailure && err.cause ? err.cause.message : String(err));
     }

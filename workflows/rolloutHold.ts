@@ -12,7 +12,7 @@ export async function holdUntilDecided(run: RolloutRun, reason: string): Promise
   controls.resumeRequested = false;
   tracker.held(reason);
   // An interim report: a held rollout may stay so for days, and its release review cannot wait.
-  await run.reporter?.write();
+  await run.reporter?.write(true);
   await condition(() => controls.resumeRequested || controls.rollback !== null);
   if (controls.rollback) return 'rollback';
   const liftedStop = controls.stop ? controls.stopBy() : null;

@@ -121,8 +121,9 @@ export class RolloutTracker {
     this.note('lessons from earlier releases', { detail: describeLessons(lessons) + (lessons.extraApproval ? `; ${lessons.extraApproval}` : '') });
   }
 
-  reportWritten(path: string): void {
-    this.note('release report written', { detail: path });
+  reportWritten(path: string, interim: boolean): void {
+    this.s.releaseReport = { path, interim };
+    if (!interim) this.note('release report written', { detail: path });
   }
 
   reportFailed(why: string): void {

@@ -69,7 +69,11 @@ export async function startDrillStack(options: { dir: string; slackChannels: str
 /** The worker's own log lines would bury the drill's: warnings and errors only, through the drill's log. */
 function quietTemporalLogs(log: (line: string) => void): void {
   try {
-    Runtime.install({ logger: new DefaultLogger('WARN', (entry) => log(`temporal ${entry.level}: ${entry.message}`)) });
+    // Core's own log lines too (forwarded): left to themselves they go to stdout, inside `--json`.
+    Runtime.install({
+      logger: new DefaultLogger('WARN', (entry) => log(`temporal ${entry.level}: ${entry.message}`)),
+      telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } },
+    });
   } catch {
     // already installed (a test's runtime): its logger stays
   }
