@@ -150,7 +150,7 @@ describe('rollout list and incident list (dev server)', () => {
       rampart(['incident', 'list', '--state', 'closed'], env),
     ]);
     assert.equal(state.code, 2);
-    assert.match(state.stderr, /--state: unknown state "stuck": expected one of queued, running, awaiting_approval, paused, stopping, held, rolling_back, completed, rolled_back, rollback_incomplete, failed, terminated, cancelled, timed_out/);
+    assert.match(state.stderr, /--state: unknown state "stuck": expected one of queued, running, awaiting_approval, paused, frozen, stopping, held, rolling_back, completed, rolled_back, rollback_incomplete, failed, terminated, cancelled, timed_out/);
     assert.equal(version.code, 2);
     assert.match(version.stderr, /--version: expected a version/);
     assert.equal(incident.code, 2);
