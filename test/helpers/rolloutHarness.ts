@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { RolloutInput } from '../../domain/rolloutInput';
-import type { RolloutStatus } from '../../domain/rolloutStatus';
+import { FINAL_STATES, type RolloutStatus } from '../../domain/rolloutStatus';
 import { buildArtifact, type Fault } from '../../local/fleet/artifactBuild';
 import { fleetDown, fleetUp, readInstallJournals, type FleetUpResult } from '../../local/fleet/localFleet';
 import { createRampartWorker } from '../../worker/createWorker';
@@ -79,10 +79,23 @@ export class RolloutHarness {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const status = await this.status(rolloutId);
-      if (done(status)) return status;
+      if (done(status)) {
+        // A final status shows a moment before the execution closes (it writes its release report,
+        // then gives the lease back): a test that goes on to the next rollout waits for the close.
+        if (FINAL_STATES.includes(status.state)) await this.closed(rolloutId, deadline);
+        return status;
+      }
       if (Date.now() > deadline) throw new Error(`timed out; last state ${status.state} ${status.step}: ${JSON.stringify(status.timeline.slice(-3))}`);
       await new Promise((r) => setTimeout(r, 200));
     }
+  }
+
+  /** Until the rollout's execution has closed (bounded by `deadline`). */
+  private async closed(rolloutId: string, deadline: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const result = this.rollouts.handle(rolloutId).result().then(() => undefined, () => undefined);
+    await Promise.race([result, new Promise((r) => (timer = setTimeout(r, Math.max(1000, deadline - Date.now()))))]);
+    clearTimeout(timer);
   }
 
   /** As waitFor, on the status the CLI shows: with the running step's own progress (its installs, its bake). */
