@@ -44,7 +44,9 @@ function findTestFiles(dir: string): string[] {
  * servers: the run takes about as long as its longer lane instead of the sum.
  * RAMPART_TEST_LANES=1 runs everything in one lane.
  */
-const SIDE_LANE = ['longBake.test.ts', 'manyCustomers.test.ts'];
+// The demos and the drill start stacks of their own (dev server, stand-ins, worker, fleet): they
+// share no server with the main lane, so they balance the two lanes.
+const SIDE_LANE = ['longBake.test.ts', 'manyCustomers.test.ts', 'demo.test.ts', 'drill.e2e.test.ts'];
 
 function splitLanes(files: string[]): string[][] {
   if (process.env.RAMPART_TEST_LANES === '1') return [files];
