@@ -36,6 +36,9 @@ export class RolloutTracker {
   private readonly listing = new Listing();
   private readonly train: string | null;
 
+  /** The freeze waits (workflows/freezeTracker.ts), written through the same timeline. */
+  readonly freezes: FreezeTracker;
+
   constructor(input: RolloutInput, fromVersion: string) {
     this.train = trainOf(input);
     this.s = startedRolloutStatus({
@@ -49,6 +52,7 @@ export class RolloutTracker {
       targets: [],
       timeline: [],
     });
+    this.freezes = new FreezeTracker(this.s, (event, extra) => this.note(event, extra), () => this.showListing());
     this.note('started', { by: input.startedBy, reason: input.reason, detail: `version ${input.release.version}` });
     // A timeline entry histories recorded before break-glass never had (none carries one in its input).
     // The start overrode change control: who asked, who approved, why and what.
@@ -328,10 +332,6 @@ export class RolloutTracker {
     this.note('incident not opened', { detail: why });
   }
 
-  /** The freeze waits (workflows/freezeTracker.ts), written through the same timeline. */
-  get freezes(): FreezeTracker {
-    return new FreezeTracker(this.s, (event, extra) => this.note(event, extra), () => this.showListing());
-  }
 
   // --- hold, rollback, the end ------------------------------------------------------------------
 

@@ -20,9 +20,9 @@ function windowsOf(rule: Parameters<typeof upcomingWindows>[0], now: Date): Arra
   return upcomingWindows(rule, now, SHOWN_WINDOWS).map((w) => ({ start: w.start.toISOString(), end: w.end.toISOString() }));
 }
 
-function describeRule(rule: { name: string; reason: string; scope: FreezeRule['scope']; timeZone: string }, windows: Array<{ start: string; end: string }>): string[] {
+function describeRule(rule: { name: string; reason: string; scope: FreezeRule['scope']; timeZone: string }, windows: Array<{ start: string; end: string }>, inForce = false): string[] {
   return [
-    tty`${rule.name}: ${rule.reason} (${describeScope(rule.scope)}, ${rule.timeZone})`,
+    tty`${rule.name}: ${rule.reason} (${describeScope(rule.scope)}, ${rule.timeZone})` + (inForce ? '  [IN FORCE]' : ''),
     ...(windows.length > 0 ? windows.map((w) => `  ${w.start} → ${w.end}`) : ['  no window ahead (ended)']),
   ];
 }
@@ -127,7 +127,7 @@ async function list(opts: { json?: boolean }): Promise<void> {
       return;
     }
     if (rows.length === 0) console.log('no freezes: rollouts may start and advance at any time');
-    for (const row of rows) for (const line of describeRule(row, row.nextWindows)) console.log(row.inForce && line === describeRule(row, [])[0] ? `${line}  [IN FORCE]` : line);
+    for (const row of rows) for (const line of describeRule(row, row.nextWindows, row.inForce)) console.log(line);
     for (const o of overrides) console.log(tty`break-glass: ${o.rolloutId} past every freeze until ${o.until} (approved by ${o.approver} for ${o.requestedBy}: ${o.reason})`);
   });
 }

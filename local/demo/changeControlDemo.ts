@@ -20,7 +20,7 @@ import { buildArtifact } from '../fleet/artifactBuild';
 import { REPO_ROOT } from '../temporal/temporalBinaries';
 import { watchInterrupts } from './demoInterrupts';
 import { CLI_PREFIX, heading, quoted, say, setStepCount, show } from './demoOutput';
-import { finishDemo } from './demoReport';
+import { runDemoProcess, tellStory } from './demoReport';
 import { DemoFailure, FIRST_VERSION, GOOD_VERSION, PLAYBOOK, demoTimeoutMs, readFlags } from './demoSettings';
 import { newStack, removeEarlierRun, saveRecord, stopLeftovers } from './demoStack';
 import { expectFleetOn, readFleetVersions, rolloutIdsStarted } from './rollOut';
@@ -37,11 +37,9 @@ async function main(): Promise<number> {
   const stack = newStack(flags.dir, flags.keep);
   const interrupts = watchInterrupts(stack, demoTimeoutMs());
   const { step } = interrupts;
-  let summary: string[] | undefined;
-  let failure: string | undefined;
   say(`Rampart change-control demo: a scheduled release train, a freeze holding a wave at its boundary, and stop-the-line${flags.keep ? ' (--keep)' : ''}`);
   say(`state and logs in ${show(flags.dir)}/`);
-  try {
+  return tellStory(stack, interrupts, async () => {
     mkdirSync(flags.dir, { recursive: true });
     await step(stopLeftovers(flags.dir, stack.fleetDir));
     removeEarlierRun(flags.dir, stack.fleetDir);
@@ -136,26 +134,14 @@ async function main(): Promise<number> {
     const rolled = await waitFor(lineId, 'rolled back', (s) => ['rolled_back', 'rollback_incomplete'].includes(s.state), 90_000);
     expectFleetOn(await step(readFleetVersions(stack.fleetDir)), GOOD_VERSION, 'after the held rollout was rolled back');
 
-    summary = [
+    return [
       `  train   ${TRAIN}'s scheduled run (started by ${started.startedBy}) shipped ${GOOD_VERSION} to all 10 targets;`,
       `          it waited at the boundary before ${frozen.frozen?.step ?? 'wave-2'} for freeze quarter-close (until ${frozen.frozen?.until ?? until}),`,
       `          and went on by break-glass: ${glass?.detail ?? '(not recorded)'}`,
       `  line    freeze now held ${lineId} in its canary; a second start was refused (exit 3) until freeze lift;`,
       `          rolled back (${rolled.state}): all 10 targets on ${GOOD_VERSION}`,
     ];
-  } catch (err) {
-    failure = err instanceof DemoFailure ? err.message : `unexpected failure: ${(err as Error).stack ?? String(err)}`;
-  } finally {
-    interrupts.clearDeadline();
-  }
-  const interrupted = interrupts.interrupted();
-  return await finishDemo(stack, { ...(summary ? { summary } : {}), ...(failure !== undefined ? { failure } : {}), ...(interrupted ? { interrupted } : {}) });
+  });
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    process.stderr.write(`demo: unexpected failure: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exit(1);
-  },
-);
+runDemoProcess(main);

@@ -31,7 +31,7 @@ import { REPO_ROOT } from '../temporal/temporalBinaries';
 import { customerTranscript } from './customerTranscript';
 import { watchInterrupts } from './demoInterrupts';
 import { CLI_PREFIX, elapsed, heading, say, show, startedAt } from './demoOutput';
-import { finishDemo, summaryLines } from './demoReport';
+import { runDemoProcess, summaryLines, tellStory } from './demoReport';
 import {
   BAD_ERROR_RATE,
   BAD_VERSION,
@@ -61,11 +61,9 @@ async function main(): Promise<number> {
   const interrupts = watchInterrupts(stack, demoTimeoutMs());
   const { step } = interrupts;
 
-  let summary: string[] | undefined;
-  let failure: string | undefined;
   say(`Rampart demo: a good release and a bad one, rolled out to a real local fleet with Temporal, and the incident the bad one opens${flags.keep ? ' (--keep)' : ''}`);
   say(`state and logs in ${show(dir)}/`);
-  try {
+  return tellStory(stack, interrupts, async () => {
     mkdirSync(dir, { recursive: true });
     await step(stopLeftovers(dir, fleetDir));
     removeEarlierRun(dir, fleetDir);
@@ -127,20 +125,8 @@ async function main(): Promise<number> {
       signal: interrupts.signal,
     });
 
-    summary = summaryLines({ good: g, bad: b, touched, toldOfGood: told.mails, toldOfBad: toldOfBad.mails, incident, server });
-  } catch (err) {
-    failure = err instanceof DemoFailure ? err.message : `unexpected failure: ${(err as Error).stack ?? String(err)}`;
-  } finally {
-    interrupts.clearDeadline();
-  }
-  const interrupted = interrupts.interrupted();
-  return await finishDemo(stack, { ...(summary ? { summary } : {}), ...(failure !== undefined ? { failure } : {}), ...(interrupted ? { interrupted } : {}) });
+    return summaryLines({ good: g, bad: b, touched, toldOfGood: told.mails, toldOfBad: toldOfBad.mails, incident, server });
+  });
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    process.stderr.write(`demo: unexpected failure: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exit(1);
-  },
-);
+runDemoProcess(main);

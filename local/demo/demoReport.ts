@@ -2,8 +2,8 @@ import { join } from 'node:path';
 import type { RolloutStatus } from '../../domain/rolloutStatus';
 import type { DevServer } from '../temporal/devServer';
 import { elapsed, say, secondsBetween, show, startedAt } from './demoOutput';
-import { interruptedExitCode } from './demoInterrupts';
-import { BAD_VERSION, FLEET_SIZE, GOOD_VERSION, MAIL_STORE, NAMESPACE, TASK_QUEUE } from './demoSettings';
+import { interruptedExitCode, type Interrupts } from './demoInterrupts';
+import { BAD_VERSION, DemoFailure, FLEET_SIZE, GOOD_VERSION, MAIL_STORE, NAMESPACE, TASK_QUEUE } from './demoSettings';
 import { existsIn, stopStack, type Stack } from './demoStack';
 import type { IncidentRun } from './followIncident';
 import { rolloutIdsStarted, rolloutTook } from './rollOut';
@@ -124,4 +124,33 @@ export async function finishDemo(stack: Stack, result: { summary?: string[]; fai
   }
   if (interrupted) return interruptedExitCode(interrupted);
   return summary && stopProblems.length === 0 ? 0 : 1;
+}
+
+/**
+ * Runs a demo's story (which returns its summary), then ends the demo: a DemoFailure is the
+ * message the user reads, anything else an unexpected failure with its stack; an interrupt wins.
+ */
+export async function tellStory(stack: Stack, interrupts: Interrupts, story: () => Promise<string[]>): Promise<number> {
+  let summary: string[] | undefined;
+  let failure: string | undefined;
+  try {
+    summary = await story();
+  } catch (err) {
+    failure = err instanceof DemoFailure ? err.message : `unexpected failure: ${(err as Error).stack ?? String(err)}`;
+  } finally {
+    interrupts.clearDeadline();
+  }
+  const interrupted = interrupts.interrupted();
+  return finishDemo(stack, { ...(summary ? { summary } : {}), ...(failure !== undefined ? { failure } : {}), ...(interrupted ? { interrupted } : {}) });
+}
+
+/** A demo's process: exits with what `main` returns, or 1 on a failure nothing caught. */
+export function runDemoProcess(main: () => Promise<number>): void {
+  main().then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`demo: unexpected failure: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exit(1);
+    },
+  );
 }
