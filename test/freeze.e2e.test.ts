@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { changeControlWorkflowId, rolloutWorkflowId } from '../contract/ids';
 import type { Fleet } from '../domain/fleet';
@@ -116,6 +117,11 @@ describe('freezes: calendar, start refused, waiting at the boundary, break-glass
     const second = await cli('freeze', 'apply', file, '--by', 'rm-alice');
     assert.equal(second.code, 0, second.stderr);
     assert.match(second.stdout, /freezes\.yaml: no change/);
+    // A change inside the scope alone is a change, not "no change".
+    const moved = h.writeFile('freezes-moved.yaml', readFileSync(file, 'utf8').replace('scope: { fleet: another-fleet }', 'scope: { fleet: third-fleet }'));
+    const third = await cli('freeze', 'apply', moved, '--by', 'rm-alice');
+    assert.equal(third.code, 0, third.stderr);
+    assert.match(third.stdout, /freezes-moved\.yaml: changed friday-afternoons$/m);
     const listed = await cli('freeze', 'list');
     assert.match(listed.stdout, /payments-migration: payments database migration \(fleet \S+, UTC\)\s+\[IN FORCE\]/);
 

@@ -24,7 +24,8 @@ function refuse(type: string, message: string): never {
 /** A rule's content, without who put it there: what an apply compares to tell "changed" from "the same". */
 function content(rule: FreezeRule): string {
   const { source: _s, addedBy: _b, addedAt: _a, ...rest } = rule;
-  return JSON.stringify(rest, Object.keys(rest).sort());
+  // Top-level keys sorted; a replacer array would also drop nested keys (scope's fleet, labels).
+  return JSON.stringify(Object.fromEntries(Object.entries(rest).sort(([a], [b]) => (a < b ? -1 : 1))));
 }
 
 /**
