@@ -44,9 +44,9 @@ function findTestFiles(dir: string): string[] {
  * servers: the run takes about as long as its longer lane instead of the sum.
  * RAMPART_TEST_LANES=1 runs everything in one lane.
  */
-// The demos and the drill start stacks of their own (dev server, stand-ins, worker, fleet): they
-// share no server with the main lane, so they balance the two lanes.
-const SIDE_LANE = ['longBake.test.ts', 'manyCustomers.test.ts', 'demo.test.ts', 'drill.e2e.test.ts'];
+// The demos and the drill start stacks of their own (dev server, stand-ins, worker, fleet); the
+// bad-input corpus spends its time in CLI processes. They balance the two lanes.
+const SIDE_LANE = ['longBake.test.ts', 'manyCustomers.test.ts', 'demo.test.ts', 'drill.e2e.test.ts', 'badInputCorpus.test.ts'];
 
 function splitLanes(files: string[]): string[][] {
   if (process.env.RAMPART_TEST_LANES === '1') return [files];
